@@ -1,0 +1,486 @@
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use url::Url;
+
+use super::error::{ApiError, snippet};
+use super::models::{
+    ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Scope, ScopeAccess,
+    ScopePrefix,
+};
+use super::types::{ClientId, Kid, OrgNumber, ScopeName};
+use crate::auth::TokenSource;
+
+const SCOPES_READ: &str = "idporten:scopes.read or idporten:scopes.write";
+const SCOPES_WRITE: &str = "idporten:scopes.write";
+const DCR_READ: &str = "idporten:dcr.read";
+const DCR_WRITE: &str = "idporten:dcr.write";
+
+/// Filters of the open `/scopes/all` listing.
+#[derive(Debug, Clone, Default)]
+pub struct PublicScopeQuery {
+    pub accessible_for_all: bool,
+    pub integration_type: Option<String>,
+    pub include_inactive: bool,
+}
+
+/// One async method per endpoint of the self-service admin API. Cheap to clone: the HTTP
+/// connection pool and the token cache are shared.
+#[derive(Clone)]
+pub struct AdminApi {
+    http: reqwest::Client,
+    base: Url,
+    tokens: Arc<TokenSource>,
+}
+
+/// One request, described before it is sent.
+struct Op {
+    method: Method,
+    segments: Vec<String>,
+    query: Vec<(&'static str, String)>,
+    /// The admin scope this operation needs; `None` for open endpoints (no token sent).
+    needs: Option<&'static str>,
+}
+
+impl Op {
+    fn new(method: Method, segments: &[&str], needs: Option<&'static str>) -> Op {
+        Op {
+            method,
+            segments: segments.iter().map(|s| (*s).to_owned()).collect(),
+            query: Vec::new(),
+            needs,
+        }
+    }
+
+    fn query(mut self, key: &'static str, value: impl Into<String>) -> Op {
+        self.query.push((key, value.into()));
+        self
+    }
+
+    fn method_str(&self) -> &'static str {
+        match self.method {
+            Method::GET => "GET",
+            Method::POST => "POST",
+            Method::PUT => "PUT",
+            Method::DELETE => "DELETE",
+            _ => "HTTP",
+        }
+    }
+
+    /// `/scopes/access/991825827?scope=...`, for messages.
+    fn endpoint(&self) -> String {
+        let mut s = format!("/{}", self.segments.join("/"));
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            s.push(if i == 0 { '?' } else { '&' });
+            s.push_str(&format!("{k}={v}"));
+        }
+        s
+    }
+}
+
+/// `base` + encoded path segments + encoded query (`:` -> `%3A`, `/` -> `%2F`): scope names
+/// contain both, and an unencoded `..` in a segment could turn a revoke into a scope delete.
+fn build_url(base: &Url, op: &Op) -> Url {
+    let mut url = base.clone();
+    // A base with a path ("/api/v1") always takes segments; the profile loader only accepts
+    // http(s) URLs, which are never `cannot_be_a_base`.
+    if let Ok(mut segs) = url.path_segments_mut() {
+        segs.pop_if_empty();
+        for s in &op.segments {
+            segs.push(s);
+        }
+    }
+    if !op.query.is_empty() {
+        let mut q = url.query_pairs_mut();
+        for (k, v) in &op.query {
+            q.append_pair(k, v);
+        }
+    }
+    url
+}
+
+impl AdminApi {
+    /// `base` is the API root including `/api/v1`, e.g. `https://api.test.samarbeid.digdir.no/api/v1`.
+    pub fn new(http: reqwest::Client, base: Url, tokens: Arc<TokenSource>) -> AdminApi {
+        AdminApi { http, base, tokens }
+    }
+
+    pub fn tokens(&self) -> &Arc<TokenSource> {
+        &self.tokens
+    }
+
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    async fn send_once(
+        &self,
+        op: &Op,
+        body: Option<&serde_json::Value>,
+    ) -> Result<(StatusCode, Vec<u8>), ApiError> {
+        let mut req = self
+            .http
+            .request(op.method.clone(), build_url(&self.base, op))
+            .header("Accept", "application/json");
+        if op.needs.is_some() {
+            let token = self.tokens.token().await?;
+            req = req.bearer_auth(token.bearer());
+        }
+        if let Some(body) = body {
+            req = req.json(body);
+        }
+        let transport = |source| ApiError::Transport {
+            method: op.method_str(),
+            endpoint: op.endpoint(),
+            source,
+        };
+        let resp = req.send().await.map_err(transport)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        Ok((status, bytes.to_vec()))
+    }
+
+    /// Send, renewing the token once when the server says it is no longer valid.
+    async fn send(&self, op: &Op, body: Option<&serde_json::Value>) -> Result<Vec<u8>, ApiError> {
+        let (mut status, mut bytes) = self.send_once(op, body).await?;
+        if status == StatusCode::UNAUTHORIZED && op.needs.is_some() {
+            self.tokens.invalidate().await;
+            (status, bytes) = self.send_once(op, body).await?;
+        }
+        if status.is_success() {
+            return Ok(bytes);
+        }
+        let body: ApiErrorBody = serde_json::from_slice(&bytes).unwrap_or_else(|_| ApiErrorBody {
+            status: Some(status.as_u16()),
+            error_description: (!bytes.is_empty()).then(|| snippet(&bytes)),
+            ..ApiErrorBody::default()
+        });
+        let needs_scope = matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN)
+            .then_some(op.needs)
+            .flatten();
+        Err(ApiError::Http {
+            method: op.method_str(),
+            endpoint: op.endpoint(),
+            status,
+            body: Box::new(body),
+            needs_scope,
+        })
+    }
+
+    fn decode<T: DeserializeOwned>(op: &Op, bytes: &[u8]) -> Result<T, ApiError> {
+        serde_json::from_slice(bytes).map_err(|e| ApiError::Decode {
+            method: op.method_str(),
+            endpoint: op.endpoint(),
+            reason: e.to_string(),
+            snippet: snippet(bytes),
+        })
+    }
+
+    async fn call<T: DeserializeOwned>(
+        &self,
+        op: Op,
+        body: Option<serde_json::Value>,
+    ) -> Result<T, ApiError> {
+        let bytes = self.send(&op, body.as_ref()).await?;
+        Self::decode(&op, &bytes)
+    }
+
+    /// A list endpoint; Digdir answers "... does not have any ..." instead of `[]` at times.
+    async fn list<T: DeserializeOwned>(&self, op: Op) -> Result<Vec<T>, ApiError> {
+        match self.send(&op, None).await {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Vec::new()),
+            Ok(bytes) => Self::decode(&op, &bytes),
+            Err(e)
+                if e.body()
+                    .and_then(|b| b.error_description.as_deref())
+                    .is_some_and(|d| d.contains("does not have any")) =>
+            {
+                Ok(Vec::new())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn json<T: Serialize>(op: &Op, value: &T) -> Result<serde_json::Value, ApiError> {
+        serde_json::to_value(value).map_err(|e| ApiError::Decode {
+            method: op.method_str(),
+            endpoint: op.endpoint(),
+            reason: format!("could not encode the request: {e}"),
+            snippet: String::new(),
+        })
+    }
+
+    // ---- Scopes (API providers) ----
+
+    /// Public scopes of every organisation (open endpoint).
+    pub async fn public_scopes(&self, q: &PublicScopeQuery) -> Result<Vec<Scope>, ApiError> {
+        let mut op = Op::new(Method::GET, &["scopes", "all"], None);
+        if q.accessible_for_all {
+            op = op.query("accessible_for_all", "true");
+        }
+        if let Some(t) = &q.integration_type {
+            op = op.query("integration_type", t.clone());
+        }
+        if q.include_inactive {
+            op = op.query("inactive", "true");
+        }
+        self.list(op).await
+    }
+
+    /// Scopes our organisation owns.
+    pub async fn own_scopes(&self, include_inactive: bool) -> Result<Vec<Scope>, ApiError> {
+        let mut op = Op::new(Method::GET, &["scopes"], Some(SCOPES_READ));
+        if include_inactive {
+            op = op.query("inactive", "true");
+        }
+        self.list(op).await
+    }
+
+    /// One of our scopes (inactive ones included).
+    pub async fn scope(&self, name: &ScopeName) -> Result<Scope, ApiError> {
+        let op = Op::new(Method::GET, &["scopes"], Some(SCOPES_READ))
+            .query("scope", name.as_str())
+            .query("inactive", "true");
+        let bytes = self.send(&op, None).await?;
+        // Documented as one scope, typed as an array by others: accept both.
+        let found = match serde_json::from_slice::<Vec<Scope>>(&bytes) {
+            Ok(list) => list.into_iter().find(|s| s.name == name.as_str()),
+            Err(_) => Some(Self::decode::<Scope>(&op, &bytes)?),
+        };
+        found.ok_or_else(|| ApiError::Http {
+            method: "GET",
+            endpoint: op.endpoint(),
+            status: StatusCode::NOT_FOUND,
+            body: Box::new(ApiErrorBody {
+                error_description: Some(format!("your organisation owns no scope named {name}")),
+                ..ApiErrorBody::default()
+            }),
+            needs_scope: None,
+        })
+    }
+
+    pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
+        let op = Op::new(Method::POST, &["scopes"], Some(SCOPES_WRITE));
+        let body = Self::json(&op, scope)?;
+        self.call(op, Some(body)).await
+    }
+
+    /// PUT the whole scope back (last write wins); `active: true` reactivates.
+    pub async fn update_scope(&self, name: &ScopeName, scope: &Scope) -> Result<Scope, ApiError> {
+        let op =
+            Op::new(Method::PUT, &["scopes"], Some(SCOPES_WRITE)).query("scope", name.as_str());
+        let body = Self::json(&op, scope)?;
+        self.call(op, Some(body)).await
+    }
+
+    /// DELETE deactivates; the scope and its grants stay, inactive.
+    pub async fn deactivate_scope(&self, name: &ScopeName) -> Result<Scope, ApiError> {
+        let op =
+            Op::new(Method::DELETE, &["scopes"], Some(SCOPES_WRITE)).query("scope", name.as_str());
+        self.call(op, None).await
+    }
+
+    pub async fn prefixes(&self) -> Result<Vec<ScopePrefix>, ApiError> {
+        self.list(Op::new(Method::GET, &["prefix"], Some(SCOPES_READ)))
+            .await
+    }
+
+    pub async fn delegation_sources(&self) -> Result<Vec<DelegationSource>, ApiError> {
+        self.list(Op::new(Method::GET, &["delegationsources"], None))
+            .await
+    }
+
+    // ---- Access grants ----
+
+    pub async fn scope_access(&self, scope: &ScopeName) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.list(
+            Op::new(Method::GET, &["scopes", "access"], Some(SCOPES_READ))
+                .query("scope", scope.as_str()),
+        )
+        .await
+    }
+
+    /// Everything one consumer has from us.
+    pub async fn consumer_access(
+        &self,
+        consumer: &OrgNumber,
+    ) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.list(
+            Op::new(Method::GET, &["scopes", "access"], Some(SCOPES_READ))
+                .query("consumer_orgno", consumer.as_str()),
+        )
+        .await
+    }
+
+    pub async fn grant(
+        &self,
+        scope: &ScopeName,
+        consumer: &OrgNumber,
+    ) -> Result<ScopeAccess, ApiError> {
+        let op = Op::new(
+            Method::PUT,
+            &["scopes", "access", consumer.as_str()],
+            Some(SCOPES_WRITE),
+        )
+        .query("scope", scope.as_str());
+        self.call(op, None).await
+    }
+
+    pub async fn revoke(
+        &self,
+        scope: &ScopeName,
+        consumer: &OrgNumber,
+    ) -> Result<ScopeAccess, ApiError> {
+        let op = Op::new(
+            Method::DELETE,
+            &["scopes", "access", consumer.as_str()],
+            Some(SCOPES_WRITE),
+        )
+        .query("scope", scope.as_str());
+        self.call(op, None).await
+    }
+
+    /// Scopes other organisations have granted to us.
+    pub async fn granted_to_us(&self) -> Result<Vec<ScopeAccess>, ApiError> {
+        self.list(Op::new(
+            Method::GET,
+            &["scopes", "access", "all"],
+            Some(DCR_READ),
+        ))
+        .await
+    }
+
+    // ---- Clients (API consumers) ----
+
+    pub async fn clients(&self) -> Result<Vec<Client>, ApiError> {
+        self.list(Op::new(Method::GET, &["clients"], Some(DCR_READ)))
+            .await
+    }
+
+    pub async fn client(&self, id: &ClientId) -> Result<Client, ApiError> {
+        self.call(
+            Op::new(Method::GET, &["clients", id.as_str()], Some(DCR_READ)),
+            None,
+        )
+        .await
+    }
+
+    pub async fn create_client(&self, client: &Client) -> Result<Client, ApiError> {
+        let op = Op::new(Method::POST, &["clients"], Some(DCR_WRITE));
+        let body = Self::json(&op, client)?;
+        self.call(op, Some(body)).await
+    }
+
+    /// PUT the whole client; server-set fields are dropped from the body as Digdir asks.
+    pub async fn update_client(&self, id: &ClientId, client: &Client) -> Result<Client, ApiError> {
+        let op = Op::new(Method::PUT, &["clients", id.as_str()], Some(DCR_WRITE));
+        let mut body = client.clone();
+        body.created = None;
+        body.last_updated = None;
+        let body = Self::json(&op, &body)?;
+        self.call(op, Some(body)).await
+    }
+
+    pub async fn delete_client(&self, id: &ClientId) -> Result<(), ApiError> {
+        self.send(
+            &Op::new(Method::DELETE, &["clients", id.as_str()], Some(DCR_WRITE)),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    /// The client's keys; `{}`, `{"keys":[]}` and 404 all mean none.
+    pub async fn jwks(&self, id: &ClientId) -> Result<Jwks, ApiError> {
+        let op = Op::new(
+            Method::GET,
+            &["clients", id.as_str(), "jwks"],
+            Some(DCR_READ),
+        );
+        match self.send(&op, None).await {
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Jwks::default()),
+            Ok(bytes) => Self::decode(&op, &bytes),
+            Err(e) if e.is_not_found() => {
+                // A 404 for the client itself must not pass as "no keys".
+                self.client(id).await?;
+                Ok(Jwks::default())
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Replace the whole key set (Digdir has no "add one key"): callers pass old + new.
+    pub async fn replace_jwks(&self, id: &ClientId, keys: &[Jwk]) -> Result<Jwks, ApiError> {
+        let op = Op::new(
+            Method::POST,
+            &["clients", id.as_str(), "jwks"],
+            Some(DCR_WRITE),
+        );
+        let body = Self::json(&op, &serde_json::json!({ "keys": keys }))?;
+        self.call(op, Some(body)).await
+    }
+
+    /// Remove every key (an empty `keys` array is not accepted by Digdir).
+    pub async fn delete_jwks(&self, id: &ClientId) -> Result<(), ApiError> {
+        self.send(
+            &Op::new(
+                Method::DELETE,
+                &["clients", id.as_str(), "jwks"],
+                Some(DCR_WRITE),
+            ),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn delete_jwk(&self, id: &ClientId, kid: &Kid) -> Result<(), ApiError> {
+        self.send(
+            &Op::new(
+                Method::DELETE,
+                &["clients", id.as_str(), "jwks", kid.as_str()],
+                Some(DCR_WRITE),
+            ),
+            None,
+        )
+        .await
+        .map(drop)
+    }
+
+    pub async fn onbehalfof(&self, id: &ClientId) -> Result<Vec<ClientOnBehalfOf>, ApiError> {
+        self.list(Op::new(
+            Method::GET,
+            &["clients", id.as_str(), "onbehalfof"],
+            Some(DCR_READ),
+        ))
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_and_path_are_encoded() {
+        let op = Op::new(
+            Method::PUT,
+            &["scopes", "access", "991825827"],
+            Some(SCOPES_WRITE),
+        )
+        .query("scope", "nav:a/b&c");
+        for base in [
+            "https://api.test.samarbeid.digdir.no/api/v1",
+            "https://api.test.samarbeid.digdir.no/api/v1/",
+        ] {
+            let url = build_url(&Url::parse(base).unwrap(), &op);
+            assert_eq!(
+                url.as_str(),
+                "https://api.test.samarbeid.digdir.no/api/v1/scopes/access/991825827?scope=nav%3Aa%2Fb%26c"
+            );
+        }
+        assert_eq!(op.endpoint(), "/scopes/access/991825827?scope=nav:a/b&c");
+    }
+}

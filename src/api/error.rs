@@ -1,0 +1,121 @@
+use reqwest::StatusCode;
+
+use super::models::ApiErrorBody;
+use crate::auth::AuthError;
+
+/// What went wrong talking to the admin API. Digdir's error body is kept whole so the user
+/// sees `error_description` and the `correlation_id` to quote to Digdir's service desk.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Invalid(#[from] crate::api::types::InvalidValue),
+    #[error("could not get an admin token: {0}")]
+    Auth(#[from] AuthError),
+    #[error("{method} {endpoint}: {source}")]
+    Transport {
+        method: &'static str,
+        endpoint: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    #[error("{method} {endpoint}: {}", http_message(*.status, .body, .needs_scope))]
+    Http {
+        method: &'static str,
+        endpoint: String,
+        status: StatusCode,
+        body: Box<ApiErrorBody>,
+        /// For 401/403: the admin scope this operation needs.
+        needs_scope: Option<&'static str>,
+    },
+    #[error("{method} {endpoint}: unexpected answer ({reason}); first bytes: {snippet}")]
+    Decode {
+        method: &'static str,
+        endpoint: String,
+        reason: String,
+        snippet: String,
+    },
+}
+
+fn http_message(
+    status: StatusCode,
+    body: &ApiErrorBody,
+    needs_scope: &Option<&'static str>,
+) -> String {
+    let mut out = format!("HTTP {}", status.as_u16());
+    let desc = body
+        .error_description
+        .as_deref()
+        .or(body.error.as_deref())
+        .map(|d| d.trim_start_matches(", ").trim())
+        .filter(|d| !d.is_empty());
+    if let Some(desc) = desc {
+        out.push_str(&format!(": {desc}"));
+    }
+    let fields: Vec<String> = body
+        .errors
+        .iter()
+        .filter(|e| e.is_field_error)
+        .map(|e| match &e.field_identifier {
+            Some(f) => format!("{f}: {}", e.error_message),
+            None => e.error_message.clone(),
+        })
+        .collect();
+    if !fields.is_empty() && desc.is_none() {
+        out.push_str(&format!(": {}", fields.join("; ")));
+    }
+    if let Some(scope) = needs_scope {
+        out.push_str(&format!(
+            " (this needs the admin scope {scope} on the admin client's token)"
+        ));
+    }
+    if let Some(id) = &body.correlation_id {
+        out.push_str(&format!(" [correlation id {id}]"));
+    }
+    out
+}
+
+impl ApiError {
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            ApiError::Http { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    pub fn body(&self) -> Option<&ApiErrorBody> {
+        match self {
+            ApiError::Http { body, .. } => Some(body),
+            _ => None,
+        }
+    }
+
+    pub fn correlation_id(&self) -> Option<&str> {
+        self.body().and_then(|b| b.correlation_id.as_deref())
+    }
+
+    pub fn is_not_found(&self) -> bool {
+        self.status() == Some(StatusCode::NOT_FOUND)
+    }
+
+    /// Bad input or configuration (exit code 2) rather than a failed call (exit code 1).
+    pub fn is_usage(&self) -> bool {
+        matches!(self, ApiError::Invalid(_)) || matches!(self, ApiError::Auth(e) if e.is_config())
+    }
+}
+
+/// The first bytes of an unexpected body, printable, for error messages.
+pub(crate) fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+    let mut s: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if bytes.len() > 120 {
+        s.push('…');
+    }
+    if s.trim().is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        s
+    }
+}

@@ -1,0 +1,484 @@
+//! The wire format of the self-service admin API and the token endpoint, shared by the client
+//! and the emulator (one definition). Unknown fields are kept in `extra` so a PUT sends back
+//! what a GET returned; enums keep values they do not know in an `Unknown` arm.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A string enum with an `Unknown` arm, so a value Digdir adds later never breaks a listing.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($variant,)+
+            Unknown(String),
+        }
+
+        impl $name {
+            pub const KNOWN: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $($name::$variant => $wire,)+
+                    $name::Unknown(s) => s,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($wire => $name::$variant,)+
+                    _ => $name::Unknown(s),
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(v: $name) -> String {
+                v.as_str().to_owned()
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// Who can see a scope: PUBLIC ones are listed on `/scopes/all`.
+    Visibility { Public = "PUBLIC", Private = "PRIVATE", Internal = "INTERNAL" }
+);
+string_enum!(TokenType { SelfContained = "SELF_CONTAINED", Opaque = "OPAQUE" });
+string_enum!(
+    /// State of an access grant; only APPROVED gives access. Revoking leaves a DENIED row.
+    AccessState { Requested = "REQUESTED", Approved = "APPROVED", Denied = "DENIED" }
+);
+string_enum!(IntegrationType {
+    Maskinporten = "maskinporten",
+    ApiKlient = "api_klient",
+    Idporten = "idporten",
+    Ansattporten = "ansattporten",
+    Krr = "krr",
+    Eformidling = "eformidling",
+    IdportenSaml2 = "idporten_saml2",
+});
+string_enum!(ApplicationType { Web = "web", Browser = "browser", Native = "native" });
+string_enum!(TokenEndpointAuthMethod {
+    PrivateKeyJwt = "private_key_jwt",
+    ClientSecretBasic = "client_secret_basic",
+    ClientSecretPost = "client_secret_post",
+    None = "none",
+});
+
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(b: &bool) -> bool {
+    *b
+}
+
+/// A scope ("Scope_ScopeExternal"). Create with `prefix`, `subscope`, `description`; the server
+/// fills in `name`, `owner_orgno`, `created`, `last_updated`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Scope {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default)]
+    pub subscope: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub long_description: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visibility: Option<Visibility>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<TokenType>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub allowed_integration_types: Vec<IntegrationType>,
+    #[serde(default)]
+    pub accessible_for_all: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_max_age: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authorization_max_lifetime: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegation_source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_user_consent: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_user_authentication: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requires_pseudonymous_tokens: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_orgno: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Scope {
+    /// Visibility as Digdir applies it when none is set.
+    pub fn effective_visibility(&self) -> Visibility {
+        self.visibility.clone().unwrap_or(Visibility::Public)
+    }
+}
+
+/// One access grant ("ScopeAccess"): consumer `consumer_orgno` may use `scope`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScopeAccess {
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default)]
+    pub consumer_orgno: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_orgno: Option<String>,
+    #[serde(default = "unknown_state")]
+    pub state: AccessState,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn unknown_state() -> AccessState {
+    AccessState::Unknown(String::new())
+}
+
+impl Default for AccessState {
+    fn default() -> Self {
+        unknown_state()
+    }
+}
+
+/// A client registration ("ClientResponse" / "AddClientRequest" / "UpdateClientRequest").
+/// Fields only ID-porten clients use (redirect URIs, logout, ...) ride along in `extra`.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Client {
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub client_id: String,
+    #[serde(default)]
+    pub client_name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub integration_type: Option<IntegrationType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_type: Option<ApplicationType>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub grant_types: Vec<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_orgno: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier_orgno: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_token_lifetime: Option<u32>,
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl Client {
+    /// The create body of a Maskinporten client: `private_key_jwt`, jwt-bearer grant only.
+    pub fn new_maskinporten(name: &str, description: &str, scopes: Vec<String>) -> Client {
+        Client {
+            client_name: name.to_owned(),
+            description: description.to_owned(),
+            integration_type: Some(IntegrationType::Maskinporten),
+            application_type: Some(ApplicationType::Web),
+            token_endpoint_auth_method: Some(TokenEndpointAuthMethod::PrivateKeyJwt),
+            grant_types: vec![JWT_BEARER_GRANT.to_owned()],
+            scopes,
+            ..Client::default()
+        }
+    }
+}
+
+/// A public JWK as the API takes and returns it. Any other member (e.g. `x5c`, or private
+/// members a careless upload carries) stays in `extra`, where the key lint can see it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Jwk {
+    #[serde(default)]
+    pub kty: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kid: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alg: Option<String>,
+    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    pub use_: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub e: Option<String>,
+    /// Expiry, epoch seconds (Digdir caps it at one year after upload).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<i64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Members that only a private JWK has (RFC 7518 6.3.2, 6.4.1).
+pub const PRIVATE_JWK_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth", "k"];
+
+impl Jwk {
+    pub fn private_members(&self) -> Vec<&str> {
+        PRIVATE_JWK_MEMBERS
+            .iter()
+            .copied()
+            .filter(|m| self.extra.contains_key(*m))
+            .collect()
+    }
+}
+
+/// A client's key set. An empty set may arrive as `{}`, `{"keys":[]}` or a 404: all mean none.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Jwks {
+    #[serde(default)]
+    pub keys: Vec<Jwk>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct DelegationSource {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub issuer: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScopePrefix {
+    #[serde(default)]
+    pub prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_orgno: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    #[serde(default = "yes")]
+    pub active: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ClientOnBehalfOf {
+    #[serde(default)]
+    pub onbehalfof: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub orgno: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub created: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_updated: Option<String>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The admin API's error body ("ApiErrorResponse").
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ApiErrorBody {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    #[serde(default)]
+    pub error_message: String,
+    #[serde(default)]
+    pub is_field_error: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field_identifier: Option<String>,
+}
+
+/// The token endpoint's success answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TokenResponse {
+    pub access_token: String,
+    #[serde(default)]
+    pub token_type: String,
+    pub expires_in: u64,
+    #[serde(default)]
+    pub scope: String,
+}
+
+/// The token endpoint's error answer: `error_uri` ends in the MP code (`.../errors/MP-200`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TokenErrorBody {
+    #[serde(default)]
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_uri: Option<String>,
+}
+
+impl TokenErrorBody {
+    /// `MP-200` from `https://test.maskinporten.no/errors/MP-200`.
+    pub fn mp_code(&self) -> Option<&str> {
+        let code = self.error_uri.as_deref()?.rsplit('/').next()?;
+        code.starts_with("MP-").then_some(code)
+    }
+}
+
+/// `{ "authority": "iso6523-actorid-upis", "ID": "0192:<orgno>" }`
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct OrgClaim {
+    #[serde(default)]
+    pub authority: String,
+    #[serde(rename = "ID", default)]
+    pub id: String,
+}
+
+impl OrgClaim {
+    pub const AUTHORITY: &'static str = "iso6523-actorid-upis";
+
+    pub fn for_orgno(orgno: &str) -> OrgClaim {
+        OrgClaim {
+            authority: Self::AUTHORITY.to_owned(),
+            id: format!("0192:{orgno}"),
+        }
+    }
+
+    /// The organisation number in `0192:<orgno>`.
+    pub fn orgno(&self) -> Option<&str> {
+        self.id.strip_prefix("0192:")
+    }
+}
+
+/// Claims of a Maskinporten access token (a JWT; decoded for display, never trusted).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct AccessTokenClaims {
+    #[serde(default)]
+    pub iss: String,
+    #[serde(default)]
+    pub client_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_amr: Option<String>,
+    #[serde(default)]
+    pub consumer: OrgClaim,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub supplier: Option<OrgClaim>,
+    #[serde(default)]
+    pub scope: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
+    #[serde(default)]
+    pub exp: i64,
+    #[serde(default)]
+    pub iat: i64,
+    #[serde(default)]
+    pub jti: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aud: Option<Value>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scope_round_trip_keeps_unknown_fields() {
+        let json = r#"{"name":"altinn:serviceowner","prefix":"altinn","subscope":"serviceowner","description":"d","visibility":"SECRETIVE","token_type":"SELF_CONTAINED","at_max_age":1000,"accessible_for_all":false,"allowed_integration_types":["maskinporten","future_type"],"owner_orgno":"991825827","active":true,"description#en":"english","protected":true}"#;
+        let s: Scope = serde_json::from_str(json).unwrap();
+        assert_eq!(s.visibility, Some(Visibility::Unknown("SECRETIVE".into())));
+        assert_eq!(
+            s.allowed_integration_types[1],
+            IntegrationType::Unknown("future_type".into())
+        );
+        assert_eq!(s.extra["description#en"], "english");
+        let back: Value = serde_json::to_value(&s).unwrap();
+        let orig: Value = serde_json::from_str(json).unwrap();
+        assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn jwks_empty_forms() {
+        assert!(serde_json::from_str::<Jwks>("{}").unwrap().keys.is_empty());
+        assert!(
+            serde_json::from_str::<Jwks>(r#"{"keys":[]}"#)
+                .unwrap()
+                .keys
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn jwk_private_members_are_seen() {
+        let k: Jwk =
+            serde_json::from_str(r#"{"kty":"RSA","use":"sig","n":"x","e":"AQAB","d":"secret"}"#)
+                .unwrap();
+        assert_eq!(k.private_members(), vec!["d"]);
+        assert_eq!(k.use_.as_deref(), Some("sig"));
+    }
+
+    #[test]
+    fn mp_code_from_error_uri() {
+        let e = TokenErrorBody {
+            error: "invalid_scope".into(),
+            error_description: None,
+            error_uri: Some("https://test.maskinporten.no/errors/MP-200".into()),
+        };
+        assert_eq!(e.mp_code(), Some("MP-200"));
+    }
+}

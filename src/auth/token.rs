@@ -1,0 +1,232 @@
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use tokio::sync::Mutex;
+use url::Url;
+
+use crate::api::models::{AccessTokenClaims, TokenErrorBody, TokenResponse};
+
+/// Renew this long before the token runs out, so a request never leaves with a token that
+/// expires on the way.
+const RENEW_MARGIN: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// The profile or its files are wrong; the message names the profile, field and fix.
+    #[error("{0}")]
+    Config(String),
+    #[error("could not sign the grant: {0}")]
+    Sign(String),
+    #[error("token endpoint {endpoint}: {source}")]
+    Transport {
+        endpoint: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// Maskinporten refused the grant. `hint` is a likely cause and fix for the MP code.
+    #[error("{}", token_error_message(*.status, .body, .hint))]
+    Refused {
+        status: u16,
+        body: TokenErrorBody,
+        hint: Option<String>,
+    },
+    #[error("token endpoint {endpoint}: unexpected answer ({reason}); first bytes: {snippet}")]
+    Decode {
+        endpoint: String,
+        reason: String,
+        snippet: String,
+    },
+}
+
+fn token_error_message(status: u16, body: &TokenErrorBody, hint: &Option<String>) -> String {
+    let mut s = format!(
+        "Maskinporten refused the grant (HTTP {status}, {}",
+        body.error
+    );
+    if let Some(code) = body.mp_code() {
+        s.push_str(&format!(", {code}"));
+    }
+    s.push(')');
+    if let Some(d) = &body.error_description {
+        s.push_str(&format!(": {d}"));
+    }
+    if let Some(h) = hint {
+        s.push_str(&format!("\n  likely cause: {h}"));
+    }
+    s
+}
+
+impl AuthError {
+    pub fn is_config(&self) -> bool {
+        matches!(self, AuthError::Config(_))
+    }
+}
+
+/// Makes a fresh signed JWT-bearer grant (a new `jti` each time) for the given scopes.
+pub trait SignGrant: Send + Sync {
+    fn sign(&self, scopes: &[String]) -> Result<String, AuthError>;
+
+    /// A likely cause and fix for a refusal, given the MP code and description.
+    fn diagnose(&self, _body: &TokenErrorBody) -> Option<String> {
+        None
+    }
+}
+
+/// An access token. Its value never appears in `Debug` output or logs.
+#[derive(Clone)]
+pub struct AccessToken {
+    value: Arc<str>,
+    expires_at: SystemTime,
+    scopes: Vec<String>,
+    claims: Option<AccessTokenClaims>,
+}
+
+impl fmt::Debug for AccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AccessToken")
+            .field("value", &"<redacted>")
+            .field("expires_at", &self.expires_at)
+            .field("scopes", &self.scopes)
+            .finish()
+    }
+}
+
+impl AccessToken {
+    pub fn bearer(&self) -> &str {
+        &self.value
+    }
+
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// Scopes Maskinporten granted (from the response's `scope`).
+    pub fn scopes(&self) -> &[String] {
+        &self.scopes
+    }
+
+    /// The token's claims when it is a JWT (Maskinporten's are); decoded, not verified.
+    pub fn claims(&self) -> Option<&AccessTokenClaims> {
+        self.claims.as_ref()
+    }
+
+    fn fresh(&self, now: SystemTime) -> bool {
+        now + RENEW_MARGIN < self.expires_at
+    }
+}
+
+/// Decode a JWT's payload without verifying it (for display only).
+pub fn decode_claims(jwt: &str) -> Option<AccessTokenClaims> {
+    use base64::Engine;
+    let payload = jwt.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// One admin token per profile per process: reused until 30 s before it expires; callers that
+/// ask at the same time share one renewal.
+pub struct TokenSource {
+    http: reqwest::Client,
+    endpoint: Url,
+    scopes: Vec<String>,
+    signer: Box<dyn SignGrant>,
+    cached: Mutex<Option<AccessToken>>,
+    requests: AtomicU64,
+}
+
+impl TokenSource {
+    pub fn new(
+        http: reqwest::Client,
+        endpoint: Url,
+        scopes: Vec<String>,
+        signer: Box<dyn SignGrant>,
+    ) -> TokenSource {
+        TokenSource {
+            http,
+            endpoint,
+            scopes,
+            signer,
+            cached: Mutex::new(None),
+            requests: AtomicU64::new(0),
+        }
+    }
+
+    /// How many times this source has called the token endpoint.
+    pub fn requests_made(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    pub fn endpoint(&self) -> &Url {
+        &self.endpoint
+    }
+
+    /// A valid token, from the cache when it has one.
+    pub async fn token(&self) -> Result<AccessToken, AuthError> {
+        // Holding the lock across the request is what makes concurrent callers share it.
+        let mut cached = self.cached.lock().await;
+        if let Some(t) = cached.as_ref().filter(|t| t.fresh(SystemTime::now())) {
+            return Ok(t.clone());
+        }
+        let token = self.fetch().await?;
+        *cached = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forget the cached token (the server said 401): the next call gets a new one.
+    pub async fn invalidate(&self) {
+        *self.cached.lock().await = None;
+    }
+
+    async fn fetch(&self) -> Result<AccessToken, AuthError> {
+        let assertion = self.signer.sign(&self.scopes)?;
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let transport = |source| AuthError::Transport {
+            endpoint: self.endpoint.to_string(),
+            source,
+        };
+        let resp = self
+            .http
+            .post(self.endpoint.clone())
+            .form(&[
+                ("grant_type", crate::api::models::JWT_BEARER_GRANT),
+                ("assertion", assertion.as_str()),
+            ])
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        let snippet = || crate::api::snippet(&bytes);
+        if !status.is_success() {
+            let body: TokenErrorBody =
+                serde_json::from_slice(&bytes).map_err(|e| AuthError::Decode {
+                    endpoint: self.endpoint.to_string(),
+                    reason: format!("HTTP {status}, {e}"),
+                    snippet: snippet(),
+                })?;
+            let hint = self.signer.diagnose(&body);
+            return Err(AuthError::Refused {
+                status: status.as_u16(),
+                body,
+                hint,
+            });
+        }
+        let resp: TokenResponse =
+            serde_json::from_slice(&bytes).map_err(|e| AuthError::Decode {
+                endpoint: self.endpoint.to_string(),
+                reason: e.to_string(),
+                snippet: "(token response withheld)".to_owned(),
+            })?;
+        let claims = decode_claims(&resp.access_token);
+        Ok(AccessToken {
+            expires_at: SystemTime::now() + Duration::from_secs(resp.expires_in),
+            scopes: resp.scope.split_whitespace().map(str::to_owned).collect(),
+            value: Arc::from(resp.access_token),
+            claims,
+        })
+    }
+}
