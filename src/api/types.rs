@@ -84,6 +84,14 @@ validated_string!(
     check_client_id
 );
 
+impl OrgNumber {
+    /// The organisation number in a business certificate's subject: `serialNumber` holds it
+    /// bare (`991825827`), SEID 2.0 `organizationIdentifier` as `NTRNO-991825827`.
+    pub fn from_certificate_field(value: &str) -> Option<OrgNumber> {
+        value.strip_prefix("NTRNO-").unwrap_or(value).parse().ok()
+    }
+}
+
 const ORGNO_WEIGHTS: [u32; 8] = [3, 2, 7, 6, 5, 4, 3, 2];
 
 /// The MOD11 check digit for the first eight digits, or `None` when no digit can make the
@@ -241,6 +249,13 @@ mod tests {
         assert!(err.0.contains("9 digits"), "{err}");
         assert!("99182582a".parse::<OrgNumber>().is_err());
         assert!("..".parse::<OrgNumber>().is_err());
+        assert_eq!(
+            OrgNumber::from_certificate_field("NTRNO-991825827")
+                .unwrap()
+                .as_str(),
+            "991825827"
+        );
+        assert!(OrgNumber::from_certificate_field("NTRNO-12").is_none());
     }
 
     #[test]

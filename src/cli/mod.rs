@@ -1,8 +1,67 @@
 //! Command line: parse, pick a profile, hand over to the headless commands, the TUI or the
-//! emulator.
+//! emulator. Exit codes: 0 success, 1 API or network error, 2 usage, config or validation error.
 
+mod commands;
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+use clap::{Args, Parser, Subcommand};
+
+pub use commands::AdminCommand;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "mpadmin",
+    version,
+    about = "Administer Maskinporten self-service: scopes, access grants, clients and keys"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// Start a local Maskinporten emulator with demo data and open the UI on it.
+    #[arg(long)]
+    pub demo: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Flags every command takes.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Profiles file (default: $MPADMIN_KEYS, else <config dir>/mpadmin/keys.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub keys: Option<PathBuf>,
+    /// Profile to use (default: default_profile in the profiles file).
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+    /// Print API objects as JSON instead of tables.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Do not ask for confirmation before destructive changes.
+    #[arg(long, global = true)]
+    pub yes: bool,
+    /// Refuse every change (also `read_only = true` in the profile).
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Log level for the log file (error, warn, info, debug, trace).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a local Maskinporten (token endpoint + admin API) for tests and demos.
+    Emulator(crate::emulator::EmulatorArgs),
+    #[command(flatten)]
+    Admin(AdminCommand),
+}
+
 pub fn main() -> ExitCode {
-    ExitCode::SUCCESS
+    let cli = Cli::parse();
+    match cli.command {
+        None => crate::tui::run(&cli.global, cli.demo),
+        Some(Command::Emulator(args)) => crate::emulator::run_command(args),
+        Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),
+    }
 }
