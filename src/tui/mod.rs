@@ -1,9 +1,159 @@
-//! The terminal UI (in progress).
+//! The terminal UI. Elm-shaped: terminal events become `Action`s, `App::update` turns them into
+//! state and `Effect`s, the runner does the effects on tokio and answers with more `Action`s,
+//! and `view::render` draws the state. The loop is generic over the backend and the input
+//! stream, so tests drive the real loop on ratatui's `TestBackend`.
 
+pub mod action;
+pub mod app;
+pub mod effect;
+pub mod keymap;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+pub mod view;
+pub mod widgets;
+
+use std::io;
 use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
 
+use crossterm::event::{Event, EventStream};
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use tokio::sync::mpsc;
+
+use crate::api::AdminApi;
 use crate::cli::GlobalArgs;
+use action::Action;
+use app::{App, Session};
+use effect::{Effect, Runner};
+use keymap::Keymap;
 
+/// How often the clock ticks (spinner frames, toast expiry, token countdown).
+const TICK: Duration = Duration::from_millis(100);
+
+/// What the loop needs from the world outside the terminal.
+pub trait Host {
+    /// Put text on the clipboard.
+    fn copy(&mut self, text: &str);
+    /// Connect to another profile (`:profile NAME`).
+    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String>;
+}
+
+fn to_action(ev: Event) -> Option<Action> {
+    match ev {
+        Event::Key(k) => Some(Action::Key(k)),
+        Event::Mouse(m) => Some(Action::Mouse(m)),
+        Event::Paste(s) => Some(Action::Paste(s)),
+        Event::Resize(w, h) => Some(Action::Resize(w, h)),
+        _ => None,
+    }
+}
+
+/// Run the UI until the user quits or the input ends. Returns the final state (for tests).
+pub async fn run_loop<B, S>(
+    terminal: &mut Terminal<B>,
+    mut events: S,
+    mut app: App,
+    api: AdminApi,
+    host: &mut dyn Host,
+) -> Result<App, io::Error>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    S: Stream<Item = io::Result<Event>> + Unpin,
+{
+    let io_err = |e: B::Error| io::Error::other(e);
+    let (mut tx, mut rx) = mpsc::unbounded_channel();
+    let mut runner = Runner::new(api, tx.clone());
+    let size = terminal.size().map_err(io_err)?;
+    let mut effects = app.update(Action::Resize(size.width, size.height));
+    effects.extend(app.update(Action::Start));
+    let mut tick = tokio::time::interval(TICK);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        for e in effects.drain(..) {
+            match e {
+                Effect::Copy(text) => host.copy(&text),
+                Effect::SwitchProfile(name) => match host.connect(&name) {
+                    Ok((session, api)) => {
+                        // A fresh channel: answers still on their way for the old profile
+                        // land in the dropped receiver instead of the new state.
+                        (tx, rx) = mpsc::unbounded_channel();
+                        runner = Runner::new(api, tx.clone());
+                        app.reset(session);
+                        let start = app.update(Action::Start);
+                        for e in start {
+                            runner.spawn(e);
+                        }
+                    }
+                    Err(msg) => app.error(msg),
+                },
+                other => runner.spawn(other),
+            }
+        }
+        if app.quit {
+            break;
+        }
+        // Draw only when something changed and no answer is waiting to change it again.
+        if app.dirty && rx.is_empty() {
+            terminal.draw(|f| view::render(&app, f)).map_err(io_err)?;
+            app.dirty = false;
+        }
+        tokio::select! {
+            biased;
+            Some(action) = rx.recv() => effects = app.update(action),
+            ev = events.next() => match ev {
+                Some(Ok(ev)) => {
+                    if let Some(a) = to_action(ev) {
+                        effects = app.update(a);
+                    }
+                }
+                Some(Err(e)) => return Err(e),
+                None => break,
+            },
+            _ = tick.tick() => effects = app.update(Action::Tick(SystemTime::now())),
+        }
+    }
+    drop(tx);
+    Ok(app)
+}
+
+/// The keymap with the user's `config.toml` (beside the profiles file) applied.
+pub fn load_keymap(profiles_file: Option<&std::path::Path>) -> Result<Keymap, String> {
+    let Some(dir) = profiles_file.and_then(std::path::Path::parent) else {
+        return Ok(Keymap::default());
+    };
+    let path = dir.join("config.toml");
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Keymap::from_config(&text).map_err(|e| format!("{}: {e}", path.display())),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Keymap::default()),
+        Err(e) => Err(format!("{}: {e}", path.display())),
+    }
+}
+
+struct RealHost;
+
+impl Host for RealHost {
+    fn copy(&mut self, text: &str) {
+        terminal::copy_to_clipboard(text);
+    }
+
+    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
+        Err(format!(
+            "cannot switch to {profile}: profile loading is not wired yet"
+        ))
+    }
+}
+
+/// `mpadmin` without a subcommand.
 pub fn run(_global: &GlobalArgs, _demo: bool) -> ExitCode {
+    eprintln!("mpadmin: the terminal UI is not wired to profiles yet");
+    let _ = RealHost;
+    let _ = EventStream::new;
     ExitCode::from(2)
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,31 @@
+//! Everything that can happen to the UI: a user's input, the clock, and the answer to a
+//! request. `App::update` takes these one at a time.
+
+use std::time::SystemTime;
+
+use crossterm::event::{KeyEvent, MouseEvent};
+
+use super::effect::{Area, Loaded};
+
+#[derive(Debug)]
+pub enum Action {
+    /// Ask for everything the screens show (first frame, and after switching profile).
+    Start,
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Paste(String),
+    Resize(u16, u16),
+    /// The clock moved: expires toasts, turns the spinner, counts the token down.
+    Tick(SystemTime),
+    /// A load came back. `generation` is the one the request was sent with; an answer to a
+    /// request that a newer one replaced is dropped.
+    Loaded {
+        generation: u64,
+        data: Loaded,
+    },
+    /// A change came back: `Ok` carries the message for the status line.
+    Mutated {
+        area: Area,
+        result: Result<String, String>,
+    },
+}

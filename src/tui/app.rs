@@ -1,0 +1,774 @@
+//! The whole UI state and `update`, the one place it changes. `update` is pure: no I/O, no
+//! clock (time arrives in `Action::Tick`), no terminal; what it wants done comes back as
+//! `Effect`s, and every change on the server passes `admit`, the single read-only guard.
+
+use std::collections::{HashMap, HashSet};
+use std::time::SystemTime;
+
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::action::Action;
+use super::effect::{Area, Effect, Load, LoadKind, Loaded, TokenInfo};
+use super::keymap::{Cmd, Keymap};
+use super::panes::{self, PaneId};
+use super::theme::Theme;
+use super::widgets::cmdline::{self, Command};
+use super::widgets::confirm::{Confirm, ConfirmOutcome};
+use super::widgets::form::{Form, FormOutcome};
+use super::widgets::help::Overlay;
+use super::widgets::status::{Level, TOAST_TIME, Toast};
+use super::widgets::table::{CHROME, FilterTable};
+use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::api::types::{ClientId, OrgNumber, ScopeName};
+use crate::config::Environment;
+
+/// What the app knows about the profile it runs on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    pub profile: String,
+    pub environment: Option<Environment>,
+    pub read_only: bool,
+    /// Other profiles in the profiles file, for `:profile` completion.
+    pub profiles: Vec<String>,
+}
+
+impl Session {
+    pub fn env_label(&self) -> &'static str {
+        self.environment.map_or("CUSTOM", Environment::label)
+    }
+}
+
+/// Everything read from the server. Kept when a refresh fails, so the screen never goes blank.
+#[derive(Debug, Default)]
+pub struct Data {
+    pub token: Option<TokenInfo>,
+    pub prefixes: Vec<ScopePrefix>,
+    pub own_scopes: Vec<Scope>,
+    pub public_scopes: Vec<Scope>,
+    /// Scope name -> its grants.
+    pub grants: HashMap<String, Vec<ScopeAccess>>,
+    pub consumer: Option<(OrgNumber, Vec<ScopeAccess>)>,
+    pub granted_to_us: Vec<ScopeAccess>,
+    pub clients: Vec<Client>,
+    /// Client id -> its keys.
+    pub jwks: HashMap<String, Jwks>,
+    /// Which loads have answered at least once (an empty table then means "none").
+    pub loaded: HashSet<LoadKind>,
+}
+
+/// What a form is for; decides what its submit sends.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FormPurpose {
+    NewScope,
+    EditScope(ScopeName),
+    Grant(ScopeName),
+    NewClient,
+    EditClient(ClientId),
+    AddKey(ClientId),
+}
+
+#[derive(Debug, Clone)]
+pub enum Modal {
+    Help(Overlay),
+    Detail(Overlay),
+    Confirm(Box<Confirm>),
+    Form(Box<Form>, FormPurpose),
+    Command { input: Input, hints: Vec<String> },
+}
+
+pub struct App {
+    pub session: Session,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub now: SystemTime,
+    pub size: (u16, u16),
+    pub pane: PaneId,
+    pub data: Data,
+    pub scopes: panes::scopes::ScopesPane,
+    pub access: panes::access::AccessPane,
+    pub clients: panes::clients::ClientsPane,
+    pub keys: panes::keys::KeysPane,
+    pub modal: Option<Modal>,
+    pub toast: Option<Toast>,
+    /// Requests sent and not yet answered; the spinner turns while this is above zero.
+    pub pending: usize,
+    pub spin: usize,
+    generations: HashMap<LoadKind, u64>,
+    pub quit: bool,
+    /// Set by `update` when the screen must be drawn again.
+    pub dirty: bool,
+}
+
+impl App {
+    pub fn new(session: Session, keymap: Keymap, now: SystemTime) -> App {
+        App {
+            session,
+            keymap,
+            theme: Theme::default(),
+            now,
+            size: (80, 24),
+            pane: PaneId::Scopes,
+            data: Data::default(),
+            scopes: panes::scopes::ScopesPane::default(),
+            access: panes::access::AccessPane::default(),
+            clients: panes::clients::ClientsPane::default(),
+            keys: panes::keys::KeysPane::default(),
+            modal: None,
+            toast: None,
+            pending: 0,
+            spin: 0,
+            generations: HashMap::new(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// Forget everything of the old profile (after `:profile`); keys, theme and size stay.
+    pub fn reset(&mut self, session: Session) {
+        let keymap = std::mem::take(&mut self.keymap);
+        let mut fresh = App::new(session, keymap, self.now);
+        fresh.theme = self.theme.clone();
+        fresh.size = self.size;
+        fresh.ok(format!("profile {}", fresh.session.profile));
+        *self = fresh;
+    }
+
+    /// Body lines of the pane's table at the current terminal size.
+    pub fn page(&self) -> usize {
+        usize::from(self.size.1.saturating_sub(4 + CHROME)).max(1)
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let effects = match action {
+            Action::Start => self.load_all(),
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(m) => {
+                self.on_mouse(m);
+                Vec::new()
+            }
+            Action::Paste(text) => {
+                self.on_paste(&text);
+                Vec::new()
+            }
+            Action::Resize(w, h) => {
+                self.size = (w, h);
+                Vec::new()
+            }
+            Action::Tick(now) => {
+                self.on_tick(now);
+                return Vec::new();
+            }
+            Action::Loaded { generation, data } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.on_loaded(generation, data)
+            }
+            Action::Mutated { area, result } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.on_mutated(area, result)
+            }
+        };
+        self.dirty = true;
+        self.admit(effects)
+    }
+
+    /// The one gate every effect leaves through: in read-only mode no change reaches the
+    /// server, whatever asked for it; every request is counted for the spinner.
+    fn admit(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
+        let mut out = Vec::with_capacity(effects.len());
+        for e in effects {
+            if let Effect::Mutate(m) = &e
+                && self.session.read_only
+            {
+                let msg = format!("read-only: refused to {}", m.describe());
+                if let Some(Modal::Form(form, _)) = &mut self.modal {
+                    form.submitting = false;
+                    form.error = Some(msg.clone());
+                }
+                self.error(msg);
+                continue;
+            }
+            if e.is_request() {
+                self.pending += 1;
+            }
+            out.push(e);
+        }
+        out
+    }
+
+    // ---- loads ----
+
+    pub fn load(&mut self, load: Load) -> Effect {
+        let g = self.generations.entry(load.kind()).or_insert(0);
+        *g += 1;
+        Effect::Load {
+            generation: *g,
+            load,
+        }
+    }
+
+    fn load_all(&mut self) -> Vec<Effect> {
+        vec![
+            self.load(Load::Token),
+            self.load(Load::OwnScopes),
+            self.load(Load::Prefixes),
+            self.load(Load::Clients),
+            self.load(Load::PublicScopes),
+            self.load(Load::GrantedToUs),
+        ]
+    }
+
+    /// What `r` and a finished change re-read.
+    fn reload(&mut self, area: Area) -> Vec<Effect> {
+        let mut out = match area {
+            // Grants follow the scope list (see `on_loaded`).
+            Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
+            Area::Access => vec![self.load_grants()],
+            Area::Clients => vec![self.load(Load::Clients), self.load(Load::GrantedToUs)],
+            Area::Keys => vec![self.load_jwks()],
+        };
+        if area == Area::Access
+            && let Some((org, _)) = &self.data.consumer
+        {
+            let org = org.clone();
+            out.push(self.load(Load::Consumer(org)));
+        }
+        out
+    }
+
+    fn load_grants(&mut self) -> Effect {
+        let names = self
+            .data
+            .own_scopes
+            .iter()
+            .filter_map(|s| s.name.parse::<ScopeName>().ok())
+            .collect();
+        self.load(Load::Grants(names))
+    }
+
+    fn load_jwks(&mut self) -> Effect {
+        let ids = self
+            .data
+            .clients
+            .iter()
+            .filter_map(|c| c.client_id.parse::<ClientId>().ok())
+            .collect();
+        self.load(Load::Jwks(ids))
+    }
+
+    fn on_loaded(&mut self, generation: u64, data: Loaded) -> Vec<Effect> {
+        let kind = data.kind();
+        if self.generations.get(&kind).copied() != Some(generation) {
+            // A newer request of the same kind is on its way; this answer is stale.
+            return Vec::new();
+        }
+        self.data.loaded.insert(kind);
+        let mut next = Vec::new();
+        let mut errors = Vec::new();
+        let mut keep = |r: Result<(), String>| {
+            if let Err(e) = r {
+                errors.push(e);
+            }
+        };
+        match data {
+            Loaded::Token(r) => keep(r.map(|t| self.data.token = Some(t))),
+            Loaded::Prefixes(r) => keep(r.map(|p| self.data.prefixes = p)),
+            Loaded::OwnScopes(r) => {
+                let ok = r.is_ok();
+                keep(r.map(|s| self.data.own_scopes = s));
+                if ok {
+                    next.push(self.load_grants());
+                }
+            }
+            Loaded::PublicScopes(r) => keep(r.map(|s| self.data.public_scopes = s)),
+            Loaded::Grants(list) => {
+                let mut grants = HashMap::with_capacity(list.len());
+                for (name, r) in list {
+                    match r {
+                        Ok(g) => {
+                            grants.insert(name, g);
+                        }
+                        Err(e) => {
+                            if let Some(old) = self.data.grants.remove(&name) {
+                                grants.insert(name, old);
+                            }
+                            keep(Err(e));
+                        }
+                    }
+                }
+                self.data.grants = grants;
+            }
+            Loaded::Consumer(org, r) => keep(r.map(|g| self.data.consumer = Some((org, g)))),
+            Loaded::GrantedToUs(r) => keep(r.map(|g| self.data.granted_to_us = g)),
+            Loaded::Clients(r) => {
+                let ok = r.is_ok();
+                keep(r.map(|c| self.data.clients = c));
+                if ok {
+                    next.push(self.load_jwks());
+                }
+            }
+            Loaded::Jwks(list) => {
+                for (id, r) in list {
+                    keep(r.map(|j| {
+                        self.data.jwks.insert(id, j);
+                    }));
+                }
+            }
+        }
+        if let Some(first) = errors.first() {
+            let more = if errors.len() > 1 {
+                format!(" (+{} more)", errors.len() - 1)
+            } else {
+                String::new()
+            };
+            self.error(format!("{first}{more}"));
+        }
+        self.rebuild();
+        next
+    }
+
+    fn on_mutated(&mut self, area: Area, result: Result<String, String>) -> Vec<Effect> {
+        match result {
+            Ok(msg) => {
+                if matches!(&self.modal, Some(Modal::Form(f, _)) if f.submitting) {
+                    self.modal = None;
+                }
+                self.ok(msg);
+            }
+            Err(e) => {
+                if let Some(Modal::Form(form, _)) = &mut self.modal
+                    && form.submitting
+                {
+                    // Keep what the user typed; show why the save failed.
+                    form.submitting = false;
+                    form.error = Some(e.clone());
+                }
+                self.error(e);
+            }
+        }
+        // Success or not: read back what the server now holds.
+        let mut out = self.reload(area);
+        if area == Area::Scopes {
+            out.push(self.load_grants());
+        }
+        if area == Area::Clients {
+            out.push(self.load_jwks());
+        }
+        out
+    }
+
+    /// Rebuild every pane's rows from the data (after a load, or a view change).
+    pub fn rebuild(&mut self) {
+        panes::scopes::rebuild(self);
+        panes::access::rebuild(self);
+        panes::clients::rebuild(self);
+        panes::keys::rebuild(self);
+    }
+
+    // ---- status line ----
+
+    pub fn ok(&mut self, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            level: Level::Ok,
+            text: text.into(),
+            until: Some(self.now + TOAST_TIME),
+        });
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            level: Level::Info,
+            text: text.into(),
+            until: Some(self.now + TOAST_TIME),
+        });
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.toast = Some(Toast {
+            level: Level::Error,
+            text: text.into(),
+            until: None,
+        });
+    }
+
+    fn on_tick(&mut self, now: SystemTime) {
+        let old_secs = self.token_secs_left();
+        self.now = now;
+        if self.pending > 0 {
+            self.spin = self.spin.wrapping_add(1);
+            self.dirty = true;
+        }
+        if self
+            .toast
+            .as_ref()
+            .is_some_and(|t| t.until.is_some_and(|u| u <= now))
+        {
+            self.toast = None;
+            self.dirty = true;
+        }
+        if self.token_secs_left() != old_secs {
+            self.dirty = true;
+        }
+    }
+
+    pub fn token_secs_left(&self) -> Option<u64> {
+        let t = self.data.token.as_ref()?;
+        Some(
+            t.expires_at
+                .duration_since(self.now)
+                .map_or(0, |d| d.as_secs()),
+        )
+    }
+
+    // ---- input ----
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        // Windows also reports releases; act on presses (and held keys) only.
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return Vec::new();
+        }
+        if self.modal.is_some() {
+            return self.modal_key(key);
+        }
+        if self.current_table().filtering() {
+            self.current_table_mut().filter_key(key);
+            return Vec::new();
+        }
+        let Some(binding) = self.keymap.lookup(self.pane, &key) else {
+            return Vec::new();
+        };
+        let cmd = binding.cmd;
+        if binding.mutating && self.session.read_only {
+            self.error(format!(
+                "read-only profile: '{}' is disabled (profile read_only = true or --read-only)",
+                binding.help
+            ));
+            return Vec::new();
+        }
+        self.command(cmd)
+    }
+
+    /// Run one command of the keymap.
+    pub fn command(&mut self, cmd: Cmd) -> Vec<Effect> {
+        let page = self.page();
+        match cmd {
+            Cmd::Quit => self.quit = true,
+            Cmd::Help => self.open_help(),
+            Cmd::NextPane => return self.switch(self.pane.next()),
+            Cmd::PrevPane => return self.switch(self.pane.prev()),
+            Cmd::Pane(p) => return self.switch(p),
+            Cmd::Up => self.current_table_mut().move_by(-1, page),
+            Cmd::Down => self.current_table_mut().move_by(1, page),
+            Cmd::PageUp => self.current_table_mut().move_by(-(page as isize), page),
+            Cmd::PageDown => self.current_table_mut().move_by(page as isize, page),
+            Cmd::Top => self.current_table_mut().top(),
+            Cmd::Bottom => self.current_table_mut().bottom(page),
+            Cmd::Filter => self.current_table_mut().start_filter(),
+            Cmd::Sort => self.current_table_mut().cycle_sort(),
+            Cmd::Refresh => {
+                let area = match self.pane {
+                    PaneId::Scopes => Area::Scopes,
+                    PaneId::Access => Area::Access,
+                    PaneId::Clients => Area::Clients,
+                    PaneId::Keys => Area::Keys,
+                };
+                let mut out = self.reload(area);
+                out.push(self.load(Load::Token));
+                self.info("refreshing…");
+                return out;
+            }
+            Cmd::CommandLine => {
+                self.modal = Some(Modal::Command {
+                    input: Input::default(),
+                    hints: Vec::new(),
+                })
+            }
+            Cmd::Back => return self.back(),
+            Cmd::Copy => {
+                if let Some(row) = self.current_table().selected_row() {
+                    let text = row.key.clone();
+                    self.ok(format!("copied {text}"));
+                    return vec![Effect::Copy(text)];
+                }
+            }
+            _ => {
+                return match self.pane {
+                    PaneId::Scopes => panes::scopes::command(self, cmd),
+                    PaneId::Access => panes::access::command(self, cmd),
+                    PaneId::Clients => panes::clients::command(self, cmd),
+                    PaneId::Keys => panes::keys::command(self, cmd),
+                };
+            }
+        }
+        Vec::new()
+    }
+
+    fn back(&mut self) -> Vec<Effect> {
+        if self.current_table().filter_text().is_empty() {
+            match self.pane {
+                PaneId::Access if self.access.is_consumer_view() => {
+                    self.access.leave_consumer();
+                    self.data.consumer = None;
+                    self.rebuild();
+                }
+                PaneId::Keys => self.pane = PaneId::Clients,
+                PaneId::Access => self.pane = PaneId::Scopes,
+                _ => {
+                    if matches!(
+                        self.toast,
+                        Some(Toast {
+                            level: Level::Error,
+                            ..
+                        })
+                    ) {
+                        self.toast = None;
+                    }
+                }
+            }
+        } else {
+            self.current_table_mut().clear_filter();
+        }
+        Vec::new()
+    }
+
+    pub fn switch(&mut self, pane: PaneId) -> Vec<Effect> {
+        self.pane = pane;
+        self.rebuild();
+        Vec::new()
+    }
+
+    fn open_help(&mut self) {
+        let mut lines = vec![(String::new(), format!("{} pane", self.pane.title()))];
+        for b in self.keymap.for_pane(self.pane) {
+            let mut help = b.help.to_owned();
+            if b.mutating && self.session.read_only {
+                help.push_str("  (disabled: read-only)");
+            }
+            lines.push((b.keys_label(), help));
+        }
+        lines.push((String::new(), String::new()));
+        lines.push((String::new(), "Commands (:)".into()));
+        for (w, arg, what) in cmdline::COMMANDS {
+            let w = if *arg {
+                format!(":{w} …")
+            } else {
+                format!(":{w}")
+            };
+            lines.push((w, (*what).to_owned()));
+        }
+        lines.push((String::new(), String::new()));
+        lines.push((
+            String::new(),
+            "Ctrl-C quits from anywhere. Keys are remapped by action name in config.toml beside the profiles file.".into(),
+        ));
+        self.modal = Some(Modal::Help(Overlay::new("Help", lines)));
+    }
+
+    fn modal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(modal) = self.modal.take() else {
+            return Vec::new();
+        };
+        match modal {
+            Modal::Help(mut o) => {
+                if o.handle_key(key) {
+                    self.modal = Some(Modal::Help(o));
+                }
+            }
+            Modal::Detail(mut o) => {
+                if o.handle_key(key) {
+                    self.modal = Some(Modal::Detail(o));
+                }
+            }
+            Modal::Confirm(mut c) => match c.handle_key(key) {
+                ConfirmOutcome::Stay => self.modal = Some(Modal::Confirm(c)),
+                ConfirmOutcome::No => self.info("cancelled"),
+                ConfirmOutcome::Yes => {
+                    self.info(format!("{}…", c.mutation.describe()));
+                    return vec![Effect::Mutate(c.mutation)];
+                }
+            },
+            Modal::Form(mut form, purpose) => match form.handle_key(key) {
+                FormOutcome::Stay => self.modal = Some(Modal::Form(form, purpose)),
+                FormOutcome::Cancel => self.info("cancelled"),
+                FormOutcome::Submit => {
+                    let built = match &purpose {
+                        FormPurpose::NewScope | FormPurpose::EditScope(_) => {
+                            panes::scopes::submit(self, &form, &purpose)
+                        }
+                        FormPurpose::Grant(_) => panes::access::submit(&form, &purpose),
+                        FormPurpose::NewClient | FormPurpose::EditClient(_) => {
+                            panes::clients::submit(self, &form, &purpose)
+                        }
+                        FormPurpose::AddKey(_) => panes::keys::submit(&form, &purpose),
+                    };
+                    match built {
+                        Ok(m) => {
+                            form.submitting = true;
+                            form.error = None;
+                            self.modal = Some(Modal::Form(form, purpose));
+                            return vec![Effect::Mutate(m)];
+                        }
+                        Err(e) => {
+                            form.error = Some(e);
+                            self.modal = Some(Modal::Form(form, purpose));
+                        }
+                    }
+                }
+            },
+            Modal::Command { mut input, hints } => {
+                return self.command_line_key(input_key(&mut input, key), input, hints);
+            }
+        }
+        Vec::new()
+    }
+
+    fn command_line_key(
+        &mut self,
+        key: Option<KeyEvent>,
+        mut input: Input,
+        mut hints: Vec<String>,
+    ) -> Vec<Effect> {
+        let Some(key) = key else {
+            hints = cmdline::complete(input.value(), &self.session.profiles);
+            self.modal = Some(Modal::Command { input, hints });
+            return Vec::new();
+        };
+        match key.code {
+            KeyCode::Esc => {}
+            KeyCode::Tab => {
+                let cands = cmdline::complete(input.value(), &self.session.profiles);
+                if let Some(prefix) = cmdline::common_prefix(&cands)
+                    && prefix.len() >= input.value().len()
+                {
+                    input = Input::new(prefix);
+                }
+                hints = cmdline::complete(input.value(), &self.session.profiles);
+                self.modal = Some(Modal::Command { input, hints });
+            }
+            KeyCode::Enter => match cmdline::parse(input.value()) {
+                Ok(cmd) => return self.run_command(cmd),
+                Err(e) => {
+                    self.error(e);
+                    self.modal = Some(Modal::Command { input, hints });
+                }
+            },
+            _ => self.modal = Some(Modal::Command { input, hints }),
+        }
+        Vec::new()
+    }
+
+    pub fn run_command(&mut self, cmd: Command) -> Vec<Effect> {
+        match cmd {
+            Command::Scopes => {
+                self.scopes.public = false;
+                self.switch(PaneId::Scopes)
+            }
+            Command::Public => {
+                self.scopes.public = true;
+                self.switch(PaneId::Scopes)
+            }
+            Command::Access => self.switch(PaneId::Access),
+            Command::Clients => self.switch(PaneId::Clients),
+            Command::Keys => self.switch(PaneId::Keys),
+            Command::Org(org) => panes::access::show_consumer(self, org),
+            Command::Profile(p) => {
+                if !self.session.profiles.is_empty() && !self.session.profiles.contains(&p) {
+                    self.error(format!(
+                        "no profile {p} in the profiles file; known: {}",
+                        self.session.profiles.join(", ")
+                    ));
+                    return Vec::new();
+                }
+                self.info(format!("switching to profile {p}…"));
+                vec![Effect::SwitchProfile(p)]
+            }
+            Command::Help => {
+                self.open_help();
+                Vec::new()
+            }
+            Command::Quit => {
+                self.quit = true;
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_paste(&mut self, text: &str) {
+        match &mut self.modal {
+            Some(Modal::Form(form, _)) => form.paste(text),
+            Some(Modal::Command { input, .. }) => {
+                let v = format!("{}{}", input.value(), text.trim());
+                *input = Input::new(v);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_mouse(&mut self, m: MouseEvent) {
+        if self.modal.is_some() {
+            return;
+        }
+        let page = self.page();
+        match m.kind {
+            MouseEventKind::ScrollDown => self.current_table_mut().scroll(3, page),
+            MouseEventKind::ScrollUp => self.current_table_mut().scroll(-3, page),
+            MouseEventKind::Down(MouseButton::Left) => {
+                if m.row == 1 {
+                    if let Some(p) = super::view::tab_at(m.column) {
+                        self.switch(p);
+                    }
+                } else if m.row >= 4 {
+                    let line = usize::from(m.row - 4);
+                    self.current_table_mut().click(line, page);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    // ---- helpers for panes ----
+
+    pub fn current_table(&self) -> &FilterTable {
+        match self.pane {
+            PaneId::Scopes => self.scopes.table(),
+            PaneId::Access => &self.access.table,
+            PaneId::Clients => &self.clients.table,
+            PaneId::Keys => &self.keys.table,
+        }
+    }
+
+    pub fn current_table_mut(&mut self) -> &mut FilterTable {
+        match self.pane {
+            PaneId::Scopes => self.scopes.table_mut(),
+            PaneId::Access => &mut self.access.table,
+            PaneId::Clients => &mut self.clients.table,
+            PaneId::Keys => &mut self.keys.table,
+        }
+    }
+
+    pub fn open_form(&mut self, form: Form, purpose: FormPurpose) {
+        self.modal = Some(Modal::Form(Box::new(form), purpose));
+    }
+
+    pub fn confirm(&mut self, c: Confirm) {
+        self.modal = Some(Modal::Confirm(Box::new(c)));
+    }
+}
+
+/// Feed a key to the command line input; returns the key when the input did not use it.
+fn input_key(input: &mut Input, key: KeyEvent) -> Option<KeyEvent> {
+    match key.code {
+        KeyCode::Esc | KeyCode::Enter | KeyCode::Tab => Some(key),
+        _ => {
+            input.handle_event(&crossterm::event::Event::Key(key));
+            None
+        }
+    }
+}

@@ -1,0 +1,360 @@
+//! Work `update` asks for, and the runner that does it on tokio. Every answer comes back to the
+//! UI as an `Action` over the channel; the UI thread never waits on the network.
+
+use std::path::PathBuf;
+use std::time::SystemTime;
+
+use futures::StreamExt;
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::Action;
+use crate::api::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
+use crate::api::{AdminApi, PublicScopeQuery};
+
+/// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
+const CONCURRENCY: usize = 8;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Load {
+        generation: u64,
+        load: Load,
+    },
+    Mutate(Mutation),
+    /// Put text on the clipboard (OSC 52, so it works over SSH).
+    Copy(String),
+    /// Reconnect with another profile from the profiles file.
+    SwitchProfile(String),
+}
+
+impl Effect {
+    /// Answered by the runner with exactly one action.
+    pub fn is_request(&self) -> bool {
+        matches!(self, Effect::Load { .. } | Effect::Mutate(_))
+    }
+}
+
+/// A read. Each kind has its own generation counter in the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Load {
+    Token,
+    Prefixes,
+    OwnScopes,
+    PublicScopes,
+    Grants(Vec<ScopeName>),
+    Consumer(OrgNumber),
+    GrantedToUs,
+    Clients,
+    Jwks(Vec<ClientId>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LoadKind {
+    Token,
+    Prefixes,
+    OwnScopes,
+    PublicScopes,
+    Grants,
+    Consumer,
+    GrantedToUs,
+    Clients,
+    Jwks,
+}
+
+impl Load {
+    pub fn kind(&self) -> LoadKind {
+        match self {
+            Load::Token => LoadKind::Token,
+            Load::Prefixes => LoadKind::Prefixes,
+            Load::OwnScopes => LoadKind::OwnScopes,
+            Load::PublicScopes => LoadKind::PublicScopes,
+            Load::Grants(_) => LoadKind::Grants,
+            Load::Consumer(_) => LoadKind::Consumer,
+            Load::GrantedToUs => LoadKind::GrantedToUs,
+            Load::Clients => LoadKind::Clients,
+            Load::Jwks(_) => LoadKind::Jwks,
+        }
+    }
+}
+
+/// What the header shows about the admin token (never the token itself).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenInfo {
+    pub scopes: Vec<String>,
+    pub expires_at: SystemTime,
+    pub org: Option<String>,
+}
+
+type Res<T> = Result<T, String>;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    Token(Res<TokenInfo>),
+    Prefixes(Res<Vec<ScopePrefix>>),
+    OwnScopes(Res<Vec<Scope>>),
+    PublicScopes(Res<Vec<Scope>>),
+    Grants(Vec<(String, Res<Vec<ScopeAccess>>)>),
+    Consumer(OrgNumber, Res<Vec<ScopeAccess>>),
+    GrantedToUs(Res<Vec<ScopeAccess>>),
+    Clients(Res<Vec<Client>>),
+    Jwks(Vec<(String, Res<Jwks>)>),
+}
+
+impl Loaded {
+    pub fn kind(&self) -> LoadKind {
+        match self {
+            Loaded::Token(_) => LoadKind::Token,
+            Loaded::Prefixes(_) => LoadKind::Prefixes,
+            Loaded::OwnScopes(_) => LoadKind::OwnScopes,
+            Loaded::PublicScopes(_) => LoadKind::PublicScopes,
+            Loaded::Grants(_) => LoadKind::Grants,
+            Loaded::Consumer(..) => LoadKind::Consumer,
+            Loaded::GrantedToUs(_) => LoadKind::GrantedToUs,
+            Loaded::Clients(_) => LoadKind::Clients,
+            Loaded::Jwks(_) => LoadKind::Jwks,
+        }
+    }
+}
+
+/// A change on the server. All of them pass `App::admit`, the one read-only guard.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Mutation {
+    CreateScope(Box<Scope>),
+    /// Also reactivation (`active: true`).
+    UpdateScope(ScopeName, Box<Scope>),
+    DeactivateScope(ScopeName),
+    /// Also re-approval of a DENIED row.
+    Grant(ScopeName, Vec<OrgNumber>),
+    Revoke(ScopeName, OrgNumber),
+    CreateClient(Box<Client>),
+    UpdateClient(ClientId, Box<Client>),
+    DeleteClient(ClientId),
+    AddKey(ClientId, PathBuf),
+    DeleteKey(ClientId, Kid),
+}
+
+/// Which data a change touches, so `update` re-reads exactly that afterwards.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Area {
+    Scopes,
+    Access,
+    Clients,
+    Keys,
+}
+
+impl Mutation {
+    pub fn area(&self) -> Area {
+        match self {
+            Mutation::CreateScope(_) | Mutation::UpdateScope(..) | Mutation::DeactivateScope(_) => {
+                Area::Scopes
+            }
+            Mutation::Grant(..) | Mutation::Revoke(..) => Area::Access,
+            Mutation::CreateClient(_) | Mutation::UpdateClient(..) | Mutation::DeleteClient(_) => {
+                Area::Clients
+            }
+            Mutation::AddKey(..) | Mutation::DeleteKey(..) => Area::Keys,
+        }
+    }
+
+    /// For the status line: "create scope x:y".
+    pub fn describe(&self) -> String {
+        match self {
+            Mutation::CreateScope(s) => format!("create scope {}:{}", s.prefix, s.subscope),
+            Mutation::UpdateScope(n, s) if s.active => format!("save scope {n}"),
+            Mutation::UpdateScope(n, _) => format!("update scope {n}"),
+            Mutation::DeactivateScope(n) => format!("deactivate scope {n}"),
+            Mutation::Grant(n, orgs) => format!("grant {n} to {}", join(orgs)),
+            Mutation::Revoke(n, org) => format!("revoke {n} from {org}"),
+            Mutation::CreateClient(c) => format!("create client {}", c.client_name),
+            Mutation::UpdateClient(id, _) => format!("update client {id}"),
+            Mutation::DeleteClient(id) => format!("delete client {id}"),
+            Mutation::AddKey(id, path) => format!("add key {} to {id}", path.display()),
+            Mutation::DeleteKey(id, kid) => format!("delete key {kid} of {id}"),
+        }
+    }
+}
+
+fn join(orgs: &[OrgNumber]) -> String {
+    orgs.iter()
+        .map(OrgNumber::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs requests on tokio with a clone of the API (shared pool and token cache).
+pub struct Runner {
+    api: AdminApi,
+    tx: UnboundedSender<Action>,
+}
+
+impl Runner {
+    pub fn new(api: AdminApi, tx: UnboundedSender<Action>) -> Runner {
+        Runner { api, tx }
+    }
+
+    /// Start the request; its answer arrives on the channel. Non-request effects are the
+    /// main loop's and are ignored here.
+    pub fn spawn(&self, effect: Effect) {
+        let api = self.api.clone();
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Load { generation, load } => {
+                tokio::spawn(async move {
+                    let data = load_data(&api, load).await;
+                    // A closed channel means the UI has quit; nobody is left to tell.
+                    let _ = tx.send(Action::Loaded { generation, data });
+                });
+            }
+            Effect::Mutate(m) => {
+                tokio::spawn(async move {
+                    let area = m.area();
+                    let what = m.describe();
+                    let result = mutate(&api, m).await.map(|done| match done {
+                        Some(msg) => msg,
+                        None => format!("done: {what}"),
+                    });
+                    let result = result.map_err(|e| format!("{what} failed: {e}"));
+                    let _ = tx.send(Action::Mutated { area, result });
+                });
+            }
+            Effect::Copy(_) | Effect::SwitchProfile(_) => {}
+        }
+    }
+}
+
+fn text<T, E: std::fmt::Display>(r: Result<T, E>) -> Res<T> {
+    r.map_err(|e| e.to_string())
+}
+
+async fn load_data(api: &AdminApi, load: Load) -> Loaded {
+    match load {
+        Load::Token => Loaded::Token(text(api.tokens().token().await.map(|t| {
+            TokenInfo {
+                scopes: t.scopes().to_vec(),
+                expires_at: t.expires_at(),
+                org: t
+                    .claims()
+                    .and_then(|c| c.consumer.orgno().map(str::to_owned)),
+            }
+        }))),
+        Load::Prefixes => Loaded::Prefixes(text(api.prefixes().await)),
+        Load::OwnScopes => Loaded::OwnScopes(text(api.own_scopes(true).await)),
+        Load::PublicScopes => {
+            Loaded::PublicScopes(text(api.public_scopes(&PublicScopeQuery::default()).await))
+        }
+        Load::Grants(names) => Loaded::Grants(
+            futures::stream::iter(names)
+                .map(|n| async move {
+                    let r = text(api.scope_access(&n).await);
+                    (String::from(n), r)
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await,
+        ),
+        Load::Consumer(org) => {
+            let r = text(api.consumer_access(&org).await);
+            Loaded::Consumer(org, r)
+        }
+        Load::GrantedToUs => Loaded::GrantedToUs(text(api.granted_to_us().await)),
+        Load::Clients => Loaded::Clients(text(api.clients().await)),
+        Load::Jwks(ids) => Loaded::Jwks(
+            futures::stream::iter(ids)
+                .map(|id| async move {
+                    let r = text(api.jwks(&id).await);
+                    (String::from(id), r)
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect()
+                .await,
+        ),
+    }
+}
+
+/// Do the change; `Ok(Some(msg))` when there is more to say than "done".
+async fn mutate(api: &AdminApi, m: Mutation) -> Result<Option<String>, String> {
+    match m {
+        Mutation::CreateScope(s) => {
+            text(api.create_scope(&s).await).map(|s| Some(format!("created scope {}", s.name)))
+        }
+        Mutation::UpdateScope(n, s) => text(api.update_scope(&n, &s).await).map(|_| None),
+        Mutation::DeactivateScope(n) => text(api.deactivate_scope(&n).await).map(|_| None),
+        Mutation::Grant(n, orgs) => {
+            let mut failed = Vec::new();
+            for org in &orgs {
+                if let Err(e) = api.grant(&n, org).await {
+                    failed.push(format!("{org}: {e}"));
+                }
+            }
+            if failed.is_empty() {
+                Ok(Some(format!("granted {n} to {}", join(&orgs))))
+            } else {
+                Err(format!(
+                    "{} of {} failed: {}",
+                    failed.len(),
+                    orgs.len(),
+                    failed.join("; ")
+                ))
+            }
+        }
+        Mutation::Revoke(n, org) => text(api.revoke(&n, &org).await).map(|_| None),
+        Mutation::CreateClient(c) => text(api.create_client(&c).await).map(|c| {
+            Some(format!(
+                "created client {} ({})",
+                c.client_name, c.client_id
+            ))
+        }),
+        Mutation::UpdateClient(id, c) => text(api.update_client(&id, &c).await).map(|_| None),
+        Mutation::DeleteClient(id) => text(api.delete_client(&id).await).map(|_| None),
+        Mutation::AddKey(id, path) => add_key(api, &id, path).await,
+        Mutation::DeleteKey(id, kid) => text(api.delete_jwk(&id, &kid).await).map(|_| None),
+    }
+}
+
+/// Digdir only replaces whole key sets: read the current keys, append the new one, post all.
+async fn add_key(api: &AdminApi, id: &ClientId, path: PathBuf) -> Result<Option<String>, String> {
+    let key = tokio::task::spawn_blocking(move || read_public_key(&expand_home(&path)))
+        .await
+        .map_err(|e| e.to_string())??;
+    let mut keys = text(api.jwks(id).await)?.keys;
+    if let Some(kid) = &key.kid
+        && keys.iter().any(|k| k.kid.as_ref() == Some(kid))
+    {
+        return Err(format!(
+            "the client already has a key with kid {kid}: give the new key another kid"
+        ));
+    }
+    for k in &mut keys {
+        // Since 2025 Digdir refuses keys without `use`; old keys may lack it.
+        k.use_.get_or_insert_with(|| "sig".to_owned());
+    }
+    let kid = key.kid.clone().unwrap_or_default();
+    keys.push(key);
+    text(api.replace_jwks(id, &keys).await)?;
+    Ok(Some(format!("added key {kid} to {id}")))
+}
+
+/// A public key file as a JWK (until the keys module's parser lands: a JWK JSON document).
+fn read_public_key(path: &std::path::Path) -> Result<Jwk, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let jwk: Jwk = serde_json::from_slice(&bytes)
+        .map_err(|e| format!("{}: not a JWK ({e})", path.display()))?;
+    let private = jwk.private_members();
+    if !private.is_empty() {
+        return Err(format!(
+            "{} holds a private key (members {}): upload only the public key",
+            path.display(),
+            private.join(", ")
+        ));
+    }
+    Ok(jwk)
+}
+
+/// `~/keys/a.pem` -> `$HOME/keys/a.pem`, as a shell would.
+fn expand_home(p: &std::path::Path) -> PathBuf {
+    match (p.strip_prefix("~"), std::env::var_os("HOME")) {
+        (Ok(rest), Some(home)) => PathBuf::from(home).join(rest),
+        _ => p.to_path_buf(),
+    }
+}

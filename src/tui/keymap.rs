@@ -1,0 +1,651 @@
+//! The one key table: action name -> keys. Dispatch, the footer and the `?` overlay all read it,
+//! so what the screen says a key does is what it does. Users remap by action name in
+//! `config.toml` beside the profiles file:
+//!
+//! ```toml
+//! [keys]
+//! grant = ["+", "g"]
+//! quit = ["q", "ctrl-q"]
+//! ```
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::panes::PaneId;
+
+/// What a key asks for. Pane-specific commands only fire in their pane.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cmd {
+    Quit,
+    Help,
+    NextPane,
+    PrevPane,
+    Pane(PaneId),
+    Up,
+    Down,
+    Top,
+    Bottom,
+    PageUp,
+    PageDown,
+    Filter,
+    Sort,
+    Refresh,
+    CommandLine,
+    Back,
+    Open,
+    Copy,
+    ToggleInactive,
+    ToggleTab,
+    NewScope,
+    EditScope,
+    Deactivate,
+    Reactivate,
+    Grant,
+    Revoke,
+    Reapprove,
+    NewClient,
+    EditClient,
+    DeleteClient,
+    AddKey,
+    DeleteKey,
+}
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Global,
+    Pane(PaneId),
+}
+
+/// One row of the default table.
+struct Def {
+    cmd: Cmd,
+    name: &'static str,
+    help: &'static str,
+    context: Context,
+    keys: &'static [&'static str],
+    /// Footer label when shown in the footer (the most useful keys of a pane).
+    footer: Option<&'static str>,
+    /// Changes something on the server: refused in read-only mode.
+    mutating: bool,
+}
+
+const fn def(
+    cmd: Cmd,
+    name: &'static str,
+    context: Context,
+    keys: &'static [&'static str],
+    help: &'static str,
+) -> Def {
+    Def {
+        cmd,
+        name,
+        help,
+        context,
+        keys,
+        footer: None,
+        mutating: false,
+    }
+}
+
+/// Shown in the footer under a short label.
+const fn foot(mut d: Def, short: &'static str) -> Def {
+    d.footer = Some(short);
+    d
+}
+
+const fn mutating(mut d: Def) -> Def {
+    d.mutating = true;
+    d
+}
+
+use Context::Global;
+const SCOPES: Context = Context::Pane(PaneId::Scopes);
+const ACCESS: Context = Context::Pane(PaneId::Access);
+const CLIENTS: Context = Context::Pane(PaneId::Clients);
+const KEYS: Context = Context::Pane(PaneId::Keys);
+
+/// Pane-specific rows come first: in the access pane `g` grants, elsewhere it jumps to the top.
+const DEFAULTS: &[Def] = &[
+    foot(
+        mutating(def(Cmd::NewScope, "new_scope", SCOPES, &["n"], "new scope")),
+        "new",
+    ),
+    foot(
+        mutating(def(
+            Cmd::EditScope,
+            "edit_scope",
+            SCOPES,
+            &["e"],
+            "edit scope",
+        )),
+        "edit",
+    ),
+    foot(
+        mutating(def(
+            Cmd::Deactivate,
+            "deactivate",
+            SCOPES,
+            &["d"],
+            "deactivate",
+        )),
+        "deactivate",
+    ),
+    mutating(def(
+        Cmd::Reactivate,
+        "reactivate",
+        SCOPES,
+        &["a"],
+        "reactivate an inactive scope",
+    )),
+    def(
+        Cmd::ToggleInactive,
+        "toggle_inactive",
+        SCOPES,
+        &["i"],
+        "show/hide inactive scopes",
+    ),
+    foot(
+        def(
+            Cmd::ToggleTab,
+            "toggle_public",
+            SCOPES,
+            &["t"],
+            "own / public scopes of all orgs",
+        ),
+        "own/public",
+    ),
+    foot(
+        mutating(def(
+            Cmd::Grant,
+            "grant",
+            ACCESS,
+            &["g", "+"],
+            "grant org numbers",
+        )),
+        "grant",
+    ),
+    foot(
+        mutating(def(Cmd::Revoke, "revoke", ACCESS, &["x", "d"], "revoke")),
+        "revoke",
+    ),
+    foot(
+        mutating(def(
+            Cmd::Reapprove,
+            "reapprove",
+            ACCESS,
+            &["a"],
+            "re-approve a DENIED row",
+        )),
+        "re-approve",
+    ),
+    foot(
+        def(
+            Cmd::Open,
+            "org_view",
+            ACCESS,
+            &["enter", "o"],
+            "everything this org has from us",
+        ),
+        "org view",
+    ),
+    foot(
+        mutating(def(
+            Cmd::NewClient,
+            "new_client",
+            CLIENTS,
+            &["n"],
+            "new client",
+        )),
+        "new",
+    ),
+    foot(
+        mutating(def(
+            Cmd::EditClient,
+            "edit_client",
+            CLIENTS,
+            &["e"],
+            "edit client",
+        )),
+        "edit",
+    ),
+    foot(
+        mutating(def(
+            Cmd::DeleteClient,
+            "delete_client",
+            CLIENTS,
+            &["d"],
+            "delete client",
+        )),
+        "delete",
+    ),
+    foot(
+        def(
+            Cmd::Pane(PaneId::Keys),
+            "client_keys",
+            CLIENTS,
+            &["k"],
+            "keys of client",
+        ),
+        "keys",
+    ),
+    foot(
+        mutating(def(
+            Cmd::AddKey,
+            "add_key",
+            KEYS,
+            &["a"],
+            "add public key from file",
+        )),
+        "add key",
+    ),
+    foot(
+        mutating(def(
+            Cmd::DeleteKey,
+            "delete_key",
+            KEYS,
+            &["d"],
+            "delete key",
+        )),
+        "delete",
+    ),
+    def(Cmd::Open, "open", Global, &["enter"], "details"),
+    foot(def(Cmd::Help, "help", Global, &["?"], "help"), "help"),
+    foot(def(Cmd::Quit, "quit", Global, &["q"], "quit"), "quit"),
+    def(Cmd::NextPane, "next_pane", Global, &["tab"], "next pane"),
+    def(
+        Cmd::PrevPane,
+        "prev_pane",
+        Global,
+        &["backtab"],
+        "previous pane",
+    ),
+    def(
+        Cmd::Pane(PaneId::Scopes),
+        "scopes_pane",
+        Global,
+        &["1"],
+        "scopes pane",
+    ),
+    def(
+        Cmd::Pane(PaneId::Access),
+        "access_pane",
+        Global,
+        &["2"],
+        "access pane",
+    ),
+    def(
+        Cmd::Pane(PaneId::Clients),
+        "clients_pane",
+        Global,
+        &["3"],
+        "clients pane",
+    ),
+    def(
+        Cmd::Pane(PaneId::Keys),
+        "keys_pane",
+        Global,
+        &["4"],
+        "keys pane",
+    ),
+    def(Cmd::Up, "up", Global, &["up", "k"], "up"),
+    def(Cmd::Down, "down", Global, &["down", "j"], "down"),
+    def(Cmd::Top, "top", Global, &["g", "home"], "first row"),
+    def(Cmd::Bottom, "bottom", Global, &["G", "end"], "last row"),
+    def(Cmd::PageUp, "page_up", Global, &["pgup"], "page up"),
+    def(Cmd::PageDown, "page_down", Global, &["pgdn"], "page down"),
+    def(
+        Cmd::Filter,
+        "filter",
+        Global,
+        &["/"],
+        "filter as you type (Esc clears)",
+    ),
+    def(Cmd::Sort, "sort", Global, &["s"], "cycle sort column"),
+    def(
+        Cmd::Refresh,
+        "refresh",
+        Global,
+        &["r"],
+        "re-read from server",
+    ),
+    def(
+        Cmd::CommandLine,
+        "command",
+        Global,
+        &[":"],
+        "command line (:scopes :clients :org N :profile P)",
+    ),
+    def(Cmd::Copy, "copy", Global, &["y"], "copy name/id (OSC 52)"),
+    def(Cmd::Back, "back", Global, &["esc"], "back / close"),
+];
+
+/// A key as written in the table and in `config.toml`: `q`, `G`, `?`, `ctrl-r`, `enter`,
+/// `esc`, `tab`, `backtab`, `up`, `down`, `left`, `right`, `pgup`, `pgdn`, `home`, `end`,
+/// `space`, `delete`, `f1`..`f12`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    code: KeyCode,
+    ctrl: bool,
+    alt: bool,
+}
+
+impl KeySpec {
+    pub fn parse(s: &str) -> Result<KeySpec, String> {
+        let mut ctrl = false;
+        let mut alt = false;
+        let mut rest = s;
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let code = match rest {
+            "enter" => KeyCode::Enter,
+            "esc" => KeyCode::Esc,
+            "tab" => KeyCode::Tab,
+            "backtab" | "shift-tab" => KeyCode::BackTab,
+            "up" => KeyCode::Up,
+            "down" => KeyCode::Down,
+            "left" => KeyCode::Left,
+            "right" => KeyCode::Right,
+            "pgup" => KeyCode::PageUp,
+            "pgdn" => KeyCode::PageDown,
+            "home" => KeyCode::Home,
+            "end" => KeyCode::End,
+            "space" => KeyCode::Char(' '),
+            "delete" => KeyCode::Delete,
+            "backspace" => KeyCode::Backspace,
+            f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok() => {
+                KeyCode::F(f[1..].parse().unwrap_or(1))
+            }
+            c if c.chars().count() == 1 => KeyCode::Char(c.chars().next().unwrap_or(' ')),
+            _ => {
+                return Err(format!(
+                    "'{s}' is not a key: write a single character, or ctrl-x, enter, esc, tab, backtab, up, down, pgup, pgdn, home, end, space, f1"
+                ));
+            }
+        };
+        Ok(KeySpec { code, ctrl, alt })
+    }
+
+    pub fn matches(&self, key: &KeyEvent) -> bool {
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let alt = key.modifiers.contains(KeyModifiers::ALT);
+        // Shift is part of the character ('G'), so it is not compared for chars.
+        let code = match (key.code, self.code) {
+            (KeyCode::Char(a), KeyCode::Char(b)) => a == b,
+            (KeyCode::Tab, KeyCode::BackTab) => key.modifiers.contains(KeyModifiers::SHIFT),
+            (a, b) => a == b,
+        };
+        code && ctrl == self.ctrl && alt == self.alt
+    }
+}
+
+impl fmt::Display for KeySpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("C-")?;
+        }
+        if self.alt {
+            f.write_str("M-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("S-Tab"),
+            KeyCode::Up => f.write_str("↑"),
+            KeyCode::Down => f.write_str("↓"),
+            KeyCode::Left => f.write_str("←"),
+            KeyCode::Right => f.write_str("→"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// One binding in effect (defaults with the user's overrides applied).
+pub struct Binding {
+    pub cmd: Cmd,
+    pub name: &'static str,
+    pub help: &'static str,
+    pub context: Context,
+    pub keys: Vec<KeySpec>,
+    pub footer: Option<&'static str>,
+    pub mutating: bool,
+}
+
+impl Binding {
+    pub fn keys_label(&self) -> String {
+        self.keys
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("/")
+    }
+
+    fn applies(&self, pane: PaneId) -> bool {
+        match self.context {
+            Context::Global => true,
+            Context::Pane(p) => p == pane,
+        }
+    }
+}
+
+pub struct Keymap {
+    bindings: Vec<Binding>,
+}
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    #[serde(default)]
+    keys: BTreeMap<String, Vec<String>>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        Keymap {
+            bindings: DEFAULTS
+                .iter()
+                .map(|d| Binding {
+                    cmd: d.cmd,
+                    name: d.name,
+                    help: d.help,
+                    context: d.context,
+                    // The defaults are literals checked by a test.
+                    keys: d
+                        .keys
+                        .iter()
+                        .filter_map(|k| KeySpec::parse(k).ok())
+                        .collect(),
+                    footer: d.footer,
+                    mutating: d.mutating,
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The defaults with the `[keys]` table of a `config.toml` applied. An unknown action name
+    /// or key is an error naming it.
+    pub fn from_config(text: &str) -> Result<Keymap, String> {
+        let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut map = Keymap::default();
+        for (name, keys) in file.keys {
+            let specs = keys
+                .iter()
+                .map(|k| KeySpec::parse(k).map_err(|e| format!("[keys] {name}: {e}")))
+                .collect::<Result<Vec<_>, _>>()?;
+            let mut found = false;
+            for b in map.bindings.iter_mut().filter(|b| b.name == name) {
+                b.keys = specs.clone();
+                found = true;
+            }
+            if !found {
+                let names: Vec<&str> = map.bindings.iter().map(|b| b.name).collect();
+                return Err(format!(
+                    "[keys] {name}: no such action; known actions: {}",
+                    names.join(", ")
+                ));
+            }
+        }
+        Ok(map)
+    }
+
+    /// The command a key means in `pane`: pane bindings win over global ones.
+    pub fn lookup(&self, pane: PaneId, key: &KeyEvent) -> Option<&Binding> {
+        let hit = |b: &&Binding| b.applies(pane) && b.keys.iter().any(|k| k.matches(key));
+        self.bindings
+            .iter()
+            .filter(|b| b.context != Context::Global)
+            .find(hit)
+            .or_else(|| {
+                self.bindings
+                    .iter()
+                    .filter(|b| b.context == Context::Global)
+                    .find(hit)
+            })
+    }
+
+    /// Every binding that applies in `pane`, pane ones first (for the help overlay).
+    pub fn for_pane(&self, pane: PaneId) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(move |b| b.applies(pane))
+    }
+
+    /// The footer of a pane: up to four of its own keys, then help and quit.
+    pub fn footer(&self, pane: PaneId) -> Vec<&Binding> {
+        let shown = |b: &&Binding| b.footer.is_some() && !b.keys.is_empty();
+        let own = self
+            .for_pane(pane)
+            .filter(|b| b.context != Context::Global)
+            .filter(shown)
+            .take(4);
+        let global = self
+            .for_pane(pane)
+            .filter(|b| b.context == Context::Global)
+            .filter(shown);
+        own.chain(global).collect()
+    }
+
+    pub fn is_mutating(&self, cmd: Cmd) -> bool {
+        self.bindings.iter().any(|b| b.cmd == cmd && b.mutating)
+    }
+
+    /// Commands that change something on the server (for the read-only tests).
+    pub fn mutating(&self) -> impl Iterator<Item = &Binding> {
+        self.bindings.iter().filter(|b| b.mutating)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(c: char) -> KeyEvent {
+        KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+    }
+
+    #[test]
+    fn every_default_key_parses() {
+        for d in DEFAULTS {
+            for k in d.keys {
+                assert!(KeySpec::parse(k).is_ok(), "{} {k}", d.name);
+            }
+        }
+    }
+
+    #[test]
+    fn names_are_unique() {
+        let mut names: Vec<_> = DEFAULTS.iter().map(|d| d.name).collect();
+        names.sort_unstable();
+        let n = names.len();
+        names.dedup();
+        assert_eq!(names.len(), n);
+    }
+
+    #[test]
+    fn pane_binding_wins_over_global() {
+        let map = Keymap::default();
+        assert_eq!(
+            map.lookup(PaneId::Access, &key('g')).map(|b| b.cmd),
+            Some(Cmd::Grant)
+        );
+        assert_eq!(
+            map.lookup(PaneId::Scopes, &key('g')).map(|b| b.cmd),
+            Some(Cmd::Top)
+        );
+        assert_eq!(
+            map.lookup(PaneId::Keys, &key('d')).map(|b| b.cmd),
+            Some(Cmd::DeleteKey)
+        );
+    }
+
+    #[test]
+    fn shift_letters_and_backtab_match() {
+        let map = Keymap::default();
+        let g = KeyEvent::new(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            map.lookup(PaneId::Scopes, &g).map(|b| b.cmd),
+            Some(Cmd::Bottom)
+        );
+        let bt = KeyEvent::new(KeyCode::BackTab, KeyModifiers::SHIFT);
+        assert_eq!(
+            map.lookup(PaneId::Scopes, &bt).map(|b| b.cmd),
+            Some(Cmd::PrevPane)
+        );
+    }
+
+    #[test]
+    fn config_remaps_by_name() {
+        let map = Keymap::from_config("[keys]\nquit = [\"ctrl-q\"]\ngrant = [\"+\"]\n").unwrap();
+        assert!(map.lookup(PaneId::Scopes, &key('q')).is_none());
+        let cq = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
+        assert_eq!(
+            map.lookup(PaneId::Scopes, &cq).map(|b| b.cmd),
+            Some(Cmd::Quit)
+        );
+        // `g` is free again in the access pane, so it falls through to "top".
+        assert_eq!(
+            map.lookup(PaneId::Access, &key('g')).map(|b| b.cmd),
+            Some(Cmd::Top)
+        );
+    }
+
+    #[test]
+    fn config_errors_name_the_action_or_key() {
+        let e = Keymap::from_config("[keys]\nfly = [\"f\"]\n")
+            .err()
+            .unwrap();
+        assert!(e.contains("fly") && e.contains("known actions"), "{e}");
+        let e = Keymap::from_config("[keys]\nquit = [\"hyper-q\"]\n")
+            .err()
+            .unwrap();
+        assert!(e.contains("quit") && e.contains("hyper-q"), "{e}");
+    }
+
+    #[test]
+    fn footer_has_four_to_six_keys_per_pane() {
+        let map = Keymap::default();
+        for pane in PaneId::ALL {
+            let n = map.footer(pane).len();
+            assert!((4..=6).contains(&n), "{pane:?}: {n}");
+        }
+    }
+}

@@ -1,0 +1,244 @@
+//! Clients pane: our client registrations with key counts and the soonest key expiry; create,
+//! edit and delete (typing the client name to confirm).
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+
+use super::scopes::fields_of;
+use super::{EXPIRY_WARN_DAYS, days_left};
+use crate::api::models::{AccessState, Client};
+use crate::api::types::ClientId;
+use crate::tui::app::{App, FormPurpose, Modal};
+use crate::tui::effect::{Effect, LoadKind, Mutation};
+use crate::tui::keymap::Cmd;
+use crate::tui::widgets::confirm::Confirm;
+use crate::tui::widgets::form::{Field, Form};
+use crate::tui::widgets::help::Overlay;
+use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
+
+const COLUMNS: &[Column] = &[
+    col("name", Constraint::Fill(2)),
+    col("client_id", Constraint::Length(36)),
+    col("type", Constraint::Length(12)),
+    col("scopes", Constraint::Fill(2)),
+    num("keys", Constraint::Length(4)),
+    num("expiry", Constraint::Length(6)),
+];
+
+#[derive(Debug, Clone)]
+pub struct ClientsPane {
+    pub table: FilterTable,
+}
+
+impl Default for ClientsPane {
+    fn default() -> Self {
+        ClientsPane {
+            table: FilterTable::new(COLUMNS),
+        }
+    }
+}
+
+impl ClientsPane {
+    pub fn selected_id(&self) -> Option<&str> {
+        self.table.selected_row().map(|r| r.key.as_str())
+    }
+}
+
+pub fn rebuild(app: &mut App) {
+    let now = app.now;
+    let rows: Vec<Row> = app
+        .data
+        .clients
+        .iter()
+        .map(|c| {
+            let keys = app.data.jwks.get(&c.client_id);
+            let soonest = keys
+                .and_then(|j| j.keys.iter().filter_map(|k| k.exp).min())
+                .map(|exp| days_left(exp, now));
+            let mut row = Row::new(
+                c.client_id.clone(),
+                vec![
+                    c.client_name.clone(),
+                    c.client_id.clone(),
+                    c.integration_type
+                        .as_ref()
+                        .map_or(String::new(), |t| t.to_string()),
+                    c.scopes.join(" "),
+                    keys.map_or(String::new(), |j| j.keys.len().to_string()),
+                    soonest.map_or(String::new(), |d| format!("{d}d")),
+                ],
+            );
+            if soonest.is_some_and(|d| d < EXPIRY_WARN_DAYS) {
+                row = row.cell_tone(5, Tone::Danger);
+            }
+            if !c.active {
+                row = row.tone(Tone::Muted);
+            }
+            row
+        })
+        .collect();
+    app.clients.table.set_rows(rows);
+}
+
+pub fn selected_client(app: &App) -> Option<&Client> {
+    let id = app.clients.selected_id()?;
+    app.data.clients.iter().find(|c| c.client_id == id)
+}
+
+/// Scopes a client of ours may hold: granted to us, open to all, or our own.
+pub fn usable_scopes(app: &App) -> Vec<String> {
+    let mut out: Vec<String> = app
+        .data
+        .granted_to_us
+        .iter()
+        .filter(|a| a.state == AccessState::Approved)
+        .map(|a| a.scope.clone())
+        .chain(
+            app.data
+                .public_scopes
+                .iter()
+                .filter(|s| s.accessible_for_all && s.active)
+                .map(|s| s.name.clone()),
+        )
+        .chain(
+            app.data
+                .own_scopes
+                .iter()
+                .filter(|s| s.active)
+                .map(|s| s.name.clone()),
+        )
+        .filter(|s| !s.is_empty())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
+    match cmd {
+        Cmd::Open => {
+            if let Some(c) = selected_client(app) {
+                let mut lines = fields_of(c);
+                if let Some(j) = app.data.jwks.get(&c.client_id) {
+                    lines.push(("keys".into(), j.keys.len().to_string()));
+                }
+                let title = format!("{} ({})", c.client_name, c.client_id);
+                app.modal = Some(Modal::Detail(Overlay::new(title, lines)));
+            }
+        }
+        Cmd::NewClient => {
+            let form = client_form(app, "New Maskinporten client", &Client::default());
+            app.open_form(form, FormPurpose::NewClient);
+        }
+        Cmd::EditClient => {
+            let Some(c) = selected_client(app).cloned() else {
+                return Vec::new();
+            };
+            let Ok(id) = c.client_id.parse::<ClientId>() else {
+                return Vec::new();
+            };
+            let form = client_form(app, &format!("Edit {}", c.client_name), &c);
+            app.open_form(form, FormPurpose::EditClient(id));
+        }
+        Cmd::DeleteClient => {
+            let Some(c) = selected_client(app).cloned() else {
+                return Vec::new();
+            };
+            let Ok(id) = c.client_id.parse::<ClientId>() else {
+                return Vec::new();
+            };
+            let keys = app.data.jwks.get(&c.client_id).map_or(0, |j| j.keys.len());
+            let expect = if c.client_name.trim().is_empty() {
+                c.client_id.clone()
+            } else {
+                c.client_name.clone()
+            };
+            app.confirm(
+                Confirm::new(
+                    "Delete client",
+                    vec![
+                        format!("Delete client {} ({id})?", c.client_name),
+                        format!(
+                            "It holds {} scope(s) and {keys} key(s); systems using it stop getting tokens.",
+                            c.scopes.len()
+                        ),
+                    ],
+                    Mutation::DeleteClient(id),
+                )
+                .typed(expect),
+            );
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+fn required(s: &str) -> Result<(), String> {
+    if s.trim().is_empty() {
+        Err("required".into())
+    } else {
+        Ok(())
+    }
+}
+
+fn client_form(app: &App, title: &str, c: &Client) -> Form {
+    let mut options = usable_scopes(app);
+    // Keep scopes the client already has, even ones we may no longer grant, so an edit does
+    // not drop them silently.
+    for s in &c.scopes {
+        if !options.contains(s) {
+            options.push(s.clone());
+        }
+    }
+    Form::new(
+        title,
+        vec![
+            Field::text("name", "name", &c.client_name, Some(required)),
+            Field::text("description", "description", &c.description, Some(required)),
+            Field::multi(
+                "scopes",
+                "scopes (granted to us, open to all, or our own)",
+                options,
+                &c.scopes,
+            ),
+        ],
+    )
+}
+
+pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation, String> {
+    let name = form.value("name").trim().to_owned();
+    let description = form.value("description").trim().to_owned();
+    let scopes = form.field("scopes").map(|f| f.values()).unwrap_or_default();
+    match purpose {
+        FormPurpose::NewClient => Ok(Mutation::CreateClient(Box::new(Client::new_maskinporten(
+            &name,
+            &description,
+            scopes,
+        )))),
+        FormPurpose::EditClient(id) => {
+            let mut c = app
+                .data
+                .clients
+                .iter()
+                .find(|c| c.client_id == id.as_str())
+                .cloned()
+                .ok_or_else(|| format!("client {id} is no longer in the list: press r"))?;
+            c.client_name = name;
+            c.description = description;
+            c.scopes = scopes;
+            Ok(Mutation::UpdateClient(id.clone(), Box::new(c)))
+        }
+        _ => Err("not a client form".into()),
+    }
+}
+
+pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    let empty = if app.data.loaded.contains(&LoadKind::Clients) {
+        "no clients: press n to create one"
+    } else {
+        "loading…"
+    };
+    app.clients
+        .table
+        .render(f, area, "Clients · k: keys", empty, &app.theme);
+}

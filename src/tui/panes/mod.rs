@@ -1,0 +1,71 @@
+//! The four panes. Each file holds the pane's state, its commands and its drawing.
+
+pub mod access;
+pub mod clients;
+pub mod keys;
+pub mod scopes;
+
+/// Which pane is in front.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Scopes,
+    Access,
+    Clients,
+    Keys,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 4] = [
+        PaneId::Scopes,
+        PaneId::Access,
+        PaneId::Clients,
+        PaneId::Keys,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Scopes => "Scopes",
+            PaneId::Access => "Access",
+            PaneId::Clients => "Clients",
+            PaneId::Keys => "Keys",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        match self {
+            PaneId::Scopes => 0,
+            PaneId::Access => 1,
+            PaneId::Clients => 2,
+            PaneId::Keys => 3,
+        }
+    }
+
+    pub fn next(self) -> PaneId {
+        PaneId::ALL[(self.index() + 1) % 4]
+    }
+
+    pub fn prev(self) -> PaneId {
+        PaneId::ALL[(self.index() + 3) % 4]
+    }
+}
+
+/// `2026-11-22T10:53:56.301+01:00` -> `2026-11-22 10:53`: enough to read, narrow enough for 80
+/// columns.
+pub fn short_time(ts: Option<&str>) -> String {
+    match ts {
+        Some(t) if t.len() >= 16 => format!("{} {}", &t[..10], &t[11..16]),
+        Some(t) => t.to_owned(),
+        None => String::new(),
+    }
+}
+
+/// Whole days from `now` until `exp` (epoch seconds), negative when past.
+pub fn days_left(exp: i64, now: std::time::SystemTime) -> i64 {
+    let now = now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    (exp - now).div_euclid(86_400)
+}
+
+/// Keys under this many days are shown in red.
+pub const EXPIRY_WARN_DAYS: i64 = 30;

@@ -1,0 +1,132 @@
+//! Screens on ratatui's TestBackend, as insta snapshots (80x24 and a wide terminal).
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::style::Color;
+
+use super::*;
+use crate::tui::view;
+
+fn draw(app: &mut App, w: u16, h: u16) -> Terminal<TestBackend> {
+    app.update(Action::Resize(w, h));
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::render(app, f)).unwrap();
+    t
+}
+
+macro_rules! snap {
+    ($name:expr, $app:expr, $w:expr, $h:expr) => {{
+        let t = draw($app, $w, $h);
+        insta::assert_snapshot!($name, t.backend());
+        t
+    }};
+}
+
+#[test]
+fn scopes_pane() {
+    let mut app = loaded_app();
+    snap!("scopes_80x24", &mut app, 80, 24);
+    snap!("scopes_wide", &mut app, 160, 30);
+    press(&mut app, "it");
+    snap!("scopes_public_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn empty_and_loading() {
+    let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
+    snap!("loading_80x24", &mut app, 80, 24);
+    let effects = app.update(Action::Start);
+    for e in effects {
+        if let Effect::Load { generation, load } = e {
+            let data = match load {
+                Load::OwnScopes => Loaded::OwnScopes(Ok(Vec::new())),
+                Load::Clients => Loaded::Clients(Ok(Vec::new())),
+                other => answer(&other),
+            };
+            app.update(Action::Loaded { generation, data });
+        }
+    }
+    snap!("empty_scopes_80x24", &mut app, 80, 24);
+    press(&mut app, "3");
+    snap!("empty_clients_80x24", &mut app, 80, 24);
+    press(&mut app, "4");
+    snap!("keys_without_client_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn long_names_are_cut_not_wrapped() {
+    let mut app = loaded_app();
+    let mut s = own_scopes()[0].clone();
+    s.name = format!("demo:{}", "very/long/subscope/".repeat(8));
+    app.data.own_scopes.push(s);
+    app.rebuild();
+    snap!("long_names_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn error_in_status_line() {
+    let mut app = loaded_app();
+    app.error("GET /scopes: HTTP 403: forbidden (this needs the admin scope idporten:scopes.write on the admin client's token) [correlation id 9f2c]");
+    snap!("error_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn dialogs() {
+    let mut app = loaded_app();
+    press(&mut app, "d");
+    snap!("confirm_deactivate_80x24", &mut app, 80, 24);
+    app.update(code(crossterm::event::KeyCode::Esc));
+    press(&mut app, "3d");
+    press(&mut app, "Pay");
+    snap!("confirm_delete_client_80x24", &mut app, 80, 24);
+    app.update(code(crossterm::event::KeyCode::Esc));
+    press(&mut app, "1n");
+    app.update(code(crossterm::event::KeyCode::Tab));
+    press(&mut app, "Bad");
+    snap!("new_scope_form_80x24", &mut app, 80, 24);
+    snap!("new_scope_form_wide", &mut app, 160, 40);
+    app.update(code(crossterm::event::KeyCode::Esc));
+    press(&mut app, "2g");
+    app.update(Action::Paste("991825827 991825828".into()));
+    snap!("grant_form_80x24", &mut app, 80, 24);
+    app.update(code(crossterm::event::KeyCode::Esc));
+    press(&mut app, "?");
+    snap!("help_80x24", &mut app, 80, 24);
+}
+
+#[test]
+fn access_clients_keys_panes() {
+    let mut app = loaded_app();
+    press(&mut app, "2");
+    snap!("access_80x24", &mut app, 80, 24);
+    press(&mut app, "3");
+    snap!("clients_80x24", &mut app, 80, 24);
+    snap!("clients_wide", &mut app, 160, 30);
+    press(&mut app, "4");
+    let t = snap!("keys_80x24", &mut app, 80, 24);
+    // The key expiring in 10 days is red; the other is not.
+    let buf = t.backend().buffer();
+    let red_row = (0..24)
+        .find(|&y| {
+            let line: String = (0..80).map(|x| buf[(x, y)].symbol()).collect();
+            line.contains("payroll-old")
+        })
+        .unwrap();
+    let days_x = (0..80u16)
+        .rev()
+        .find(|&x| buf[(x, red_row)].symbol() == "0" && buf[(x - 1, red_row)].symbol() == "1")
+        .unwrap();
+    assert_eq!(buf[(days_x, red_row)].fg, Color::Red);
+}
+
+#[test]
+fn prod_header_is_unmissable() {
+    let mut app = app_with(session(true, Environment::Prod));
+    let t = snap!("prod_read_only_80x24", &mut app, 80, 24);
+    let buf = t.backend().buffer();
+    for x in [0u16, 40, 79] {
+        assert_eq!(buf[(x, 0)].bg, Color::Red, "column {x}");
+    }
+    let test = draw(&mut loaded_app(), 80, 24);
+    assert_ne!(test.backend().buffer()[(40, 0)].bg, Color::Red);
+}

@@ -1,0 +1,811 @@
+//! Key sequences -> actions -> effects -> state, with no terminal and no network.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use super::*;
+use crate::tui::app::Modal;
+use crate::tui::effect::{Area, LoadKind, Mutation};
+use crate::tui::keymap::Context;
+use crate::tui::panes::PaneId;
+use crate::tui::widgets::status::Level;
+
+fn selected(app: &App) -> String {
+    app.current_table()
+        .selected_row()
+        .map(|r| r.key.clone())
+        .unwrap_or_default()
+}
+
+fn type_text(app: &mut App, s: &str) -> Vec<Effect> {
+    press(app, s)
+}
+
+fn is_form(app: &App) -> bool {
+    matches!(app.modal, Some(Modal::Form(..)))
+}
+
+fn form_error(app: &App) -> Option<String> {
+    match &app.modal {
+        Some(Modal::Form(f, _)) => f.error.clone(),
+        _ => None,
+    }
+}
+
+fn field_error(app: &App, name: &str) -> Option<String> {
+    match &app.modal {
+        Some(Modal::Form(f, _)) => f.field(name).and_then(|f| f.error.clone()),
+        _ => None,
+    }
+}
+
+#[test]
+fn start_loads_everything_and_counts_requests() {
+    let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
+    let effects = app.update(Action::Start);
+    assert_eq!(effects.len(), 6);
+    assert_eq!(app.pending, 6);
+    let rest = settle(&mut app, effects);
+    assert!(rest.is_empty());
+    assert_eq!(app.pending, 0);
+    // Inactive scopes are hidden until `i`.
+    assert_eq!(app.current_table().total(), 3);
+    app.update(key('i'));
+    assert_eq!(app.current_table().total(), 4);
+    assert_eq!(app.data.grants.len(), 4);
+    assert_eq!(app.data.jwks.len(), 2);
+}
+
+#[test]
+fn stale_answers_are_dropped() {
+    let mut app = loaded_app();
+    let first = app.update(key('r'));
+    let second = app.update(key('r'));
+    let gen_of = |effects: &[Effect]| {
+        effects
+            .iter()
+            .find_map(|e| match e {
+                Effect::Load {
+                    generation,
+                    load: Load::OwnScopes,
+                } => Some(*generation),
+                _ => None,
+            })
+            .unwrap()
+    };
+    let (old, new) = (gen_of(&first), gen_of(&second));
+    assert!(new > old);
+    // The old answer says there are no scopes; it must not win.
+    app.update(Action::Loaded {
+        generation: old,
+        data: Loaded::OwnScopes(Ok(Vec::new())),
+    });
+    assert_eq!(app.data.own_scopes.len(), 4);
+    app.update(Action::Loaded {
+        generation: new,
+        data: Loaded::OwnScopes(Ok(Vec::new())),
+    });
+    assert!(app.data.own_scopes.is_empty());
+}
+
+#[test]
+fn failed_refresh_keeps_data_and_shows_the_error() {
+    let mut app = loaded_app();
+    let effects = app.update(key('r'));
+    let generation = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::Load {
+                generation,
+                load: Load::OwnScopes,
+            } => Some(*generation),
+            _ => None,
+        })
+        .unwrap();
+    app.update(Action::Loaded {
+        generation,
+        data: Loaded::OwnScopes(Err(
+            "GET /scopes: HTTP 503: down [correlation id abc123]".into()
+        )),
+    });
+    assert_eq!(app.data.own_scopes.len(), 4);
+    let toast = app.toast.clone().unwrap();
+    assert_eq!(toast.level, Level::Error);
+    assert!(toast.text.contains("correlation id abc123"));
+}
+
+#[test]
+fn navigation_keys_move_the_selection() {
+    let mut app = loaded_app();
+    assert_eq!(selected(&app), "demo:api/read");
+    press(&mut app, "j");
+    assert_eq!(selected(&app), "demo:private");
+    app.update(code(KeyCode::Down));
+    assert_eq!(selected(&app), "demo:open");
+    app.update(code(KeyCode::Down));
+    assert_eq!(selected(&app), "demo:open");
+    press(&mut app, "k");
+    assert_eq!(selected(&app), "demo:private");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('G'),
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(selected(&app), "demo:open");
+    press(&mut app, "g");
+    assert_eq!(selected(&app), "demo:api/read");
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(selected(&app), "demo:open");
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(selected(&app), "demo:api/read");
+}
+
+#[test]
+fn panes_switch_with_tab_backtab_and_numbers() {
+    let mut app = loaded_app();
+    app.update(code(KeyCode::Tab));
+    assert_eq!(app.pane, PaneId::Access);
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::BackTab,
+        KeyModifiers::SHIFT,
+    )));
+    assert_eq!(app.pane, PaneId::Scopes);
+    for (c, p) in [
+        ('3', PaneId::Clients),
+        ('4', PaneId::Keys),
+        ('2', PaneId::Access),
+        ('1', PaneId::Scopes),
+    ] {
+        app.update(key(c));
+        assert_eq!(app.pane, p);
+    }
+    // Esc goes back from keys to clients.
+    app.update(key('4'));
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.pane, PaneId::Clients);
+}
+
+#[test]
+fn filter_as_you_type_and_esc_clears() {
+    let mut app = loaded_app();
+    press(&mut app, "/priv");
+    assert_eq!(app.current_table().shown(), 1);
+    assert_eq!(selected(&app), "demo:private");
+    // While filtering, letters are text, not commands.
+    assert!(app.modal.is_none());
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.current_table().shown(), 3);
+    assert!(!app.current_table().filtering());
+    // Enter keeps the filter; then Esc clears it.
+    press(&mut app, "/open");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.current_table().shown(), 1);
+    press(&mut app, "j");
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.current_table().shown(), 3);
+}
+
+#[test]
+fn sort_cycles_columns() {
+    let mut app = loaded_app();
+    press(&mut app, "s");
+    assert_eq!(app.current_table().sort_column(), Some(0));
+    press(&mut app, "g");
+    assert_eq!(selected(&app), "demo:api/read");
+    press(&mut app, "s");
+    assert_eq!(app.current_table().sort_column(), Some(1));
+    press(&mut app, "g");
+    // visibility: PRIVATE < PUBLIC
+    assert_eq!(selected(&app), "demo:private");
+}
+
+#[test]
+fn new_scope_validates_as_you_type_and_keeps_input_on_failure() {
+    let mut app = loaded_app();
+    press(&mut app, "n");
+    assert!(is_form(&app));
+    // prefix is a choice of our prefixes; Tab to subscope.
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "Bad");
+    assert!(
+        field_error(&app, "subscope")
+            .unwrap()
+            .contains("lower case")
+    );
+    // Enter with an invalid field does not submit.
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    for _ in 0..3 {
+        app.update(code(KeyCode::Backspace));
+    }
+    type_text(&mut app, "api/v2.write");
+    assert_eq!(field_error(&app, "subscope"), None);
+    // description is required
+    assert!(field_error(&app, "description").is_some());
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "Write v2");
+    let effects = app.update(code(KeyCode::Enter));
+    let m = mutations(&effects);
+    match m.as_slice() {
+        [Mutation::CreateScope(s)] => {
+            assert_eq!(s.prefix, "demo");
+            assert_eq!(s.subscope, "api/v2.write");
+            assert_eq!(s.description, "Write v2");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(app.pending, 1);
+    // The server refuses: the form stays, with what was typed and the server's message.
+    let effects = app.update(Action::Mutated {
+        area: Area::Scopes,
+        result: Err(
+            "create scope demo:api/v2.write failed: HTTP 409: exists [correlation id c-1]".into(),
+        ),
+    });
+    assert!(is_form(&app));
+    assert!(form_error(&app).unwrap().contains("correlation id c-1"));
+    match &app.modal {
+        Some(Modal::Form(f, _)) => assert_eq!(f.value("subscope"), "api/v2.write"),
+        _ => unreachable!(),
+    }
+    // ... and what the server holds is read again.
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Load {
+            load: Load::OwnScopes,
+            ..
+        }
+    )));
+    // Second try succeeds: the form closes, a toast says so, data is re-read.
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(mutations(&effects).len(), 1);
+    let effects = app.update(Action::Mutated {
+        area: Area::Scopes,
+        result: Ok("created scope demo:api/v2.write".into()),
+    });
+    assert!(app.modal.is_none());
+    assert_eq!(app.toast.as_ref().unwrap().level, Level::Ok);
+    assert!(!effects.is_empty());
+    assert!(effects.iter().all(|e| matches!(e, Effect::Load { .. })));
+}
+
+#[test]
+fn prefix_choice_offers_only_our_prefixes() {
+    let mut app = loaded_app();
+    press(&mut app, "n");
+    app.update(code(KeyCode::Right));
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "x");
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "d");
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::CreateScope(s)] => assert_eq!(s.prefix, "demo2"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn edit_scope_keeps_unshown_fields() {
+    let mut app = loaded_app();
+    press(&mut app, "e");
+    assert!(is_form(&app));
+    // description is the first field of the edit form
+    type_text(&mut app, " (v1)");
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::UpdateScope(n, s)] => {
+            assert_eq!(n.as_str(), "demo:api/read");
+            assert_eq!(s.description, "Read the API (v1)");
+            assert_eq!(s.owner_orgno.as_deref(), Some("991825827"));
+            assert_eq!(s.subscope, "api/read");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn deactivate_asks_with_grant_count_and_needs_y() {
+    let mut app = loaded_app();
+    press(&mut app, "d");
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no confirmation");
+    };
+    assert!(c.lines.iter().any(|l| l.contains("It has 2 active grant")));
+    // Enter alone does nothing; the dialog starts on "no".
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    assert!(app.modal.is_some());
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::DeactivateScope("demo:api/read".parse().unwrap())]
+    );
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn reactivate_an_inactive_scope() {
+    let mut app = loaded_app();
+    press(&mut app, "i");
+    app.current_table_mut().select_key("demo:old");
+    let effects = press(&mut app, "a");
+    match mutations(&effects).as_slice() {
+        [Mutation::UpdateScope(n, s)] => {
+            assert_eq!(n.as_str(), "demo:old");
+            assert!(s.active);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn public_tab_is_read_only() {
+    let mut app = loaded_app();
+    press(&mut app, "t");
+    assert_eq!(app.current_table().total(), 2);
+    assert!(press(&mut app, "n").is_empty());
+    assert!(app.modal.is_none());
+    assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
+    // Enter shows the detail.
+    app.update(code(KeyCode::Enter));
+    assert!(matches!(app.modal, Some(Modal::Detail(_))));
+}
+
+#[test]
+fn scope_detail_lists_fields_and_grants() {
+    let mut app = loaded_app();
+    app.update(code(KeyCode::Enter));
+    let Some(Modal::Detail(o)) = &app.modal else {
+        panic!("no detail");
+    };
+    let text: Vec<String> = o.lines.iter().map(|(a, b)| format!("{a} {b}")).collect();
+    assert!(text.iter().any(|l| l.contains("owner_orgno 991825827")));
+    assert!(text.iter().any(|l| l.contains("974760673 APPROVED")));
+    assert!(text.iter().any(|l| l.contains("123456785 DENIED")));
+    app.update(code(KeyCode::Esc));
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn grant_several_pasted_org_numbers_with_mod11_check() {
+    let mut app = loaded_app();
+    press(&mut app, "2");
+    assert_eq!(app.current_table().total(), 3);
+    press(&mut app, "g");
+    assert!(is_form(&app));
+    app.update(Action::Paste("991825827\n991825828".into()));
+    let err = field_error(&app, "orgs").unwrap();
+    assert!(err.contains("991825828") && err.contains("MOD11"), "{err}");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    app.update(code(KeyCode::Backspace));
+    type_text(&mut app, "7, 312345674");
+    // 312345674 is not valid either
+    assert!(field_error(&app, "orgs").is_some());
+    for _ in 0..11 {
+        app.update(code(KeyCode::Backspace));
+    }
+    type_text(&mut app, " 889640782");
+    assert_eq!(field_error(&app, "orgs"), None);
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::Grant(s, orgs)] => {
+            assert_eq!(s.as_str(), "demo:api/read");
+            let orgs: Vec<&str> = orgs.iter().map(|o| o.as_str()).collect();
+            assert_eq!(orgs, vec!["991825827", "889640782"]);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn revoke_confirmation_names_org_and_scope() {
+    let mut app = loaded_app();
+    press(&mut app, "2");
+    press(&mut app, "j"); // 889640782
+    press(&mut app, "x");
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no confirmation");
+    };
+    assert!(c.lines[0].contains("demo:api/read") && c.lines[0].contains("889640782"));
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::Revoke(
+            "demo:api/read".parse().unwrap(),
+            "889640782".parse().unwrap()
+        )]
+    );
+    // `d` revokes too.
+    press(&mut app, "d");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+}
+
+#[test]
+fn reapprove_a_denied_row() {
+    let mut app = loaded_app();
+    press(&mut app, "2");
+    app.current_table_mut().select_key("123456785");
+    let effects = press(&mut app, "a");
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::Grant(
+            "demo:api/read".parse().unwrap(),
+            vec!["123456785".parse().unwrap()]
+        )]
+    );
+    // An approved row needs no re-approval.
+    app.current_table_mut().select_key("974760673");
+    assert!(mutations(&press(&mut app, "a")).is_empty());
+}
+
+#[test]
+fn access_follows_the_selected_scope_and_reverse_view() {
+    let mut app = loaded_app();
+    press(&mut app, "j"); // demo:private
+    press(&mut app, "2");
+    assert_eq!(app.current_table().total(), 1);
+    // Enter on a grant: everything that org has from us.
+    let effects = app.update(code(KeyCode::Enter));
+    let rest = settle(&mut app, effects);
+    assert!(rest.is_empty());
+    assert!(app.access.is_consumer_view());
+    assert_eq!(app.current_table().total(), 2);
+    app.update(code(KeyCode::Esc));
+    assert!(!app.access.is_consumer_view());
+    assert_eq!(app.current_table().total(), 1);
+}
+
+#[test]
+fn command_line_org_and_completion() {
+    let mut app = loaded_app();
+    press(&mut app, ":cl");
+    app.update(code(KeyCode::Tab));
+    match &app.modal {
+        Some(Modal::Command { input, .. }) => assert_eq!(input.value(), "clients"),
+        _ => panic!("no command line"),
+    }
+    app.update(code(KeyCode::Enter));
+    assert_eq!(app.pane, PaneId::Clients);
+    assert!(app.modal.is_none());
+
+    let mut effects = press(&mut app, ":org 889640782");
+    effects.extend(app.update(code(KeyCode::Enter)));
+    assert_eq!(app.pane, PaneId::Access);
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Load {
+            load: Load::Consumer(_),
+            ..
+        }
+    )));
+    settle(&mut app, effects);
+    assert_eq!(app.current_table().total(), 1);
+
+    // A bad org number is refused with the reason, and the line stays open.
+    press(&mut app, ":org 123");
+    app.update(code(KeyCode::Enter));
+    assert!(matches!(app.modal, Some(Modal::Command { .. })));
+    assert!(app.toast.as_ref().unwrap().text.contains("9 digits"));
+    app.update(code(KeyCode::Esc));
+
+    press(&mut app, ":profile prod");
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(effects, vec![Effect::SwitchProfile("prod".into())]);
+    press(&mut app, ":profile nope");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+}
+
+#[test]
+fn clients_create_with_usable_scopes() {
+    let mut app = loaded_app();
+    press(&mut app, "3");
+    press(&mut app, "n");
+    let Some(Modal::Form(f, _)) = &app.modal else {
+        panic!("no form");
+    };
+    let Some(crate::tui::widgets::form::FieldKind::Multi { options, .. }) =
+        f.field("scopes").map(|f| &f.kind)
+    else {
+        panic!("no scope picker");
+    };
+    // Granted to us, open to all, and our own active ones — not our inactive one.
+    for s in [
+        "nav:pensjon/v3/alderspensjon",
+        "skatt:open",
+        "demo:api/read",
+        "demo:open",
+    ] {
+        assert!(options.contains(&s.to_owned()), "{s} missing: {options:?}");
+    }
+    assert!(!options.contains(&"demo:old".to_owned()));
+    type_text(&mut app, "Billing");
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "Billing system");
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "demo:api");
+    app.update(key(' '));
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::CreateClient(c)] => {
+            assert_eq!(c.client_name, "Billing");
+            assert_eq!(c.scopes, vec!["demo:api/read".to_owned()]);
+            assert_eq!(
+                c.token_endpoint_auth_method.as_ref().unwrap().as_str(),
+                "private_key_jwt"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn delete_client_needs_the_name_typed() {
+    let mut app = loaded_app();
+    press(&mut app, "3");
+    press(&mut app, "d");
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    // `y` is not enough here: it is typed into the box.
+    assert!(press(&mut app, "y").is_empty());
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    app.update(code(KeyCode::Backspace));
+    type_text(&mut app, "Payrol");
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    type_text(&mut app, "l");
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::DeleteClient(
+            "6b1e2b7c-0000-4000-8000-000000000001".parse().unwrap()
+        )]
+    );
+}
+
+#[test]
+fn edit_client_sends_the_whole_client() {
+    let mut app = loaded_app();
+    press(&mut app, "3");
+    press(&mut app, "e");
+    type_text(&mut app, " 2");
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::UpdateClient(id, c)] => {
+            assert!(id.as_str().ends_with('1'));
+            assert_eq!(c.client_name, "Payroll 2");
+            assert_eq!(c.scopes.len(), 2);
+            assert!(c.integration_type.is_some());
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn keys_pane_add_and_delete() {
+    let mut app = loaded_app();
+    press(&mut app, "3");
+    press(&mut app, "k");
+    assert_eq!(app.pane, PaneId::Keys);
+    assert_eq!(app.current_table().total(), 2);
+    press(&mut app, "j");
+    press(&mut app, "d");
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no confirmation");
+    };
+    assert!(c.lines[1].contains("other 1 key"));
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::DeleteKey(
+            "6b1e2b7c-0000-4000-8000-000000000001".parse().unwrap(),
+            "payroll-old".parse().unwrap()
+        )]
+    );
+    press(&mut app, "a");
+    type_text(&mut app, "/tmp/new.pem");
+    let effects = app.update(code(KeyCode::Enter));
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::AddKey(
+            "6b1e2b7c-0000-4000-8000-000000000001".parse().unwrap(),
+            "/tmp/new.pem".into()
+        )]
+    );
+    // After the change, the keys are read again.
+    let effects = app.update(Action::Mutated {
+        area: Area::Keys,
+        result: Ok("added".into()),
+    });
+    assert!(effects.iter().any(|e| matches!(
+        e,
+        Effect::Load {
+            load: Load::Jwks(_),
+            ..
+        }
+    )));
+}
+
+#[test]
+fn read_only_refuses_every_mutating_key() {
+    let mut app = app_with(session(true, Environment::Prod));
+    let bindings: Vec<(PaneId, Vec<KeyEvent>, &str)> = app
+        .keymap
+        .mutating()
+        .map(|b| {
+            let Context::Pane(p) = b.context else {
+                panic!("mutating global binding {}", b.name)
+            };
+            let keys = b
+                .keys
+                .iter()
+                .map(|k| {
+                    // Build the event the spec matches.
+                    let s = k.to_string();
+                    let c = s.chars().next().unwrap();
+                    KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)
+                })
+                .collect();
+            (p, keys, b.name)
+        })
+        .collect();
+    assert!(bindings.len() >= 10);
+    for (pane, keys, name) in bindings {
+        for k in keys {
+            app.modal = None;
+            app.update(key(char::from(b'1' + pane.index() as u8)));
+            if pane == PaneId::Scopes {
+                // Reactivate needs an inactive row to get as far as a change.
+                app.scopes.show_inactive = true;
+                app.rebuild();
+            }
+            let effects = app.update(Action::Key(k));
+            assert!(mutations(&effects).is_empty(), "{name} was not refused");
+            assert!(app.modal.is_none(), "{name} opened a dialog");
+            assert_eq!(app.toast.as_ref().unwrap().level, Level::Error, "{name}");
+            assert!(app.toast.as_ref().unwrap().text.contains("read-only"));
+        }
+    }
+}
+
+#[test]
+fn read_only_guard_stops_every_mutation_that_gets_through() {
+    // Even a change that reaches `admit` some other way (a dialog opened before the switch)
+    // is refused there.
+    let mut app = loaded_app();
+    press(&mut app, "d");
+    app.session.read_only = true;
+    let effects = press(&mut app, "y");
+    assert!(mutations(&effects).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.contains("read-only"));
+    assert_eq!(app.pending, 0);
+
+    let mut app = loaded_app();
+    press(&mut app, "3");
+    press(&mut app, "n");
+    type_text(&mut app, "x");
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "y");
+    app.session.read_only = true;
+    let effects = app.update(code(KeyCode::Enter));
+    assert!(mutations(&effects).is_empty());
+    assert!(form_error(&app).unwrap().contains("read-only"));
+}
+
+#[test]
+fn ctrl_c_quits_from_anywhere_and_q_from_the_top() {
+    let mut app = loaded_app();
+    press(&mut app, "n");
+    app.update(Action::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+    let mut app = loaded_app();
+    press(&mut app, "/q");
+    assert!(!app.quit, "q inside the filter is text");
+    app.update(code(KeyCode::Esc));
+    press(&mut app, "q");
+    assert!(app.quit);
+}
+
+#[test]
+fn copy_selected_name() {
+    let mut app = loaded_app();
+    let effects = press(&mut app, "y");
+    assert_eq!(effects, vec![Effect::Copy("demo:api/read".into())]);
+}
+
+#[test]
+fn mouse_click_selects_and_wheel_scrolls() {
+    let mut app = loaded_app();
+    let click = |row, column| {
+        Action::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(click(5, 10));
+    assert_eq!(selected(&app), "demo:private");
+    app.update(Action::Mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 5,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected(&app), "demo:open");
+    // A click on the tab line switches pane.
+    app.update(click(1, 24));
+    assert_eq!(app.pane, PaneId::Clients);
+}
+
+#[test]
+fn tick_expires_success_but_not_errors_and_spins() {
+    let mut app = loaded_app();
+    app.ok("saved");
+    app.update(Action::Tick(now() + Duration::from_secs(10)));
+    assert!(app.toast.is_none());
+    app.error("broken");
+    app.update(Action::Tick(now() + Duration::from_secs(100)));
+    assert!(app.toast.is_some());
+    let effects = app.update(key('r'));
+    assert!(app.pending > 0 && !effects.is_empty());
+    let spin = app.spin;
+    app.update(Action::Tick(now() + Duration::from_secs(101)));
+    assert_eq!(app.spin, spin + 1);
+    assert_eq!(app.token_secs_left(), Some(17));
+}
+
+#[test]
+fn help_lists_the_panes_keys_from_the_keymap() {
+    let mut app = loaded_app();
+    press(&mut app, "2?");
+    let Some(Modal::Help(o)) = &app.modal else {
+        panic!("no help");
+    };
+    assert!(
+        o.lines
+            .iter()
+            .any(|(k, h)| k == "g/+" && h.contains("grant"))
+    );
+    assert!(o.lines.iter().any(|(k, _)| k == "x/d"));
+    assert!(!o.lines.iter().any(|(_, h)| h.contains("new scope")));
+    press(&mut app, "?");
+    assert!(app.modal.is_none());
+}
+
+#[test]
+fn loads_that_failed_for_some_scopes_keep_the_others() {
+    let mut app = loaded_app();
+    let effects = app.update(Action::Mutated {
+        area: Area::Access,
+        result: Ok("granted".into()),
+    });
+    let Some(Effect::Load { generation, .. }) = effects.iter().find(|e| {
+        matches!(
+            e,
+            Effect::Load {
+                load: Load::Grants(_),
+                ..
+            }
+        )
+    }) else {
+        panic!("grants not re-read");
+    };
+    app.update(Action::Loaded {
+        generation: *generation,
+        data: Loaded::Grants(vec![
+            (
+                "demo:api/read".into(),
+                Err("HTTP 500 [correlation id z]".into()),
+            ),
+            ("demo:private".into(), Ok(Vec::new())),
+        ]),
+    });
+    assert_eq!(app.data.grants["demo:api/read"].len(), 3);
+    assert!(app.data.grants["demo:private"].is_empty());
+    assert!(app.data.loaded.contains(&LoadKind::Grants));
+    assert!(
+        app.toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("correlation id z")
+    );
+}

@@ -1,0 +1,208 @@
+//! Drawing the whole screen from the state: header, pane tabs, the pane, status line, footer,
+//! and any open dialog on top. Reads `App`, never changes it.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+
+use super::app::{App, Modal};
+use super::panes::{self, PaneId};
+use super::widgets::status;
+
+/// `1 Scopes`-style labels and where each starts on the tab line (for mouse clicks).
+fn tabs() -> impl Iterator<Item = (PaneId, String, u16)> {
+    let mut x = 0u16;
+    PaneId::ALL.into_iter().map(move |p| {
+        let label = format!(" {} {} ", p.index() + 1, p.title());
+        let start = x;
+        x += label.chars().count() as u16 + 1;
+        (p, label, start)
+    })
+}
+
+/// The pane whose tab is at this column of the tab line.
+pub fn tab_at(column: u16) -> Option<PaneId> {
+    tabs()
+        .find(|(_, label, start)| column >= *start && column < start + label.chars().count() as u16)
+        .map(|(p, _, _)| p)
+}
+
+/// `1h 02m`, `4m 05s`.
+fn lifetime(secs: u64) -> String {
+    if secs >= 3600 {
+        format!("{}h {:02}m", secs / 3600, (secs % 3600) / 60)
+    } else {
+        format!("{}m {:02}s", secs / 60, secs % 60)
+    }
+}
+
+fn header(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let prod = app.session.environment == Some(crate::config::Environment::Prod);
+    let env_style = if prod { t.env_prod } else { t.env_test };
+    let mut spans = vec![
+        Span::styled(format!(" {} ", app.session.env_label()), env_style),
+        Span::styled(" profile ", t.muted),
+        Span::styled(app.session.profile.clone(), t.title),
+    ];
+    if app.session.read_only {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    if let Some(token) = &app.data.token {
+        if let Some(org) = &token.org {
+            spans.push(Span::styled("  org ", t.muted));
+            spans.push(Span::raw(org.clone()));
+        }
+        if let Some(left) = app.token_secs_left() {
+            spans.push(Span::styled("  token ", t.muted));
+            let style = if left < 60 { t.warn } else { Style::default() };
+            spans.push(Span::styled(lifetime(left), style));
+        }
+        // Last: on a narrow terminal the list is what gets cut.
+        let scopes: Vec<&str> = token
+            .scopes
+            .iter()
+            .map(|s| s.strip_prefix("idporten:").unwrap_or(s))
+            .collect();
+        spans.push(Span::styled("  admin ", t.muted));
+        spans.push(Span::raw(scopes.join(" ")));
+    } else if app.pending > 0 {
+        spans.push(Span::styled("  signing in…", t.muted));
+    }
+    if app.session.read_only {
+        spans.push(Span::raw("  "));
+        spans.push(Span::styled(
+            " READ-ONLY ",
+            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+    }
+    let line = Line::from(spans);
+    // PROD paints the whole line, so it cannot be missed at a glance.
+    let line = if prod { line.style(t.env_prod) } else { line };
+    f.render_widget(line, area);
+}
+
+fn tab_line(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (p, label, _) in tabs() {
+        let style = if p == app.pane {
+            t.selected.patch(t.title)
+        } else {
+            t.muted
+        };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+fn footer(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    let mut push = |k: String, what: &str| {
+        spans.push(Span::styled(k, t.key));
+        spans.push(Span::raw(format!(" {what}  ")));
+    };
+    match &app.modal {
+        Some(Modal::Command { hints, .. }) => {
+            for h in hints.iter().take(8) {
+                push(String::new(), h);
+            }
+            push("Tab".into(), "complete");
+            push("Enter".into(), "run");
+        }
+        Some(_) => {}
+        None if app.current_table().filtering() => {
+            push("type".into(), "to filter");
+            push("Enter".into(), "keep");
+            push("Esc".into(), "clear");
+        }
+        None => {
+            for b in app.keymap.footer(app.pane) {
+                let label = b.keys.first().map(ToString::to_string).unwrap_or_default();
+                let what = b.footer.unwrap_or(b.help);
+                if b.mutating && app.session.read_only {
+                    // Shown, but switched off: the key exists and does nothing here.
+                    push(String::new(), &format!("({label} {what})"));
+                } else {
+                    push(label, what);
+                }
+            }
+        }
+    }
+    f.render_widget(Line::from(spans), area);
+}
+
+pub fn render(app: &App, f: &mut Frame) {
+    let [head, tab, body, stat, foot] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Fill(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(f.area());
+    header(app, f, head);
+    tab_line(app, f, tab);
+    match app.pane {
+        PaneId::Scopes => panes::scopes::render(app, f, body),
+        PaneId::Access => panes::access::render(app, f, body),
+        PaneId::Clients => panes::clients::render(app, f, body),
+        PaneId::Keys => panes::keys::render(app, f, body),
+    }
+    if let Some(Modal::Command { input, .. }) = &app.modal {
+        let line = Line::from(vec![
+            Span::styled(":", app.theme.key),
+            Span::raw(input.value().to_owned()),
+        ]);
+        f.render_widget(line, stat);
+        f.set_cursor_position(Position::new(
+            stat.x + 1 + input.visual_cursor() as u16,
+            stat.y,
+        ));
+    } else {
+        status::render(
+            f,
+            stat,
+            app.toast.as_ref(),
+            app.pending,
+            app.spin,
+            &app.theme,
+        );
+    }
+    footer(app, f, foot);
+    let screen = f.area();
+    match &app.modal {
+        Some(Modal::Help(o)) | Some(Modal::Detail(o)) => o.render(f, screen, &app.theme),
+        Some(Modal::Confirm(c)) => {
+            let env = format!(
+                "{} (profile {})",
+                app.session.env_label(),
+                app.session.profile
+            );
+            c.render(f, screen, &env, &app.theme);
+        }
+        Some(Modal::Form(form, _)) => form.render(f, screen, &app.theme),
+        Some(Modal::Command { .. }) | None => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tab_positions() {
+        assert_eq!(tab_at(0), Some(PaneId::Scopes));
+        assert_eq!(tab_at(11), Some(PaneId::Access));
+        assert_eq!(tab_at(200), None);
+        assert_eq!(lifetime(3725), "1h 02m");
+        assert_eq!(lifetime(65), "1m 05s");
+    }
+}

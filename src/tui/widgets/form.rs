@@ -1,0 +1,444 @@
+//! A modal form: text fields (tui-input) validated as you type, choices, toggles and a
+//! multi-select with its own filter. Tab / Shift-Tab move between fields; Enter submits only
+//! when every field is valid; a failed save leaves everything as typed.
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Position, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::centered;
+use crate::tui::theme::Theme;
+
+pub type Validator = fn(&str) -> Result<(), String>;
+
+#[derive(Debug, Clone)]
+pub enum FieldKind {
+    Text {
+        input: Input,
+        validate: Option<Validator>,
+    },
+    Choice {
+        options: Vec<String>,
+        index: usize,
+    },
+    Toggle(bool),
+    Multi {
+        options: Vec<String>,
+        chosen: Vec<bool>,
+        cursor: usize,
+        filter: Input,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub kind: FieldKind,
+    pub error: Option<String>,
+}
+
+impl Field {
+    pub fn text(
+        name: &'static str,
+        label: &'static str,
+        value: &str,
+        v: Option<Validator>,
+    ) -> Field {
+        let mut f = Field {
+            name,
+            label,
+            kind: FieldKind::Text {
+                input: Input::new(value.to_owned()),
+                validate: v,
+            },
+            error: None,
+        };
+        f.validate();
+        f
+    }
+
+    pub fn choice(
+        name: &'static str,
+        label: &'static str,
+        options: Vec<String>,
+        value: &str,
+    ) -> Field {
+        let index = options.iter().position(|o| o == value).unwrap_or(0);
+        Field {
+            name,
+            label,
+            kind: FieldKind::Choice { options, index },
+            error: None,
+        }
+    }
+
+    pub fn toggle(name: &'static str, label: &'static str, on: bool) -> Field {
+        Field {
+            name,
+            label,
+            kind: FieldKind::Toggle(on),
+            error: None,
+        }
+    }
+
+    pub fn multi(
+        name: &'static str,
+        label: &'static str,
+        options: Vec<String>,
+        chosen: &[String],
+    ) -> Field {
+        let flags = options.iter().map(|o| chosen.contains(o)).collect();
+        Field {
+            name,
+            label,
+            kind: FieldKind::Multi {
+                options,
+                chosen: flags,
+                cursor: 0,
+                filter: Input::default(),
+            },
+            error: None,
+        }
+    }
+
+    fn validate(&mut self) {
+        if let FieldKind::Text {
+            input,
+            validate: Some(v),
+        } = &self.kind
+        {
+            self.error = v(input.value()).err();
+        }
+    }
+
+    /// Text of a text field, the chosen option of a choice.
+    pub fn value(&self) -> String {
+        match &self.kind {
+            FieldKind::Text { input, .. } => input.value().to_owned(),
+            FieldKind::Choice { options, index } => {
+                options.get(*index).cloned().unwrap_or_default()
+            }
+            FieldKind::Toggle(b) => b.to_string(),
+            FieldKind::Multi { .. } => self.values().join(" "),
+        }
+    }
+
+    pub fn is_on(&self) -> bool {
+        matches!(self.kind, FieldKind::Toggle(true))
+    }
+
+    /// The chosen options of a multi-select.
+    pub fn values(&self) -> Vec<String> {
+        match &self.kind {
+            FieldKind::Multi {
+                options, chosen, ..
+            } => options
+                .iter()
+                .zip(chosen)
+                .filter(|(_, c)| **c)
+                .map(|(o, _)| o.clone())
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn height(&self) -> u16 {
+        match self.kind {
+            FieldKind::Multi { .. } => 7,
+            _ => 3,
+        }
+    }
+}
+
+fn visible_options<'a>(options: &'a [String], filter: &Input) -> Vec<(usize, &'a String)> {
+    let needle = filter.value().to_lowercase();
+    options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.to_lowercase().contains(&needle))
+        .collect()
+}
+
+#[derive(Debug, Clone)]
+pub struct Form {
+    pub title: String,
+    pub fields: Vec<Field>,
+    pub focus: usize,
+    /// The server's answer to the last save, shown above the fields.
+    pub error: Option<String>,
+    pub submitting: bool,
+}
+
+/// What a key did to the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormOutcome {
+    Stay,
+    Submit,
+    Cancel,
+}
+
+impl Form {
+    pub fn new(title: impl Into<String>, fields: Vec<Field>) -> Form {
+        Form {
+            title: title.into(),
+            fields,
+            focus: 0,
+            error: None,
+            submitting: false,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<&Field> {
+        self.fields.iter().find(|f| f.name == name)
+    }
+
+    pub fn value(&self, name: &str) -> String {
+        self.field(name).map(Field::value).unwrap_or_default()
+    }
+
+    pub fn is_valid(&self) -> bool {
+        self.fields.iter().all(|f| f.error.is_none())
+    }
+
+    pub fn handle_key(&mut self, key: KeyEvent) -> FormOutcome {
+        if self.submitting {
+            // Input waits while the save is in flight; Esc still closes.
+            return if key.code == KeyCode::Esc {
+                FormOutcome::Cancel
+            } else {
+                FormOutcome::Stay
+            };
+        }
+        let n = self.fields.len();
+        match key.code {
+            KeyCode::Esc => return FormOutcome::Cancel,
+            KeyCode::Tab => self.focus = (self.focus + 1) % n.max(1),
+            KeyCode::BackTab => self.focus = (self.focus + n.max(1) - 1) % n.max(1),
+            KeyCode::Enter => {
+                return match self.fields.iter().position(|f| f.error.is_some()) {
+                    Some(bad) => {
+                        self.focus = bad;
+                        FormOutcome::Stay
+                    }
+                    None => FormOutcome::Submit,
+                };
+            }
+            _ => {
+                if let Some(field) = self.fields.get_mut(self.focus) {
+                    let moved = field_key(field, key);
+                    if !moved {
+                        match key.code {
+                            KeyCode::Down => self.focus = (self.focus + 1).min(n.saturating_sub(1)),
+                            KeyCode::Up => self.focus = self.focus.saturating_sub(1),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        FormOutcome::Stay
+    }
+
+    /// Pasted text goes into the focused text field; line breaks become spaces.
+    pub fn paste(&mut self, text: &str) {
+        if let Some(field) = self.fields.get_mut(self.focus)
+            && let FieldKind::Text { input, .. } = &mut field.kind
+        {
+            let clean: String = text
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            let mut value = input.value().to_owned();
+            let at = value
+                .char_indices()
+                .nth(input.cursor())
+                .map_or(value.len(), |(i, _)| i);
+            value.insert_str(at, &clean);
+            let cursor = input.cursor() + clean.chars().count();
+            *input = Input::new(value).with_cursor(cursor);
+            field.validate();
+        }
+    }
+
+    pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        let body: u16 = self.fields.iter().map(Field::height).sum();
+        let extra = if self.error.is_some() { 3 } else { 0 };
+        let area = centered(area, 72, body + extra + 3);
+        f.render_widget(Clear, area);
+        let hint = if self.submitting {
+            " saving… "
+        } else {
+            " Tab next · Enter save · Esc cancel "
+        };
+        let block = Block::bordered()
+            .border_style(theme.border_focus)
+            .title(Span::styled(format!(" {} ", self.title), theme.title))
+            .title_bottom(Line::styled(hint, theme.muted));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let mut constraints: Vec<Constraint> = Vec::new();
+        if self.error.is_some() {
+            constraints.push(Constraint::Length(3));
+        }
+        constraints.extend(self.fields.iter().map(|fl| Constraint::Length(fl.height())));
+        constraints.push(Constraint::Fill(1));
+        let areas = Layout::vertical(constraints).split(inner);
+        let mut slots = areas.iter().copied();
+        if let Some(err) = &self.error
+            && let Some(a) = slots.next()
+        {
+            f.render_widget(
+                Paragraph::new(err.as_str())
+                    .style(theme.danger)
+                    .wrap(Wrap { trim: true }),
+                a,
+            );
+        }
+        for (i, (field, a)) in self.fields.iter().zip(slots).enumerate() {
+            render_field(f, field, a, i == self.focus && !self.submitting, theme);
+        }
+    }
+}
+
+/// Keys for one field; true when the field used the key.
+fn field_key(field: &mut Field, key: KeyEvent) -> bool {
+    match &mut field.kind {
+        FieldKind::Text { input, .. } => {
+            let used = input.handle_event(&Event::Key(key)).is_some();
+            if used {
+                field.validate();
+            }
+            used
+        }
+        FieldKind::Choice { options, index } => {
+            let n = options.len().max(1);
+            match key.code {
+                KeyCode::Right | KeyCode::Char(' ') => *index = (*index + 1) % n,
+                KeyCode::Left => *index = (*index + n - 1) % n,
+                _ => return false,
+            }
+            true
+        }
+        FieldKind::Toggle(on) => match key.code {
+            KeyCode::Char(' ') | KeyCode::Left | KeyCode::Right => {
+                *on = !*on;
+                true
+            }
+            _ => false,
+        },
+        FieldKind::Multi {
+            options,
+            chosen,
+            cursor,
+            filter,
+        } => {
+            let visible = visible_options(options, filter);
+            match key.code {
+                KeyCode::Down if *cursor + 1 < visible.len() => *cursor += 1,
+                KeyCode::Up if *cursor > 0 => *cursor -= 1,
+                KeyCode::Char(' ') if key.modifiers == KeyModifiers::NONE => {
+                    if let Some((i, _)) = visible.get(*cursor)
+                        && let Some(c) = chosen.get_mut(*i)
+                    {
+                        *c = !*c;
+                    }
+                }
+                KeyCode::Up | KeyCode::Down => return false,
+                _ => {
+                    if filter.handle_event(&Event::Key(key)).is_none() {
+                        return false;
+                    }
+                    *cursor = 0;
+                }
+            }
+            true
+        }
+    }
+}
+
+fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: &Theme) {
+    let border = match (&field.error, focused) {
+        (Some(_), _) => theme.error_field,
+        (None, true) => theme.border_focus,
+        (None, false) => theme.border,
+    };
+    let mut title = vec![Span::raw(format!(" {} ", field.label))];
+    if let Some(e) = &field.error {
+        title.push(Span::styled(format!("— {e} "), theme.error_field));
+    }
+    let block = Block::bordered()
+        .border_style(border)
+        .title(Line::from(title));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    match &field.kind {
+        FieldKind::Text { input, .. } => {
+            let width = usize::from(inner.width.max(1));
+            let scroll = input.visual_scroll(width);
+            f.render_widget(
+                Paragraph::new(input.value()).scroll((0, scroll as u16)),
+                inner,
+            );
+            if focused {
+                let x = inner.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
+                f.set_cursor_position(Position::new(x.min(inner.right()), inner.y));
+            }
+        }
+        FieldKind::Choice { options, index } => {
+            let text = options.get(*index).map_or("", String::as_str);
+            let line = Line::from(vec![
+                Span::styled("‹ ", theme.muted),
+                Span::raw(text),
+                Span::styled(" ›", theme.muted),
+                Span::styled(if focused { "  ←/→ to change" } else { "" }, theme.muted),
+            ]);
+            f.render_widget(line, inner);
+        }
+        FieldKind::Toggle(on) => {
+            let line = Line::from(vec![
+                Span::raw(if *on { "[x] yes" } else { "[ ] no" }),
+                Span::styled(if focused { "  Space to change" } else { "" }, theme.muted),
+            ]);
+            f.render_widget(line, inner);
+        }
+        FieldKind::Multi {
+            options,
+            chosen,
+            cursor,
+            filter,
+        } => {
+            let visible = visible_options(options, filter);
+            let n_chosen = chosen.iter().filter(|c| **c).count();
+            let head = Line::from(vec![
+                Span::styled("filter: ", theme.muted),
+                Span::raw(filter.value().to_owned()),
+                Span::styled(
+                    format!("   {n_chosen} chosen · ↑↓ move · Space pick"),
+                    theme.muted,
+                ),
+            ]);
+            let rows = usize::from(inner.height.saturating_sub(1));
+            let start = cursor.saturating_sub(rows.saturating_sub(1));
+            let mut lines = vec![head];
+            for (pos, (i, o)) in visible.iter().enumerate().skip(start).take(rows) {
+                let mark = if chosen.get(*i).copied().unwrap_or(false) {
+                    "[x] "
+                } else {
+                    "[ ] "
+                };
+                let style = if focused && pos == *cursor {
+                    theme.selected
+                } else {
+                    ratatui::style::Style::default()
+                };
+                lines.push(Line::styled(format!("{mark}{o}"), style));
+            }
+            f.render_widget(Paragraph::new(lines), inner);
+        }
+    }
+}

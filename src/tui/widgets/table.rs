@@ -1,0 +1,464 @@
+//! A table that filters as you type, sorts by a chosen column and draws only the rows that fit.
+//! Rows are built once when data arrives (not per frame); the filtered, sorted view is a list of
+//! indices recomputed only when the data, the filter or the sort changes.
+
+use std::cmp::Ordering;
+
+use crossterm::event::{Event, KeyEvent};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Position, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Cell, Row as TRow, Table as TTable, TableState};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use crate::tui::theme::Theme;
+
+/// How a row stands out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Tone {
+    #[default]
+    Normal,
+    Muted,
+    Warn,
+    Danger,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    /// What `y` copies and what keeps the selection across refreshes (a name or id).
+    pub key: String,
+    pub cells: Vec<String>,
+    pub tone: Tone,
+    /// Per-cell tone override (e.g. a red "days left").
+    pub cell_tones: Vec<(usize, Tone)>,
+    haystack: String,
+}
+
+impl Row {
+    pub fn new(key: impl Into<String>, cells: Vec<String>) -> Row {
+        let haystack = cells.join("\u{1}").to_lowercase();
+        Row {
+            key: key.into(),
+            cells,
+            tone: Tone::Normal,
+            cell_tones: Vec::new(),
+            haystack,
+        }
+    }
+
+    pub fn tone(mut self, tone: Tone) -> Row {
+        self.tone = tone;
+        self
+    }
+
+    pub fn cell_tone(mut self, col: usize, tone: Tone) -> Row {
+        self.cell_tones.push((col, tone));
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: Constraint,
+    /// Sorted as a number when the cells parse as one.
+    pub numeric: bool,
+}
+
+pub const fn col(title: &'static str, width: Constraint) -> Column {
+    Column {
+        title,
+        width,
+        numeric: false,
+    }
+}
+
+pub const fn num(title: &'static str, width: Constraint) -> Column {
+    Column {
+        title,
+        width,
+        numeric: true,
+    }
+}
+
+/// Rows of chrome around the body: top border, column header, bottom border.
+pub const CHROME: u16 = 3;
+
+#[derive(Debug, Clone)]
+pub struct FilterTable {
+    columns: &'static [Column],
+    rows: Vec<Row>,
+    view: Vec<usize>,
+    selected: usize,
+    offset: usize,
+    filter: Input,
+    filtering: bool,
+    sort: Option<usize>,
+}
+
+impl FilterTable {
+    pub fn new(columns: &'static [Column]) -> FilterTable {
+        FilterTable {
+            columns,
+            rows: Vec::new(),
+            view: Vec::new(),
+            selected: 0,
+            offset: 0,
+            filter: Input::default(),
+            filtering: false,
+            sort: None,
+        }
+    }
+
+    pub fn columns(&self) -> &'static [Column] {
+        self.columns
+    }
+
+    /// Switch to another set of columns (the access pane's two views); rows follow separately.
+    pub fn set_columns(&mut self, columns: &'static [Column]) {
+        if !std::ptr::eq(self.columns, columns) {
+            self.columns = columns;
+            self.sort = None;
+        }
+    }
+
+    /// New rows; the selection stays on the same key when it is still there.
+    pub fn set_rows(&mut self, rows: Vec<Row>) {
+        let key = self.selected_row().map(|r| r.key.clone());
+        self.rows = rows;
+        self.refresh_view();
+        if let Some(key) = key {
+            self.select_key(&key);
+        }
+    }
+
+    pub fn select_key(&mut self, key: &str) -> bool {
+        match self.view.iter().position(|&i| self.rows[i].key == key) {
+            Some(pos) => {
+                self.selected = pos;
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn shown(&self) -> usize {
+        self.view.len()
+    }
+
+    pub fn selected_row(&self) -> Option<&Row> {
+        self.view.get(self.selected).map(|&i| &self.rows[i])
+    }
+
+    pub fn selected_index(&self) -> usize {
+        self.selected
+    }
+
+    pub fn filtering(&self) -> bool {
+        self.filtering
+    }
+
+    pub fn filter_text(&self) -> &str {
+        self.filter.value()
+    }
+
+    pub fn sort_column(&self) -> Option<usize> {
+        self.sort
+    }
+
+    pub fn start_filter(&mut self) {
+        self.filtering = true;
+    }
+
+    /// Keys while the filter box is open. Enter keeps the filter and leaves the box; Esc clears.
+    pub fn filter_key(&mut self, key: KeyEvent) {
+        use crossterm::event::KeyCode;
+        match key.code {
+            KeyCode::Enter => self.filtering = false,
+            KeyCode::Esc => self.clear_filter(),
+            _ => {
+                if self.filter.handle_event(&Event::Key(key)).is_some() {
+                    self.refresh_view();
+                }
+            }
+        }
+    }
+
+    pub fn clear_filter(&mut self) {
+        self.filtering = false;
+        if !self.filter.value().is_empty() {
+            self.filter.reset();
+            self.refresh_view();
+        }
+    }
+
+    /// No sort -> first column -> second ... -> no sort.
+    pub fn cycle_sort(&mut self) {
+        self.sort = match self.sort {
+            None => Some(0),
+            Some(c) if c + 1 < self.columns.len() => Some(c + 1),
+            Some(_) => None,
+        };
+        let key = self.selected_row().map(|r| r.key.clone());
+        self.refresh_view();
+        if let Some(key) = key {
+            self.select_key(&key);
+        }
+    }
+
+    fn refresh_view(&mut self) {
+        let needle = self.filter.value().to_lowercase();
+        self.view = (0..self.rows.len())
+            .filter(|&i| needle.is_empty() || self.rows[i].haystack.contains(&needle))
+            .collect();
+        if let Some(c) = self.sort {
+            let numeric = self.columns.get(c).is_some_and(|c| c.numeric);
+            let rows = &self.rows;
+            self.view.sort_by(|&a, &b| {
+                let (x, y) = (cell(&rows[a], c), cell(&rows[b], c));
+                compare(x, y, numeric)
+            });
+        }
+        self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.offset = self.offset.min(self.selected);
+    }
+
+    pub fn move_by(&mut self, delta: isize, page: usize) {
+        if self.view.is_empty() {
+            return;
+        }
+        let last = self.view.len() - 1;
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.keep_visible(page);
+    }
+
+    pub fn top(&mut self) {
+        self.selected = 0;
+        self.offset = 0;
+    }
+
+    pub fn bottom(&mut self, page: usize) {
+        self.selected = self.view.len().saturating_sub(1);
+        self.keep_visible(page);
+    }
+
+    /// Select the row at a body line (mouse click); false when the line holds no row.
+    pub fn click(&mut self, line: usize, page: usize) -> bool {
+        let offset = self.visible_offset(page);
+        let idx = offset + line;
+        if idx < self.view.len() {
+            self.selected = idx;
+            self.offset = offset;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Mouse wheel: moves the selection so the view follows it.
+    pub fn scroll(&mut self, delta: isize, page: usize) {
+        self.move_by(delta, page);
+    }
+
+    fn keep_visible(&mut self, page: usize) {
+        let page = page.max(1);
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+    }
+
+    /// The first row drawn in a body of `page` lines: the stored offset, moved just enough to
+    /// show the selection (the terminal may have been resized since `update` last ran).
+    fn visible_offset(&self, page: usize) -> usize {
+        let page = page.max(1);
+        let mut offset = self.offset.min(self.view.len().saturating_sub(1));
+        if self.selected < offset {
+            offset = self.selected;
+        } else if self.selected >= offset + page {
+            offset = self.selected + 1 - page;
+        }
+        offset
+    }
+
+    /// Draw the visible window only. `title` is the pane's; counts and filter are added.
+    pub fn render(&self, f: &mut Frame, area: Rect, title: &str, empty: &str, theme: &Theme) {
+        let page = usize::from(area.height.saturating_sub(CHROME));
+        let offset = self.visible_offset(page);
+        let end = (offset + page).min(self.view.len());
+        let tone_style = |t: Tone| match t {
+            Tone::Normal => Style::default(),
+            Tone::Muted => theme.muted,
+            Tone::Warn => theme.warn,
+            Tone::Danger => theme.danger,
+        };
+        let rows = self.view[offset..end].iter().map(|&i| {
+            let r = &self.rows[i];
+            let cells = r.cells.iter().enumerate().map(|(c, text)| {
+                let tone = r
+                    .cell_tones
+                    .iter()
+                    .find(|(ci, _)| *ci == c)
+                    .map(|(_, t)| *t);
+                match tone {
+                    Some(t) => Cell::from(text.as_str()).style(tone_style(t)),
+                    None => Cell::from(text.as_str()),
+                }
+            });
+            TRow::new(cells).style(tone_style(r.tone))
+        });
+        let header = TRow::new(self.columns.iter().enumerate().map(|(i, c)| {
+            let mark = if self.sort == Some(i) { "▲" } else { "" };
+            Cell::from(format!("{}{mark}", c.title))
+        }))
+        .style(theme.header);
+        let count = if self.view.len() == self.rows.len() {
+            format!(" {} ", self.rows.len())
+        } else {
+            format!(" {} of {} ", self.view.len(), self.rows.len())
+        };
+        let mut block = Block::bordered()
+            .border_style(theme.border_focus)
+            .title(Line::from(vec![
+                Span::styled(format!(" {title} "), theme.title),
+                Span::styled(count, theme.muted),
+            ]));
+        if self.filtering || !self.filter.value().is_empty() {
+            block = block.title_bottom(Line::from(vec![
+                Span::styled(" /", theme.key),
+                Span::raw(format!("{} ", self.filter.value())),
+            ]));
+        }
+        let widths: Vec<Constraint> = self.columns.iter().map(|c| c.width).collect();
+        let table = TTable::new(rows, widths)
+            .header(header)
+            .block(block)
+            .row_highlight_style(theme.selected);
+        let mut state = TableState::default();
+        if !self.view.is_empty() {
+            state.select(Some(self.selected - offset));
+        }
+        f.render_stateful_widget(table, area, &mut state);
+        if self.view.is_empty() && area.height > CHROME && area.width > 4 {
+            let msg = if self.rows.is_empty() {
+                empty
+            } else {
+                "no rows match the filter (Esc clears it)"
+            };
+            let inner = Rect::new(area.x + 2, area.y + 2, area.width - 4, 1);
+            f.render_widget(Line::styled(msg, theme.muted), inner);
+        }
+        if self.filtering {
+            let x = area.x + 3 + self.filter.visual_cursor() as u16;
+            f.set_cursor_position(Position::new(
+                x.min(area.right().saturating_sub(2)),
+                area.bottom().saturating_sub(1),
+            ));
+        }
+    }
+}
+
+fn cell(r: &Row, c: usize) -> &str {
+    r.cells.get(c).map_or("", String::as_str)
+}
+
+fn compare(a: &str, b: &str, numeric: bool) -> Ordering {
+    if numeric {
+        match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+            (Ok(x), Ok(y)) => return x.partial_cmp(&y).unwrap_or(Ordering::Equal),
+            // Blank cells (no value) sort last.
+            (Ok(_), Err(_)) => return Ordering::Less,
+            (Err(_), Ok(_)) => return Ordering::Greater,
+            _ => {}
+        }
+    }
+    a.to_lowercase().cmp(&b.to_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    const COLS: &[Column] = &[
+        col("name", Constraint::Fill(1)),
+        num("n", Constraint::Length(4)),
+    ];
+
+    fn table(n: usize) -> FilterTable {
+        let mut t = FilterTable::new(COLS);
+        t.set_rows(
+            (0..n)
+                .map(|i| {
+                    Row::new(
+                        format!("k{i}"),
+                        vec![format!("row {i}"), format!("{}", n - i)],
+                    )
+                })
+                .collect(),
+        );
+        t
+    }
+
+    fn type_str(t: &mut FilterTable, s: &str) {
+        for c in s.chars() {
+            t.filter_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn filter_narrows_and_esc_clears() {
+        let mut t = table(30);
+        t.start_filter();
+        type_str(&mut t, "row 2");
+        assert_eq!(t.shown(), 11); // row 2, row 20..29
+        t.filter_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        assert_eq!(t.shown(), 30);
+        assert!(!t.filtering());
+    }
+
+    #[test]
+    fn numeric_sort_and_selection_kept() {
+        let mut t = table(12);
+        t.move_by(3, 5);
+        assert_eq!(t.selected_row().unwrap().key, "k3");
+        t.cycle_sort(); // name
+        t.cycle_sort(); // n, numeric: k11 (1) first
+        assert_eq!(t.view[0], 11);
+        assert_eq!(t.selected_row().unwrap().key, "k3");
+    }
+
+    #[test]
+    fn paging_keeps_selection_visible() {
+        let mut t = table(100);
+        t.move_by(25, 10);
+        assert_eq!(t.offset, 16);
+        t.bottom(10);
+        assert_eq!((t.selected, t.offset), (99, 90));
+        t.top();
+        assert_eq!((t.selected, t.offset), (0, 0));
+        assert!(t.click(3, 10));
+        assert_eq!(t.selected, 3);
+        assert!(!table(2).click(5, 10));
+    }
+
+    #[test]
+    fn refresh_keeps_selected_key() {
+        let mut t = table(5);
+        t.move_by(2, 5);
+        let mut rows: Vec<Row> = (0..5)
+            .rev()
+            .map(|i| Row::new(format!("k{i}"), vec![format!("row {i}"), "1".into()]))
+            .collect();
+        rows.push(Row::new("new", vec!["new".into(), "1".into()]));
+        t.set_rows(rows);
+        assert_eq!(t.selected_row().unwrap().key, "k2");
+    }
+}
