@@ -546,12 +546,12 @@ impl App {
 
     fn open_help(&mut self) {
         let mut lines = vec![(String::new(), format!("{} pane", self.pane.title()))];
-        for b in self.keymap.for_pane(self.pane) {
+        for (keys, b) in self.keymap.help(self.pane) {
             let mut help = b.help.to_owned();
             if b.mutating && self.session.read_only {
                 help.push_str("  (disabled: read-only)");
             }
-            lines.push((b.keys_label(), help));
+            lines.push((keys, help));
         }
         lines.push((String::new(), String::new()));
         lines.push((String::new(), "Commands (:)".into()));

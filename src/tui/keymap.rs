@@ -431,14 +431,6 @@ pub struct Binding {
 }
 
 impl Binding {
-    pub fn keys_label(&self) -> String {
-        self.keys
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("/")
-    }
-
     fn applies(&self, pane: PaneId) -> bool {
         match self.context {
             Context::Global => true,
@@ -524,9 +516,30 @@ impl Keymap {
             })
     }
 
-    /// Every binding that applies in `pane`, pane ones first (for the help overlay).
+    /// Every binding that applies in `pane`, pane ones first.
     pub fn for_pane(&self, pane: PaneId) -> impl Iterator<Item = &Binding> {
         self.bindings.iter().filter(move |b| b.applies(pane))
+    }
+
+    /// For the help overlay: each binding of `pane` with the keys that really reach it (a
+    /// global key the pane takes for itself is left out; a binding left with none is skipped).
+    pub fn help(&self, pane: PaneId) -> Vec<(String, &Binding)> {
+        self.for_pane(pane)
+            .filter_map(|b| {
+                let keys: Vec<String> = b
+                    .keys
+                    .iter()
+                    .filter(|k| {
+                        b.context != Context::Global
+                            || !self
+                                .for_pane(pane)
+                                .any(|o| o.context != Context::Global && o.keys.contains(k))
+                    })
+                    .map(ToString::to_string)
+                    .collect();
+                (!keys.is_empty()).then(|| (keys.join("/"), b))
+            })
+            .collect()
     }
 
     /// The footer of a pane: up to four of its own keys, then help and quit.
@@ -542,10 +555,6 @@ impl Keymap {
             .filter(|b| b.context == Context::Global)
             .filter(shown);
         own.chain(global).collect()
-    }
-
-    pub fn is_mutating(&self, cmd: Cmd) -> bool {
-        self.bindings.iter().any(|b| b.cmd == cmd && b.mutating)
     }
 
     /// Commands that change something on the server (for the read-only tests).

@@ -144,7 +144,7 @@ pub fn render(app: &App, f: &mut Frame) {
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Fill(1),
-        Constraint::Length(1),
+        Constraint::Length(status::height(app.toast.as_ref(), f.area().width)),
         Constraint::Length(1),
     ])
     .areas(f.area());

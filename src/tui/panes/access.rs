@@ -175,7 +175,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 format!("Grant {scope}"),
                 vec![Field::text(
                     "orgs",
-                    "org numbers (several: separate with space, comma or new line)",
+                    "org numbers (type or paste several)",
                     "",
                     Some(check_orgs),
                 )],

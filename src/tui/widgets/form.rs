@@ -265,16 +265,43 @@ impl Form {
         }
     }
 
+    /// The fields to draw in `height` lines: a window that always holds the focused field.
+    fn window(&self, height: u16) -> (usize, usize) {
+        let mut start = 0;
+        loop {
+            let mut used = 0;
+            let mut end = start;
+            while end < self.fields.len() && used + self.fields[end].height() <= height {
+                used += self.fields[end].height();
+                end += 1;
+            }
+            if self.focus < end || start >= self.focus {
+                return (start, end.max(start + 1).min(self.fields.len()));
+            }
+            start += 1;
+        }
+    }
+
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
         let body: u16 = self.fields.iter().map(Field::height).sum();
         let extra = if self.error.is_some() { 3 } else { 0 };
-        let area = centered(area, 72, body + extra + 3);
+        let area = centered(area, 72, body + extra + 2);
         f.render_widget(Clear, area);
-        let hint = if self.submitting {
-            " saving… "
+        let room = area.height.saturating_sub(2 + extra);
+        let (first, last) = self.window(room);
+        let mut hint = if self.submitting {
+            " saving… ".to_owned()
         } else {
-            " Tab next · Enter save · Esc cancel "
+            " Tab next · Enter save · Esc cancel ".to_owned()
         };
+        if first > 0 || last < self.fields.len() {
+            hint.push_str(&format!(
+                "· fields {}-{} of {} ",
+                first + 1,
+                last,
+                self.fields.len()
+            ));
+        }
         let block = Block::bordered()
             .border_style(theme.border_focus)
             .title(Span::styled(format!(" {} ", self.title), theme.title))
@@ -285,7 +312,11 @@ impl Form {
         if self.error.is_some() {
             constraints.push(Constraint::Length(3));
         }
-        constraints.extend(self.fields.iter().map(|fl| Constraint::Length(fl.height())));
+        constraints.extend(
+            self.fields[first..last]
+                .iter()
+                .map(|fl| Constraint::Length(fl.height())),
+        );
         constraints.push(Constraint::Fill(1));
         let areas = Layout::vertical(constraints).split(inner);
         let mut slots = areas.iter().copied();
@@ -299,8 +330,9 @@ impl Form {
                 a,
             );
         }
-        for (i, (field, a)) in self.fields.iter().zip(slots).enumerate() {
-            render_field(f, field, a, i == self.focus && !self.submitting, theme);
+        for (i, (field, a)) in self.fields[first..last].iter().zip(slots).enumerate() {
+            let focused = first + i == self.focus && !self.submitting;
+            render_field(f, field, a, focused, theme);
         }
     }
 }
@@ -367,13 +399,13 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
         (None, true) => theme.border_focus,
         (None, false) => theme.border,
     };
-    let mut title = vec![Span::raw(format!(" {} ", field.label))];
-    if let Some(e) = &field.error {
-        title.push(Span::styled(format!("— {e} "), theme.error_field));
-    }
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_style(border)
-        .title(Line::from(title));
+        .title(Line::raw(format!(" {} ", field.label)));
+    // The error sits on the field's own bottom border, where the eye already is.
+    if let Some(e) = &field.error {
+        block = block.title_bottom(Line::styled(format!(" {e} "), theme.error_field));
+    }
     let inner = block.inner(area);
     f.render_widget(block, area);
     match &field.kind {

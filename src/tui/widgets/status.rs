@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::tui::theme::Theme;
 
@@ -62,5 +63,16 @@ pub fn render(
         let text = t.text.replace(['\n', '\r'], " ");
         spans.push(Span::styled(text, style));
     }
-    f.render_widget(Line::from(spans), area);
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true }),
+        area,
+    );
+}
+
+/// Lines the status needs at this width: long errors (with a correlation id at the end) wrap
+/// onto up to three lines rather than losing their end.
+pub fn height(toast: Option<&Toast>, width: u16) -> u16 {
+    let len = toast.map_or(0, |t| t.text.chars().count() + 2);
+    let width = usize::from(width.max(1));
+    len.div_ceil(width).clamp(1, 3) as u16
 }

@@ -112,10 +112,6 @@ impl FilterTable {
         }
     }
 
-    pub fn columns(&self) -> &'static [Column] {
-        self.columns
-    }
-
     /// Switch to another set of columns (the access pane's two views); rows follow separately.
     pub fn set_columns(&mut self, columns: &'static [Column]) {
         if !std::ptr::eq(self.columns, columns) {
@@ -154,10 +150,6 @@ impl FilterTable {
 
     pub fn selected_row(&self) -> Option<&Row> {
         self.view.get(self.selected).map(|&i| &self.rows[i])
-    }
-
-    pub fn selected_index(&self) -> usize {
-        self.selected
     }
 
     pub fn filtering(&self) -> bool {
