@@ -596,3 +596,27 @@ fn legacy_child() {
 fn material_key_from(dir: &Path) -> openssl::pkey::PKey<openssl::pkey::Private> {
     openssl::pkey::PKey::private_key_from_pem(&std::fs::read(dir.join("key.pem")).unwrap()).unwrap()
 }
+
+#[test]
+fn keys_example_documents_every_field_and_parses() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys.example");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for field in config::PROFILE_FIELDS.iter().chain(&["default_profile"]) {
+        assert!(
+            text.contains(&format!("{field} =")),
+            "keys.example lacks {field}"
+        );
+    }
+    let file = config::ProfilesFile::parse(&path, &text).unwrap();
+    assert_eq!(file.default_profile(), Some("test"));
+    // Every example profile is complete: the only complaint is that its files are not here.
+    for name in file.names() {
+        let err = file.profile(Some(&name)).unwrap_err();
+        let (_, field) = err.field().unwrap();
+        assert!(
+            ["pkcs12", "private_key", "certificate", "ca_certificate"].contains(&field),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains("does not exist"), "{err}");
+    }
+}
