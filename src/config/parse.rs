@@ -91,6 +91,11 @@ impl ProfilesFile {
         })
     }
 
+    /// Where the file was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
     pub fn names(&self) -> Vec<String> {
         self.profiles.keys().cloned().collect()
     }
