@@ -179,7 +179,10 @@ fn non_rsa_key_is_refused_with_reason() {
     let pem = PKey::from_ec_key(ec).unwrap().public_key_to_pem().unwrap();
     let err = keys::import("ec.pem", &pem).unwrap_err().to_string();
     assert!(err.starts_with("ec.pem: "), "{err}");
-    assert!(err.contains("RSA keys only"), "{err}");
+    assert!(
+        err.contains("an EC key; Maskinporten takes RSA keys only"),
+        "{err}"
+    );
 }
 
 // ---------- private material ----------

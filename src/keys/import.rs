@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use openssl::asn1::Asn1TimeRef;
-use openssl::pkey::{PKey, Public};
+use openssl::pkey::{Id, PKey, Public};
 use openssl::rsa::Rsa;
 use openssl::x509::X509;
 use serde_json::Value;
@@ -214,10 +214,20 @@ fn rsa_of(file: &str, what: &str, key: &PKey<Public>) -> Result<Rsa<Public>, Key
     key.rsa().map_err(|_| KeyError::Unreadable {
         file: file.to_owned(),
         message: format!(
-            "the {what} holds a {:?} key; Maskinporten takes RSA keys only",
-            key.id()
+            "the {what} holds {} key; Maskinporten takes RSA keys only",
+            key_kind(key.id())
         ),
     })
+}
+
+fn key_kind(id: Id) -> &'static str {
+    match id {
+        Id::EC => "an EC",
+        Id::ED25519 | Id::ED448 => "an EdDSA",
+        Id::DSA => "a DSA",
+        Id::DH => "a DH",
+        _ => "a non-RSA",
+    }
 }
 
 fn malformed(file: &str, what: &str) -> KeyError {
