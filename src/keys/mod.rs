@@ -6,20 +6,24 @@
 //! Private key material never becomes a `Jwk`: importing refuses it, so nothing built here can
 //! carry a private key to the API.
 
+mod doctor;
 mod expiry;
 mod generate;
 mod import;
+mod keyset;
 mod lint;
 mod pem;
 mod rsa;
 
+pub use doctor::{Diagnosis, DoctorContext, diagnose};
 pub use expiry::{ExpiryRow, days_left, expiry_overview};
 pub use generate::{
     GeneratedKey, KeySize, KidChoice, LoadedKey, Protection, default_kid, generate,
     load_private_key,
 };
 pub use import::{CertificateInfo, ImportedKey, KeySource, import, import_file};
-pub use lint::{Finding, Problem, Severity, lint, refusals};
+pub use keyset::{with_key, without_key};
+pub use lint::{Finding, MAX_KEYS_PER_CLIENT, MIN_RSA_BITS, Problem, Severity, lint, refusals};
 pub use rsa::{modulus_bits, thumbprint, with_defaults};
 
 use std::path::PathBuf;
