@@ -1,17 +1,333 @@
-//! The headless admin commands (in progress).
+//! The headless admin commands: arguments are validated by clap into the types of
+//! `api::types`, then the profile is loaded, every change passes the one gate in `confirm`,
+//! and the command runs against `AdminApi`. Exit codes: 0 success, 1 API or network error,
+//! 2 usage, profile or validation error; always with one line on stderr.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
-use super::GlobalArgs;
+use super::confirm::{self, Change, ReadOnly};
+use super::output::Output;
+use super::{GlobalArgs, access, clients, keys, scopes, token};
+use crate::api::{AdminApi, ApiError};
+use crate::config::Profile;
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
     /// Print where mpadmin looks for its files.
     Paths,
+    /// Get an admin token and show its scopes and expiry (the token itself only with --show).
+    Token(token::TokenArgs),
+    /// The scopes your organisation offers.
+    #[command(subcommand)]
+    Scopes(scopes::ScopesCommand),
+    /// Which organisations may use your scopes.
+    #[command(subcommand)]
+    Access(access::AccessCommand),
+    /// Your organisation's client registrations.
+    #[command(subcommand)]
+    Clients(clients::ClientsCommand),
+    /// The public keys (JWKS) of a client.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
-pub fn run(_global: &GlobalArgs, _cmd: AdminCommand) -> ExitCode {
-    ExitCode::from(2)
+impl AdminCommand {
+    /// The change this command makes, if any: what the read-only gate and the confirmation
+    /// prompt talk about.
+    fn change(&self) -> Option<Change> {
+        match self {
+            AdminCommand::Paths | AdminCommand::Token(_) => None,
+            AdminCommand::Scopes(c) => c.change(),
+            AdminCommand::Access(c) => c.change(),
+            AdminCommand::Clients(c) => c.change(),
+            AdminCommand::Keys(c) => c.change(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad arguments, profile or input file: nothing was sent.
+    #[error("{0}")]
+    Usage(String),
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// The command ran and (part of) it failed, e.g. some of several grants.
+    #[error("{0}")]
+    Failed(String),
+    #[error("could not write the output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            CliError::Api(e) if e.is_usage() => 2,
+            CliError::Api(_) | CliError::Failed(_) | CliError::Output(_) => 1,
+        }
+    }
+}
+
+impl From<crate::api::types::InvalidValue> for CliError {
+    fn from(e: crate::api::types::InvalidValue) -> CliError {
+        CliError::Usage(e.0)
+    }
+}
+
+/// Messages stay on one line (a token refusal adds its likely cause on a second one).
+pub(super) fn one_line(msg: &str) -> String {
+    msg.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Print a problem that does not end the command (one of several grants failed).
+pub(super) fn warn(msg: &str) {
+    eprintln!("mpadmin: {}", one_line(msg));
+}
+
+pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
+    match execute(global, cmd) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            warn(&e.to_string());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
+    let mut out = Output::stdout(global.json);
+    if let AdminCommand::Paths = cmd {
+        return paths(&mut out);
+    }
+    let profile = load_profile(global)?;
+    if let Some(change) = cmd.change() {
+        let read_only = if global.read_only {
+            ReadOnly::Flag
+        } else if profile.read_only {
+            ReadOnly::Profile
+        } else {
+            ReadOnly::Off
+        };
+        confirm::check(
+            &change,
+            read_only,
+            global.yes,
+            confirm::is_terminal(),
+            confirm::ask_terminal,
+        )?;
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
+    runtime.block_on(async {
+        let api = connect(&profile)?;
+        match cmd {
+            AdminCommand::Paths => Ok(()),
+            AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&api, &mut out).await,
+            AdminCommand::Access(c) => c.run(&api, &mut out).await,
+            AdminCommand::Clients(c) => c.run(&api, &mut out).await,
+            AdminCommand::Keys(c) => c.run(&api, &mut out).await,
+        }
+    })
+}
+
+// The profile loader and `api::connect` arrive with the auth work; these two functions are
+// the only places that call them.
+
+fn paths(_out: &mut Output) -> Result<(), CliError> {
+    Err(CliError::Usage("`paths` is not available yet".into()))
+}
+
+fn load_profile(_global: &GlobalArgs) -> Result<Profile, CliError> {
+    Err(CliError::Usage("profiles are not available yet".into()))
+}
+
+fn connect(_profile: &Profile) -> Result<AdminApi, CliError> {
+    Err(CliError::Usage("profiles are not available yet".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("mpadmin").chain(args.iter().copied()))
+    }
+
+    fn admin(args: &[&str]) -> AdminCommand {
+        match parse(args).unwrap().command {
+            Some(crate::cli::Command::Admin(c)) => c,
+            other => panic!("not an admin command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_values_are_refused_by_name_before_anything_runs() {
+        let cases: &[(&[&str], &str)] = &[
+            (
+                &["access", "grant", "991825827", "123", "--scope", "nav:a"],
+                "<ORGNO>",
+            ),
+            (
+                &["access", "grant", "991825827", "--scope", "nav"],
+                "--scope",
+            ),
+            (&["access", "list", "--consumer", "991825828"], "--consumer"),
+            (&["keys", "remove", "client-1", "bad kid"], "<KID>"),
+            (&["keys", "list", "../scopes"], "<CLIENT>"),
+            (
+                &[
+                    "clients",
+                    "create",
+                    "--name",
+                    "n",
+                    "--description",
+                    "d",
+                    "--scope",
+                    "Nav:a",
+                ],
+                "--scope",
+            ),
+            (
+                &["scopes", "update", "nav:a", "--visibility", "secret"],
+                "--visibility",
+            ),
+            (
+                &[
+                    "scopes",
+                    "update",
+                    "nav:a",
+                    "--allowed-integration-type",
+                    "bogus",
+                ],
+                "--allowed-integration-type",
+            ),
+        ];
+        for (args, arg) in cases {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            let msg = err.to_string();
+            assert!(msg.contains(arg), "{args:?}: {msg}");
+        }
+    }
+
+    #[test]
+    fn access_list_needs_exactly_one_of_scope_or_consumer() {
+        assert!(parse(&["access", "list"]).is_err());
+        assert!(
+            parse(&[
+                "access",
+                "list",
+                "--scope",
+                "nav:a",
+                "--consumer",
+                "991825827"
+            ])
+            .is_err()
+        );
+        assert!(parse(&["access", "list", "--consumer", "991825827"]).is_ok());
+    }
+
+    #[test]
+    fn every_change_is_described_and_destructive_ones_are_marked() {
+        type Case<'a> = (&'a [&'a str], Option<(&'a str, bool)>);
+        let cases: &[Case] = &[
+            (&["scopes", "list"], None),
+            (&["scopes", "show", "nav:a"], None),
+            (&["token"], None),
+            (
+                &[
+                    "scopes",
+                    "create",
+                    "--prefix",
+                    "nav",
+                    "--subscope",
+                    "a",
+                    "--description",
+                    "d",
+                ],
+                Some(("create scope nav:a", false)),
+            ),
+            (
+                &["scopes", "update", "nav:a", "--description", "d"],
+                Some(("update scope nav:a", false)),
+            ),
+            (
+                &["scopes", "delete", "nav:a"],
+                Some(("deactivate scope nav:a", true)),
+            ),
+            (
+                &["access", "grant", "991825827", "--scope", "nav:a"],
+                Some(("grant 991825827 access to nav:a", false)),
+            ),
+            (
+                &[
+                    "access",
+                    "revoke",
+                    "991825827",
+                    "889640782",
+                    "--scope",
+                    "nav:a",
+                ],
+                Some(("revoke access to nav:a for 991825827, 889640782", true)),
+            ),
+            (&["clients", "list"], None),
+            (
+                &["clients", "create", "--name", "n", "--description", "d"],
+                Some(("create client 'n'", false)),
+            ),
+            (
+                &["clients", "update", "c1", "--name", "m"],
+                Some(("update client c1", false)),
+            ),
+            (
+                &["clients", "delete", "c1"],
+                Some(("delete client c1", true)),
+            ),
+            (&["keys", "list", "c1"], None),
+            (
+                &["keys", "add", "c1", "--file", "k.pem"],
+                Some(("add a key to client c1", false)),
+            ),
+            (
+                &["keys", "remove", "c1", "kid-1"],
+                Some(("remove key kid-1 from client c1", true)),
+            ),
+        ];
+        for (args, want) in cases {
+            let got = admin(args).change();
+            let want = want.map(|(what, destructive)| Change {
+                what: what.to_owned(),
+                destructive,
+            });
+            assert_eq!(got, want, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn exit_codes() {
+        assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
+        assert_eq!(CliError::Failed("x".into()).exit_code(), 1);
+        let invalid = ApiError::Invalid(crate::api::types::InvalidValue("x".into()));
+        assert_eq!(CliError::Api(invalid).exit_code(), 2);
+    }
+
+    #[test]
+    fn messages_are_one_line() {
+        assert_eq!(
+            one_line("Maskinporten refused the grant\n  likely cause: wrong aud\n"),
+            "Maskinporten refused the grant; likely cause: wrong aud"
+        );
+    }
 }

@@ -1,7 +1,14 @@
 //! Command line: parse, pick a profile, hand over to the headless commands, the TUI or the
 //! emulator. Exit codes: 0 success, 1 API or network error, 2 usage, config or validation error.
 
+mod access;
+mod clients;
 mod commands;
+mod confirm;
+mod keys;
+mod output;
+mod scopes;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

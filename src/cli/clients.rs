@@ -1,0 +1,299 @@
+//! `mpadmin clients ...`: list, show, create, update, delete client registrations.
+
+use clap::{Args, Subcommand};
+use serde::Serialize;
+
+use super::commands::CliError;
+use super::confirm::Change;
+use super::output::{Output, Table, fields, yes_no};
+use crate::api::AdminApi;
+use crate::api::models::{Client, Jwk};
+use crate::api::types::{ClientId, ScopeName};
+
+#[derive(Debug, Subcommand)]
+pub enum ClientsCommand {
+    /// List your organisation's clients.
+    List,
+    /// Show every field of a client and its keys.
+    Show {
+        /// Client id (a UUID).
+        #[arg(value_name = "ID")]
+        id: ClientId,
+    },
+    /// Register a Maskinporten client (private_key_jwt, JWT-bearer grant).
+    Create(CreateArgs),
+    /// Change a client's name, description or scopes; what you do not give is kept.
+    Update(UpdateArgs),
+    /// Delete a client.
+    Delete {
+        /// Client id (a UUID).
+        #[arg(value_name = "ID")]
+        id: ClientId,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Display name of the client.
+    #[arg(long)]
+    name: String,
+    /// What the client is for (Digdir asks for one).
+    #[arg(long, value_name = "TEXT")]
+    description: String,
+    /// A scope the client may ask for (repeat for several).
+    #[arg(long = "scope", value_name = "NAME")]
+    scopes: Vec<ScopeName>,
+}
+
+#[derive(Debug, Args)]
+pub struct UpdateArgs {
+    /// Client id (a UUID).
+    #[arg(value_name = "ID")]
+    id: ClientId,
+    /// New display name.
+    #[arg(long)]
+    name: Option<String>,
+    /// New description.
+    #[arg(long, value_name = "TEXT")]
+    description: Option<String>,
+    /// Replace the client's scopes with these (repeat for several).
+    #[arg(long = "scope", value_name = "NAME", conflicts_with_all = ["add_scopes", "remove_scopes"])]
+    scopes: Vec<ScopeName>,
+    /// Add a scope, keeping the others.
+    #[arg(long = "add-scope", value_name = "NAME")]
+    add_scopes: Vec<ScopeName>,
+    /// Remove a scope, keeping the others.
+    #[arg(long = "remove-scope", value_name = "NAME")]
+    remove_scopes: Vec<ScopeName>,
+}
+
+fn non_empty(flag: &str, value: &str) -> Result<(), CliError> {
+    if value.trim().is_empty() {
+        return Err(CliError::Usage(format!("{flag} must not be empty")));
+    }
+    Ok(())
+}
+
+fn names(scopes: &[ScopeName]) -> Vec<String> {
+    scopes.iter().map(|s| s.as_str().to_owned()).collect()
+}
+
+impl UpdateArgs {
+    /// The client as it will be PUT back: what the server returned, changed where asked.
+    fn apply(self, mut client: Client) -> Result<Client, CliError> {
+        if self.name.is_none()
+            && self.description.is_none()
+            && self.scopes.is_empty()
+            && self.add_scopes.is_empty()
+            && self.remove_scopes.is_empty()
+        {
+            return Err(CliError::Usage(
+                "nothing to change: give --name, --description, --scope, --add-scope or --remove-scope".into(),
+            ));
+        }
+        if let Some(n) = self.name {
+            non_empty("--name", &n)?;
+            client.client_name = n;
+        }
+        if let Some(d) = self.description {
+            non_empty("--description", &d)?;
+            client.description = d;
+        }
+        if !self.scopes.is_empty() {
+            client.scopes = names(&self.scopes);
+        }
+        for s in names(&self.add_scopes) {
+            if !client.scopes.contains(&s) {
+                client.scopes.push(s);
+            }
+        }
+        for s in &self.remove_scopes {
+            if !client.scopes.iter().any(|c| c == s.as_str()) {
+                return Err(CliError::Usage(format!(
+                    "--remove-scope: client {} does not have scope {s}",
+                    self.id
+                )));
+            }
+            client.scopes.retain(|c| c != s.as_str());
+        }
+        Ok(client)
+    }
+}
+
+/// `clients show`: the client and its keys.
+#[derive(Serialize)]
+struct ClientWithKeys {
+    client: Client,
+    keys: Vec<Jwk>,
+}
+
+impl ClientsCommand {
+    pub(super) fn change(&self) -> Option<Change> {
+        match self {
+            ClientsCommand::List | ClientsCommand::Show { .. } => None,
+            ClientsCommand::Create(a) => Some(Change::new(format!("create client '{}'", a.name))),
+            ClientsCommand::Update(a) => Some(Change::new(format!("update client {}", a.id))),
+            ClientsCommand::Delete { id } => {
+                Some(Change::destructive(format!("delete client {id}")))
+            }
+        }
+    }
+
+    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+        match self {
+            ClientsCommand::List => {
+                let mut clients = api.clients().await?;
+                clients.sort_by(|a, b| {
+                    (&a.client_name, &a.client_id).cmp(&(&b.client_name, &b.client_id))
+                });
+                out.show(&clients, |c| table(c))?;
+            }
+            ClientsCommand::Show { id } => {
+                let client = api.client(&id).await?;
+                let keys = api.jwks(&id).await?.keys;
+                out.show(&ClientWithKeys { client, keys }, |c| {
+                    format!(
+                        "{}\nKeys ({}):\n{}",
+                        fields(&c.client),
+                        c.keys.len(),
+                        super::keys::table(&c.keys, chrono::Utc::now())
+                    )
+                })?;
+            }
+            ClientsCommand::Create(a) => {
+                non_empty("--name", &a.name)?;
+                non_empty("--description", &a.description)?;
+                let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
+                let created = api.create_client(&client).await?;
+                out.say(&format!(
+                    "created client {} ({}); add a key with `mpadmin keys add {} --file PUBLIC_KEY`",
+                    created.client_id, created.client_name, created.client_id
+                ))?;
+                out.show(&created, fields)?;
+            }
+            ClientsCommand::Update(a) => {
+                let id = a.id.clone();
+                let current = api.client(&id).await?;
+                let updated = api.update_client(&id, &a.apply(current)?).await?;
+                out.say(&format!("updated client {id}"))?;
+                out.show(&updated, fields)?;
+            }
+            ClientsCommand::Delete { id } => {
+                api.delete_client(&id).await?;
+                out.say(&format!("deleted client {id}"))?;
+                if out.json_mode() {
+                    out.json(&serde_json::json!({ "deleted": id }))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn table(clients: &[Client]) -> String {
+    let mut t = Table::new(&["CLIENT ID", "NAME", "TYPE", "ACTIVE", "SCOPES"]);
+    for c in clients {
+        t.row(vec![
+            c.client_id.clone(),
+            c.client_name.clone(),
+            c.integration_type
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            yes_no(c.active),
+            c.scopes.join(", "),
+        ]);
+    }
+    t.render()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::Cli;
+    use clap::Parser;
+
+    fn update_args(args: &[&str]) -> Result<UpdateArgs, clap::Error> {
+        let argv = ["mpadmin", "clients", "update", "c1"]
+            .iter()
+            .chain(args)
+            .copied();
+        match Cli::try_parse_from(argv)?.command {
+            Some(crate::cli::Command::Admin(crate::cli::AdminCommand::Clients(
+                ClientsCommand::Update(a),
+            ))) => Ok(a),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    fn stored() -> Client {
+        serde_json::from_str(
+            r#"{"client_id":"c1","client_name":"old","description":"d","integration_type":"maskinporten",
+                "scopes":["nav:a","nav:b"],"redirect_uris":[],"client_orgno":"991825827"}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn update_keeps_what_was_not_given() {
+        let c = update_args(&[
+            "--name",
+            "new",
+            "--add-scope",
+            "nav:c",
+            "--add-scope",
+            "nav:a",
+            "--remove-scope",
+            "nav:b",
+        ])
+        .unwrap()
+        .apply(stored())
+        .unwrap();
+        assert_eq!(c.client_name, "new");
+        assert_eq!(c.description, "d");
+        assert_eq!(c.scopes, vec!["nav:a", "nav:c"]);
+        assert!(c.extra.contains_key("redirect_uris"));
+        assert_eq!(c.client_orgno.as_deref(), Some("991825827"));
+    }
+
+    #[test]
+    fn update_scope_replaces_and_excludes_add_remove() {
+        let c = update_args(&["--scope", "nav:x"])
+            .unwrap()
+            .apply(stored())
+            .unwrap();
+        assert_eq!(c.scopes, vec!["nav:x"]);
+        assert!(update_args(&["--scope", "nav:x", "--add-scope", "nav:y"]).is_err());
+    }
+
+    #[test]
+    fn update_refuses_nothing_and_unknown_removals() {
+        assert_eq!(
+            update_args(&[])
+                .unwrap()
+                .apply(stored())
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+        let err = update_args(&["--remove-scope", "nav:zz"])
+            .unwrap()
+            .apply(stored())
+            .unwrap_err();
+        assert!(err.to_string().contains("--remove-scope"), "{err}");
+        let err = update_args(&["--name", ""])
+            .unwrap()
+            .apply(stored())
+            .unwrap_err();
+        assert!(err.to_string().contains("--name"), "{err}");
+    }
+
+    #[test]
+    fn client_table() {
+        assert_eq!(
+            table(&[stored()]),
+            "CLIENT ID  NAME  TYPE          ACTIVE  SCOPES\n\
+             c1         old   maskinporten  yes     nav:a, nav:b\n"
+        );
+    }
+}

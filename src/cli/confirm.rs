@@ -1,0 +1,197 @@
+//! The one gate every change passes: `--read-only` / `read_only = true` refuse it, and a
+//! destructive change needs `--yes` or a "y" typed at a terminal.
+
+use std::io::{self, BufRead, IsTerminal, Write};
+
+use super::commands::CliError;
+
+/// A change a command is about to make, described for the prompt and for refusals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// "deactivate scope nav:a", "revoke access to nav:a for 991825827".
+    pub what: String,
+    /// Deactivations, revocations and deletions ask first.
+    pub destructive: bool,
+}
+
+impl Change {
+    pub fn new(what: impl Into<String>) -> Change {
+        Change {
+            what: what.into(),
+            destructive: false,
+        }
+    }
+
+    pub fn destructive(what: impl Into<String>) -> Change {
+        Change {
+            what: what.into(),
+            destructive: true,
+        }
+    }
+}
+
+/// Why changes are refused, if they are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReadOnly {
+    Off,
+    Flag,
+    Profile,
+}
+
+/// Let `change` through, or say why not. `terminal` is whether a person can answer
+/// (stdin and stderr both a terminal); `ask` is only called then.
+pub fn check(
+    change: &Change,
+    read_only: ReadOnly,
+    yes: bool,
+    terminal: bool,
+    ask: impl FnOnce(&str) -> io::Result<bool>,
+) -> Result<(), CliError> {
+    match read_only {
+        ReadOnly::Off => {}
+        ReadOnly::Flag => {
+            return Err(CliError::Usage(format!(
+                "refusing to {}: --read-only was given",
+                change.what
+            )));
+        }
+        ReadOnly::Profile => {
+            return Err(CliError::Usage(format!(
+                "refusing to {}: the profile has read_only = true (use another profile to make changes)",
+                change.what
+            )));
+        }
+    }
+    if !change.destructive || yes {
+        return Ok(());
+    }
+    if !terminal {
+        return Err(CliError::Usage(format!(
+            "refusing to {} without confirmation: add --yes",
+            change.what
+        )));
+    }
+    if ask(&format!("{}? [y/N] ", capitalise(&change.what)))? {
+        Ok(())
+    } else {
+        Err(CliError::Failed("cancelled; nothing was changed".into()))
+    }
+}
+
+/// Whether a person sits at this process: stdin to answer, stderr to see the question.
+pub fn is_terminal() -> bool {
+    io::stdin().is_terminal() && io::stderr().is_terminal()
+}
+
+/// Ask on stderr, read the answer from stdin.
+pub fn ask_terminal(question: &str) -> io::Result<bool> {
+    ask(question, &mut io::stdin().lock(), &mut io::stderr())
+}
+
+/// Only "y" or "yes" (any case) confirms; anything else, or end of input, declines.
+fn ask(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> io::Result<bool> {
+    write!(prompt, "{question}")?;
+    prompt.flush()?;
+    let mut line = String::new();
+    input.read_line(&mut line)?;
+    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map_or_else(String::new, |c| {
+        c.to_uppercase().chain(chars).collect::<String>()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Cursor;
+
+    fn never(_: &str) -> io::Result<bool> {
+        panic!("must not ask")
+    }
+
+    #[test]
+    fn read_only_refuses_every_change_even_with_yes() {
+        for change in [
+            Change::new("create scope nav:a"),
+            Change::destructive("deactivate scope nav:a"),
+        ] {
+            let err = check(&change, ReadOnly::Flag, true, true, never).unwrap_err();
+            assert_eq!(err.exit_code(), 2);
+            assert!(err.to_string().contains("--read-only"), "{err}");
+            let err = check(&change, ReadOnly::Profile, true, true, never).unwrap_err();
+            assert!(err.to_string().contains("read_only = true"), "{err}");
+        }
+    }
+
+    #[test]
+    fn plain_changes_and_yes_pass_without_asking() {
+        check(
+            &Change::new("create scope nav:a"),
+            ReadOnly::Off,
+            false,
+            false,
+            never,
+        )
+        .unwrap();
+        check(
+            &Change::destructive("deactivate scope nav:a"),
+            ReadOnly::Off,
+            true,
+            false,
+            never,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn destructive_without_terminal_says_add_yes() {
+        let err = check(
+            &Change::destructive("deactivate scope nav:a"),
+            ReadOnly::Off,
+            false,
+            false,
+            never,
+        )
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "refusing to deactivate scope nav:a without confirmation: add --yes"
+        );
+    }
+
+    #[test]
+    fn destructive_on_terminal_asks() {
+        let change = Change::destructive("deactivate scope nav:a");
+        let mut asked = String::new();
+        check(&change, ReadOnly::Off, false, true, |q| {
+            asked = q.to_owned();
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(asked, "Deactivate scope nav:a? [y/N] ");
+        let err = check(&change, ReadOnly::Off, false, true, |_| Ok(false)).unwrap_err();
+        assert_eq!(err.exit_code(), 1);
+    }
+
+    #[test]
+    fn only_yes_confirms() {
+        for (input, want) in [
+            ("y\n", true),
+            ("YES\n", true),
+            ("n\n", false),
+            ("\n", false),
+            ("", false),
+            ("yeah\n", false),
+        ] {
+            let mut prompt = Vec::new();
+            let got = ask("Go? ", &mut Cursor::new(input), &mut prompt).unwrap();
+            assert_eq!(got, want, "{input:?}");
+            assert_eq!(prompt, b"Go? ");
+        }
+    }
+}

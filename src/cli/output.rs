@@ -1,0 +1,244 @@
+//! What the commands print: API objects as JSON (`--json`), otherwise aligned tables and
+//! `field  value` lists. Server text is printed with control characters replaced, so a scope
+//! description cannot move the cursor or recolour the terminal.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+
+/// Where the commands write their results (stdout); messages and errors go to stderr.
+pub struct Output {
+    json: bool,
+    out: Box<dyn Write>,
+}
+
+impl Output {
+    pub fn stdout(json: bool) -> Output {
+        Output {
+            json,
+            out: Box::new(io::stdout().lock()),
+        }
+    }
+
+    pub fn json_mode(&self) -> bool {
+        self.json
+    }
+
+    /// Pretty JSON of an API object (or a list of them).
+    pub fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
+        serde_json::to_writer_pretty(&mut self.out, value)?;
+        writeln!(self.out)
+    }
+
+    /// A line for people; nothing in `--json` mode, where stdout must stay parseable.
+    pub fn say(&mut self, line: &str) -> io::Result<()> {
+        if self.json {
+            return Ok(());
+        }
+        writeln!(self.out, "{}", clean(line))
+    }
+
+    /// Human text already laid out (a table or a field list).
+    pub fn text(&mut self, text: &str) -> io::Result<()> {
+        self.out.write_all(text.as_bytes())
+    }
+
+    /// `value` as JSON, or as the human form `human` makes of it.
+    pub fn show<T: Serialize>(
+        &mut self,
+        value: &T,
+        human: impl FnOnce(&T) -> String,
+    ) -> io::Result<()> {
+        if self.json {
+            self.json(value)
+        } else {
+            self.text(&human(value))
+        }
+    }
+}
+
+/// Replace control characters (escape sequences, newlines inside a cell) with spaces.
+pub fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// A table with a header row; columns are as wide as their widest cell.
+#[derive(Debug, Clone)]
+pub struct Table {
+    headers: Vec<&'static str>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn new(headers: &[&'static str]) -> Table {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells.iter().map(|c| clean(c)).collect());
+    }
+
+    /// Columns separated by two spaces, no trailing blanks, one line per row.
+    pub fn render(&self) -> String {
+        let cols = self.headers.len();
+        let mut widths: Vec<usize> = self.headers.iter().map(|h| h.chars().count()).collect();
+        for row in &self.rows {
+            for (i, cell) in row.iter().enumerate().take(cols) {
+                widths[i] = widths[i].max(cell.chars().count());
+            }
+        }
+        let mut out = String::new();
+        let header: Vec<String> = self.headers.iter().map(|h| (*h).to_owned()).collect();
+        for row in std::iter::once(&header).chain(&self.rows) {
+            let mut line = String::new();
+            for (i, width) in widths.iter().enumerate() {
+                let cell = row.get(i).map_or("", String::as_str);
+                if i > 0 {
+                    line.push_str("  ");
+                }
+                line.push_str(cell);
+                line.extend(std::iter::repeat_n(' ', width - cell.chars().count()));
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+}
+
+/// One JSON value as a table cell: strings bare, arrays comma-separated, null empty.
+pub fn cell(value: &Value) -> String {
+    match value {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        Value::Array(items) => items.iter().map(cell).collect::<Vec<_>>().join(", "),
+        other => other.to_string(),
+    }
+}
+
+/// Every field of an API object, one per line (`name  value`), unknown fields included.
+pub fn fields<T: Serialize>(value: &T) -> String {
+    let mut table = Table::new(&["FIELD", "VALUE"]);
+    match serde_json::to_value(value) {
+        Ok(Value::Object(map)) => {
+            for (k, v) in &map {
+                table.row(vec![k.clone(), cell(v)]);
+            }
+        }
+        Ok(other) => table.row(vec![String::new(), cell(&other)]),
+        Err(e) => table.row(vec!["error".into(), e.to_string()]),
+    }
+    // The header row of a field list says nothing; drop it.
+    let rendered = table.render();
+    rendered
+        .split_once('\n')
+        .map_or(String::new(), |(_, rest)| rest.to_owned())
+}
+
+/// `2025-07-02T10:30:00.000+02:00` -> `2025-07-02 10:30` (the API's timestamps, shortened).
+pub fn short_time(ts: Option<&str>) -> String {
+    let Some(ts) = ts else {
+        return String::new();
+    };
+    ts.chars()
+        .take(16)
+        .map(|c| if c == 'T' { ' ' } else { c })
+        .collect()
+}
+
+pub fn yes_no(b: bool) -> String {
+    if b { "yes" } else { "no" }.to_owned()
+}
+
+/// A key's expiry (epoch seconds) as a date and whole days left (negative once expired).
+pub fn expiry(exp: i64, now: DateTime<Utc>) -> (String, i64) {
+    match DateTime::<Utc>::from_timestamp(exp, 0) {
+        Some(at) => (
+            at.format("%Y-%m-%d").to_string(),
+            (exp - now.timestamp()).div_euclid(86_400),
+        ),
+        None => (format!("{exp}"), 0),
+    }
+}
+
+/// Cut long text to `max` characters for a table cell.
+pub fn truncate(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_owned();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn table_aligns_columns_and_trims_line_ends() {
+        let mut t = Table::new(&["NAME", "STATE"]);
+        t.row(vec!["nav:a".into(), "APPROVED".into()]);
+        t.row(vec!["nav:pensjon/v3".into(), String::new()]);
+        assert_eq!(
+            t.render(),
+            "NAME            STATE\nnav:a           APPROVED\nnav:pensjon/v3\n"
+        );
+    }
+
+    #[test]
+    fn table_counts_characters_not_bytes() {
+        let mut t = Table::new(&["A", "B"]);
+        t.row(vec!["æøå".into(), "x".into()]);
+        t.row(vec!["abcd".into(), "y".into()]);
+        assert_eq!(t.render(), "A     B\næøå   x\nabcd  y\n");
+    }
+
+    #[test]
+    fn server_text_cannot_inject_escape_sequences() {
+        let mut t = Table::new(&["D"]);
+        t.row(vec!["evil\u{1b}[2Jtext\nmore".into()]);
+        let r = t.render();
+        assert!(!r.contains('\u{1b}'));
+        assert!(r.contains("evil [2Jtext more"));
+    }
+
+    #[test]
+    fn fields_lists_unknown_members_too() {
+        let v = json!({"name": "nav:a", "allowed_integration_types": ["maskinporten", "krr"], "description#en": "english", "at_max_age": null});
+        let f = fields(&v);
+        assert_eq!(
+            f,
+            "name                       nav:a\nallowed_integration_types  maskinporten, krr\ndescription#en             english\nat_max_age\n"
+        );
+    }
+
+    #[test]
+    fn times_and_expiry() {
+        assert_eq!(
+            short_time(Some("2025-07-02T10:30:00.000+02:00")),
+            "2025-07-02 10:30"
+        );
+        assert_eq!(short_time(None), "");
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        assert_eq!(
+            expiry(1_700_000_000 + 10 * 86_400 + 5, now),
+            ("2023-11-24".to_owned(), 10)
+        );
+        assert_eq!(expiry(1_700_000_000 - 5, now).1, -1);
+    }
+
+    #[test]
+    fn truncate_marks_the_cut() {
+        assert_eq!(truncate("abcdef", 4), "abc…");
+        assert_eq!(truncate("abc", 4), "abc");
+    }
+}
