@@ -32,13 +32,19 @@ pub struct Session {
     pub profile: String,
     pub environment: Option<Environment>,
     pub read_only: bool,
+    /// Talks to a loopback address (the emulator), not a Digdir environment.
+    pub local: bool,
     /// Other profiles in the profiles file, for `:profile` completion.
     pub profiles: Vec<String>,
 }
 
 impl Session {
     pub fn env_label(&self) -> &'static str {
-        self.environment.map_or("CUSTOM", Environment::label)
+        match self.environment {
+            Some(e) => e.label(),
+            None if self.local => "LOCAL",
+            None => "CUSTOM",
+        }
     }
 }
 

@@ -8,9 +8,10 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use crate::api::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::api::{AdminApi, PublicScopeQuery};
+use crate::keys;
 
 /// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
 const CONCURRENCY: usize = 8;
@@ -308,47 +309,59 @@ async fn mutate(api: &AdminApi, m: Mutation) -> Result<Option<String>, String> {
         Mutation::UpdateClient(id, c) => text(api.update_client(&id, &c).await).map(|_| None),
         Mutation::DeleteClient(id) => text(api.delete_client(&id).await).map(|_| None),
         Mutation::AddKey(id, path) => add_key(api, &id, path).await,
-        Mutation::DeleteKey(id, kid) => text(api.delete_jwk(&id, &kid).await).map(|_| None),
+        Mutation::DeleteKey(id, kid) => delete_key(api, &id, &kid).await,
     }
 }
 
-/// Digdir only replaces whole key sets: read the current keys, append the new one, post all.
+/// Digdir only replaces whole key sets: read the file with the keys module (refusing private
+/// material), lint it against the client's keys, and post the old keys with the new one.
 async fn add_key(api: &AdminApi, id: &ClientId, path: PathBuf) -> Result<Option<String>, String> {
-    let key = tokio::task::spawn_blocking(move || read_public_key(&expand_home(&path)))
+    let path = expand_home(&path);
+    let imported = tokio::task::spawn_blocking(move || keys::import_file(&path))
         .await
-        .map_err(|e| e.to_string())??;
-    let mut keys = text(api.jwks(id).await)?.keys;
-    if let Some(kid) = &key.kid
-        && keys.iter().any(|k| k.kid.as_ref() == Some(kid))
-    {
-        return Err(format!(
-            "the client already has a key with kid {kid}: give the new key another kid"
-        ));
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    let candidate = match imported.as_slice() {
+        [one] => one.clone(),
+        [] => return Err("the file holds no public key".into()),
+        many => {
+            return Err(format!(
+                "the file holds {} keys: add one at a time (save the one you want on its own)",
+                many.len()
+            ));
+        }
+    };
+    let existing = text(api.jwks(id).await)?.keys;
+    let findings = keys::lint(&candidate, &existing, chrono::Utc::now());
+    let refused: Vec<String> = keys::refusals(&findings).map(ToString::to_string).collect();
+    if !refused.is_empty() {
+        return Err(refused.join("; "));
     }
-    for k in &mut keys {
-        // Since 2025 Digdir refuses keys without `use`; old keys may lack it.
-        k.use_.get_or_insert_with(|| "sig".to_owned());
+    let kid = candidate.jwk.kid.clone().unwrap_or_default();
+    let set = keys::with_key(&existing, candidate.jwk, &[]).map_err(|e| e.to_string())?;
+    text(api.replace_jwks(id, &set).await)?;
+    let warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
+    let mut msg = format!("added key {kid} to {id} ({} keys now)", set.len());
+    if !warnings.is_empty() {
+        msg.push_str(&format!("; note: {}", warnings.join("; ")));
     }
-    let kid = key.kid.clone().unwrap_or_default();
-    keys.push(key);
-    text(api.replace_jwks(id, &keys).await)?;
-    Ok(Some(format!("added key {kid} to {id}")))
+    Ok(Some(msg))
 }
 
-/// A public key file as a JWK (until the keys module's parser lands: a JWK JSON document).
-fn read_public_key(path: &std::path::Path) -> Result<Jwk, String> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let jwk: Jwk = serde_json::from_slice(&bytes)
-        .map_err(|e| format!("{}: not a JWK ({e})", path.display()))?;
-    let private = jwk.private_members();
-    if !private.is_empty() {
-        return Err(format!(
-            "{} holds a private key (members {}): upload only the public key",
-            path.display(),
-            private.join(", ")
-        ));
+/// Digdir has no reliable "delete one key": post the others back (keeping their expiry), or
+/// delete the set when it was the last key (an empty set is refused).
+async fn delete_key(api: &AdminApi, id: &ClientId, kid: &Kid) -> Result<Option<String>, String> {
+    let existing = text(api.jwks(id).await)?.keys;
+    let rest = keys::without_key(&existing, kid.as_str()).map_err(|e| e.to_string())?;
+    if rest.is_empty() {
+        text(api.delete_jwks(id).await)?;
+    } else {
+        text(api.replace_jwks(id, &rest).await)?;
     }
-    Ok(jwk)
+    Ok(Some(format!(
+        "deleted key {kid} of {id} ({} key(s) kept)",
+        rest.len()
+    )))
 }
 
 /// `~/keys/a.pem` -> `$HOME/keys/a.pem`, as a shell would.

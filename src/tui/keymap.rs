@@ -226,7 +226,7 @@ const DEFAULTS: &[Def] = &[
             Cmd::Pane(PaneId::Keys),
             "client_keys",
             CLIENTS,
-            &["k"],
+            &["K"],
             "keys of client",
         ),
         "keys",

@@ -23,8 +23,12 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 
-use crate::api::AdminApi;
+use std::path::PathBuf;
+
+use crate::api::{self, AdminApi};
 use crate::cli::GlobalArgs;
+use crate::config::{self, Profile};
+use crate::emulator::{Emulator, EmulatorOptions};
 use action::Action;
 use app::{App, Session};
 use effect::{Effect, Runner};
@@ -133,7 +137,25 @@ pub fn load_keymap(profiles_file: Option<&std::path::Path>) -> Result<Keymap, St
     }
 }
 
-struct RealHost;
+/// Passwords from the environment only: while the UI owns the terminal there is nobody to
+/// prompt, so `:profile` to a p12 profile needs its password variable set.
+struct EnvOnly;
+
+impl crate::auth::PasswordSource for EnvOnly {
+    fn var(&self, name: &str) -> Option<crate::auth::Secret> {
+        crate::auth::SystemPasswords.var(name)
+    }
+
+    fn prompt(&self, _question: &str) -> Option<io::Result<crate::auth::Secret>> {
+        None
+    }
+}
+
+/// The profiles file and flags the UI was started with.
+struct RealHost {
+    keys: Option<PathBuf>,
+    read_only: bool,
+}
 
 impl Host for RealHost {
     fn copy(&mut self, text: &str) {
@@ -141,18 +163,102 @@ impl Host for RealHost {
     }
 
     fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
-        Err(format!(
-            "cannot switch to {profile}: profile loading is not wired yet"
-        ))
+        let file = config::open(self.keys.as_deref()).map_err(|e| e.to_string())?;
+        let profile = file.profile(Some(profile)).map_err(|e| e.to_string())?;
+        let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
+        Ok((session_for(&profile, &file, self.read_only), api))
     }
 }
 
-/// `mpadmin` without a subcommand.
-pub fn run(_global: &GlobalArgs, _demo: bool) -> ExitCode {
-    eprintln!("mpadmin: the terminal UI is not wired to profiles yet");
-    let _ = RealHost;
-    let _ = EventStream::new;
-    ExitCode::from(2)
+fn session_for(profile: &Profile, file: &config::ProfilesFile, read_only: bool) -> Session {
+    Session {
+        profile: profile.name.clone(),
+        environment: profile.environment,
+        read_only: read_only || profile.read_only,
+        local: is_loopback(&profile.api_base),
+        profiles: file.names(),
+    }
+}
+
+fn is_loopback(url: &url::Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d == "localhost",
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// `mpadmin` without a subcommand (and `mpadmin --demo`).
+pub fn run(global: &GlobalArgs, demo: bool) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("mpadmin: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(start(global, demo)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Setup(e)) => {
+            eprintln!("mpadmin: {e}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Terminal(e)) => {
+            eprintln!("mpadmin: terminal: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    /// Profile, credentials, config.toml or the demo emulator: before the terminal is touched.
+    Setup(String),
+    Terminal(io::Error),
+}
+
+async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
+    let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
+    // Everything that can fail on bad input happens before the terminal is taken, so the
+    // message lands on a normal screen.
+    let (emulator, _demo_dir, keys_file, profile_name) = if demo {
+        let dir = tempfile::tempdir().map_err(|e| setup(&e))?;
+        let emu = Emulator::start(EmulatorOptions::demo(dir.path()))
+            .await
+            .map_err(|e| setup(&e))?;
+        let keys = emu.keys_toml();
+        (
+            Some(emu),
+            Some(dir),
+            Some(keys),
+            Some("emulator".to_owned()),
+        )
+    } else {
+        (None, None, global.keys.clone(), global.profile.clone())
+    };
+    let file = config::open(keys_file.as_deref()).map_err(|e| setup(&e))?;
+    let profile = file
+        .profile(profile_name.as_deref())
+        .map_err(|e| setup(&e))?;
+    let api = api::connect(&profile).map_err(|e| setup(&e))?;
+    let keymap = load_keymap(Some(file.path())).map_err(|e| setup(&e))?;
+    let session = session_for(&profile, &file, global.read_only);
+    let mut app = App::new(session, keymap, SystemTime::now());
+    app.theme = theme::Theme::from_env();
+    let mut host = RealHost {
+        keys: keys_file,
+        read_only: global.read_only,
+    };
+    let mut guard = terminal::init().map_err(Failure::Terminal)?;
+    let result = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host).await;
+    drop(guard);
+    if let Some(emu) = emulator {
+        emu.shutdown().await;
+    }
+    result.map(drop).map_err(Failure::Terminal)
 }
 
 #[cfg(test)]

@@ -240,5 +240,5 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     app.clients
         .table
-        .render(f, area, "Clients · k: keys", empty, &app.theme);
+        .render(f, area, "Clients · K: keys", empty, &app.theme);
 }

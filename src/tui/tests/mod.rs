@@ -30,6 +30,7 @@ pub fn session(read_only: bool, env: Environment) -> Session {
         profile: "demo".into(),
         environment: Some(env),
         read_only,
+        local: false,
         profiles: vec!["demo".into(), "prod".into()],
     }
 }

@@ -579,7 +579,7 @@ fn edit_client_sends_the_whole_client() {
 fn keys_pane_add_and_delete() {
     let mut app = loaded_app();
     press(&mut app, "3");
-    press(&mut app, "k");
+    press(&mut app, "K");
     assert_eq!(app.pane, PaneId::Keys);
     assert_eq!(app.current_table().total(), 2);
     press(&mut app, "j");

@@ -1,0 +1,207 @@
+//! End to end: the real `mpadmin` binary in a pseudo-terminal against the emulator. Keys go in
+//! as a user types them; every step waits for text on the screen (never a fixed sleep); at the
+//! end the emulator's state must hold exactly the changes made.
+#![cfg(unix)]
+
+mod common;
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const WAIT: Duration = Duration::from_secs(30);
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+impl Screen {
+    fn spawn(args: &[&str]) -> Screen {
+        let pty = native_pty_system()
+            .openpty(PtySize {
+                rows: ROWS,
+                cols: COLS,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .expect("open a pty");
+        let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mpadmin"));
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("NO_COLOR", "1");
+        let child = pty.slave.spawn_command(cmd).expect("start mpadmin");
+        drop(pty.slave);
+        let rows = NonZeroU16::new(ROWS).unwrap();
+        let cols = NonZeroU16::new(COLS).unwrap();
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let mut reader = pty.master.try_clone_reader().expect("pty reader");
+        let sink = parser.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                sink.lock().unwrap().process(&buf[..n]);
+            }
+        });
+        let writer = pty.master.take_writer().expect("pty writer");
+        // The master must outlive the child's use of the terminal.
+        std::mem::forget(pty.master);
+        Screen {
+            parser,
+            writer,
+            child,
+        }
+    }
+
+    fn text(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Wait until the screen shows `needle`; fail with the screen when it never does.
+    fn wait_for(&self, needle: &str) {
+        let start = Instant::now();
+        loop {
+            let text = self.text();
+            if text.contains(needle) {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                panic!("'{needle}' did not appear; the screen shows:\n{text}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+}
+
+fn public_key_file(dir: &std::path::Path) -> std::path::PathBuf {
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let pem = rsa.public_key_to_pem().unwrap();
+    let path = dir.join("e2e-public.pem");
+    std::fs::write(&path, pem).unwrap();
+    path
+}
+
+#[test]
+fn create_grant_revoke_client_key_round_trip() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(common::emulator());
+    let before = emu.state();
+    let key_file = public_key_file(&emu.temp_dir());
+    let keys_toml = emu.keys_toml();
+    let mut s = Screen::spawn(&[
+        "--keys",
+        keys_toml.to_str().unwrap(),
+        "--profile",
+        "emulator",
+    ]);
+
+    // Loaded: scopes, and the token's lifetime in the header.
+    s.wait_for("demo:rapport");
+    s.wait_for("token ");
+
+    // A new scope.
+    s.keys("n");
+    s.wait_for("New scope");
+    s.keys("\te2e/orders.read\tOrders for the e2e test\r");
+    s.wait_for("created scope demo:e2e/orders.read");
+
+    // Grant it to two organisations, then revoke one.
+    s.keys("/e2e/orders\r2");
+    s.wait_for("Grants of demo:e2e/orders.read");
+    s.keys("g");
+    s.wait_for("Grant demo:e2e/orders.read");
+    s.keys("974760673 889640782\r");
+    s.wait_for("granted demo:e2e/orders.read to 974760673, 889640782");
+    s.wait_for("889640782");
+    s.keys("/889640782\rx");
+    s.wait_for("Revoke demo:e2e/orders.read from organisation 889640782?");
+    s.keys("y");
+    s.wait_for("done: revoke demo:e2e/orders.read from 889640782");
+    s.wait_for("DENIED");
+
+    // A client with that scope.
+    s.keys("3n");
+    s.wait_for("New Maskinporten client");
+    s.keys("e2e-client\tClient made by the e2e test\te2e/orders");
+    s.wait_for("[ ] demo:e2e/orders.read");
+    s.keys(" \r");
+    s.wait_for("created client e2e-client");
+
+    // Add a key to it, then delete it.
+    s.keys("/e2e-client\rK");
+    s.wait_for("Keys of e2e-client");
+    s.keys("a");
+    s.wait_for("Add a public key to e2e-client");
+    s.keys(&format!("{}\r", key_file.display()));
+    s.wait_for("added key");
+    s.wait_for("RS256");
+    s.keys("d");
+    s.wait_for("Delete key");
+    s.keys("y");
+    s.wait_for("deleted key");
+    s.wait_for("no keys: press a");
+
+    s.keys("q");
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "mpadmin exited with {status:?}");
+
+    // Exactly these changes, nothing else.
+    let after = emu.state();
+    let new_scopes: Vec<_> = after
+        .scopes
+        .keys()
+        .filter(|k| !before.scopes.contains_key(*k))
+        .collect();
+    assert_eq!(new_scopes, ["demo:e2e/orders.read"]);
+    let scope = &after.scopes["demo:e2e/orders.read"];
+    assert_eq!(scope.description, "Orders for the e2e test");
+    assert!(scope.active);
+    for (name, s) in &before.scopes {
+        assert_eq!(&after.scopes[name], s, "scope {name} changed");
+    }
+
+    let grants = &after.grants["demo:e2e/orders.read"];
+    assert_eq!(grants.len(), 2);
+    assert_eq!(grants["974760673"].state.as_str(), "APPROVED");
+    assert_eq!(grants["889640782"].state.as_str(), "DENIED");
+    for (name, g) in &before.grants {
+        assert_eq!(after.grants.get(name), Some(g), "grants of {name} changed");
+    }
+
+    let new_clients: Vec<_> = after
+        .clients
+        .values()
+        .filter(|c| !before.clients.contains_key(&c.client_id))
+        .collect();
+    assert_eq!(new_clients.len(), 1);
+    let client = new_clients[0];
+    assert_eq!(client.client_name, "e2e-client");
+    assert_eq!(client.scopes, ["demo:e2e/orders.read"]);
+    for (id, c) in &before.clients {
+        assert_eq!(&after.clients[id], c, "client {id} changed");
+    }
+    assert!(
+        after
+            .jwks
+            .get(&client.client_id)
+            .is_none_or(|j| j.keys.is_empty()),
+        "the key was not deleted"
+    );
+    for (id, j) in &before.jwks {
+        assert_eq!(after.jwks.get(id), Some(j), "keys of {id} changed");
+    }
+}
