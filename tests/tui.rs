@@ -20,6 +20,7 @@ struct Screen {
     parser: Arc<Mutex<vt100::Parser>>,
     writer: Box<dyn Write + Send>,
     child: Box<dyn portable_pty::Child + Send + Sync>,
+    master: Box<dyn portable_pty::MasterPty + Send>,
 }
 
 impl Screen {
@@ -53,12 +54,11 @@ impl Screen {
             }
         });
         let writer = pty.master.take_writer().expect("pty writer");
-        // The master must outlive the child's use of the terminal.
-        std::mem::forget(pty.master);
         Screen {
             parser,
             writer,
             child,
+            master: pty.master,
         }
     }
 
@@ -77,6 +77,70 @@ impl Screen {
             if start.elapsed() > WAIT {
                 panic!("'{needle}' did not appear; the screen shows:\n{text}");
             }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// Wait until `row` of the screen shows `needle`.
+    fn wait_for_row(&self, row: u16, needle: &str) {
+        let start = Instant::now();
+        loop {
+            let line = {
+                let p = self.parser.lock().unwrap();
+                let (_, cols) = p.screen().size();
+                p.screen().contents_between(row, 0, row, cols.get())
+            };
+            if line.contains(needle) {
+                return;
+            }
+            if start.elapsed() > WAIT {
+                panic!(
+                    "row {row} never showed '{needle}'; the screen shows:\n{}",
+                    self.text()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn resize(&mut self, rows: u16, cols: u16) {
+        self.parser.lock().unwrap().screen_mut().set_size(
+            NonZeroU16::new(rows).unwrap(),
+            NonZeroU16::new(cols).unwrap(),
+        );
+        self.master
+            .resize(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
+    }
+
+    /// Quit with `q` and check the program left the terminal as it found it.
+    fn quit(&mut self) {
+        self.keys("q");
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "mpadmin exited with {status:?}");
+        // The reader thread may still be draining the last bytes.
+        let start = Instant::now();
+        loop {
+            let restored = {
+                let p = self.parser.lock().unwrap();
+                let sc = p.screen();
+                !sc.alternate_screen()
+                    && !sc.hide_cursor()
+                    && sc.mouse_protocol_mode() == vt100::MouseProtocolMode::None
+                    && !sc.bracketed_paste()
+            };
+            if restored {
+                return;
+            }
+            assert!(
+                start.elapsed() < WAIT,
+                "terminal not restored (alternate screen, hidden cursor, mouse or paste mode left on)"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -155,9 +219,7 @@ fn create_grant_revoke_client_key_round_trip() {
     s.wait_for("deleted key");
     s.wait_for("no keys: press a");
 
-    s.keys("q");
-    let status = s.child.wait().unwrap();
-    assert!(status.success(), "mpadmin exited with {status:?}");
+    s.quit();
 
     // Exactly these changes, nothing else.
     let after = emu.state();
@@ -204,4 +266,17 @@ fn create_grant_revoke_client_key_round_trip() {
     for (id, j) in &before.jwks {
         assert_eq!(after.jwks.get(id), Some(j), "keys of {id} changed");
     }
+}
+
+#[test]
+fn demo_starts_its_own_emulator_and_redraws_on_resize() {
+    let mut s = Screen::spawn(&["--demo"]);
+    s.wait_for("LOCAL");
+    s.wait_for("profile emulator");
+    s.wait_for("demo:rapport");
+    s.wait_for_row(ROWS - 1, "q quit");
+    s.resize(24, 80);
+    s.wait_for_row(23, "q quit");
+    s.wait_for_row(0, "LOCAL");
+    s.quit();
 }

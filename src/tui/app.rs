@@ -104,6 +104,8 @@ pub struct App {
     pub pending: usize,
     pub spin: usize,
     generations: HashMap<LoadKind, u64>,
+    /// A token refresh is on its way (so the tick asks only once).
+    token_asked: bool,
     pub quit: bool,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
@@ -128,6 +130,7 @@ impl App {
             pending: 0,
             spin: 0,
             generations: HashMap::new(),
+            token_asked: false,
             quit: false,
             dirty: true,
         }
@@ -165,8 +168,8 @@ impl App {
                 Vec::new()
             }
             Action::Tick(now) => {
-                self.on_tick(now);
-                return Vec::new();
+                let effects = self.on_tick(now);
+                return self.admit(effects);
             }
             Action::Loaded { generation, data } => {
                 self.pending = self.pending.saturating_sub(1);
@@ -280,7 +283,10 @@ impl App {
             }
         };
         match data {
-            Loaded::Token(r) => keep(r.map(|t| self.data.token = Some(t))),
+            Loaded::Token(r) => {
+                self.token_asked = false;
+                keep(r.map(|t| self.data.token = Some(t)));
+            }
             Loaded::Prefixes(r) => keep(r.map(|p| self.data.prefixes = p)),
             Loaded::OwnScopes(r) => {
                 let ok = r.is_ok();
@@ -400,7 +406,7 @@ impl App {
         });
     }
 
-    fn on_tick(&mut self, now: SystemTime) {
+    fn on_tick(&mut self, now: SystemTime) -> Vec<Effect> {
         let old_secs = self.token_secs_left();
         self.now = now;
         if self.pending > 0 {
@@ -415,9 +421,17 @@ impl App {
             self.toast = None;
             self.dirty = true;
         }
-        if self.token_secs_left() != old_secs {
+        let left = self.token_secs_left();
+        if left != old_secs {
             self.dirty = true;
         }
+        // The token source renews 30 s before expiry; ask it again then, so the header shows
+        // the new token instead of counting down to zero.
+        if left.is_some_and(|s| s < 30) && !self.token_asked {
+            self.token_asked = true;
+            return vec![self.load(Load::Token)];
+        }
+        Vec::new()
     }
 
     pub fn token_secs_left(&self) -> Option<u64> {

@@ -6,14 +6,16 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use super::clients::selected_client;
+use super::scopes::fields_of;
 use super::{EXPIRY_WARN_DAYS, days_left, short_time};
 use crate::api::models::Jwk;
 use crate::api::types::{ClientId, Kid};
-use crate::tui::app::{App, FormPurpose};
+use crate::tui::app::{App, FormPurpose, Modal};
 use crate::tui::effect::{Effect, LoadKind, Mutation};
 use crate::tui::keymap::Cmd;
 use crate::tui::widgets::confirm::Confirm;
 use crate::tui::widgets::form::{Field, Form};
+use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const COLUMNS: &[Column] = &[
@@ -139,6 +141,28 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 ],
                 Mutation::DeleteKey(id, kid),
             ));
+        }
+        Cmd::Open => {
+            let kid = app.keys.table.selected_row().map(|r| r.key.clone());
+            let key = app
+                .data
+                .jwks
+                .get(id.as_str())
+                .and_then(|j| j.keys.iter().find(|k| k.kid == kid));
+            if let Some(k) = key {
+                let mut lines = fields_of(k);
+                if let Some(bits) = key_bits(k) {
+                    lines.push(("size".into(), format!("{bits} bits")));
+                }
+                if let Some(exp) = k.exp {
+                    lines.push((
+                        "expires".into(),
+                        format!("{} ({} days left)", date(exp), days_left(exp, app.now)),
+                    ));
+                }
+                let title = format!("Key {} of {name}", kid.unwrap_or_default());
+                app.modal = Some(Modal::Detail(Overlay::new(title, lines)));
+            }
         }
         _ => {}
     }

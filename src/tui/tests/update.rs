@@ -809,3 +809,68 @@ fn loads_that_failed_for_some_scopes_keep_the_others() {
             .contains("correlation id z")
     );
 }
+
+#[test]
+fn token_is_asked_again_when_it_nears_expiry() {
+    let mut app = loaded_app();
+    assert!(
+        app.update(Action::Tick(now() + Duration::from_secs(60)))
+            .is_empty()
+    );
+    let effects = app.update(Action::Tick(now() + Duration::from_secs(100)));
+    assert!(matches!(
+        effects.as_slice(),
+        [Effect::Load {
+            load: Load::Token,
+            ..
+        }]
+    ));
+    // Once, not on every tick while the answer is on its way.
+    assert!(
+        app.update(Action::Tick(now() + Duration::from_secs(101)))
+            .is_empty()
+    );
+    settle(&mut app, effects);
+    assert_eq!(app.pending, 0);
+}
+
+#[test]
+fn key_detail_shows_size_and_expiry() {
+    let mut app = loaded_app();
+    press(&mut app, "3K");
+    app.update(code(KeyCode::Enter));
+    let Some(Modal::Detail(o)) = &app.modal else {
+        panic!("no detail");
+    };
+    assert!(o.lines.iter().any(|(k, v)| k == "size" && v == "2048 bits"));
+    assert!(
+        o.lines
+            .iter()
+            .any(|(k, v)| k == "expires" && v.contains("200 days left"))
+    );
+}
+
+#[test]
+fn keymap_comes_from_config_toml_beside_the_profiles_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let profiles = dir.path().join("keys.toml");
+    assert!(crate::tui::load_keymap(Some(&profiles)).is_ok());
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[keys]\nrefresh = [\"F5\"]\n",
+    )
+    .unwrap();
+    let err = crate::tui::load_keymap(Some(&profiles)).err().unwrap();
+    assert!(err.contains("config.toml") && err.contains("F5"), "{err}");
+    std::fs::write(
+        dir.path().join("config.toml"),
+        "[keys]\nrefresh = [\"f5\"]\n",
+    )
+    .unwrap();
+    let map = crate::tui::load_keymap(Some(&profiles)).unwrap();
+    let f5 = KeyEvent::new(KeyCode::F(5), KeyModifiers::NONE);
+    assert_eq!(
+        map.lookup(PaneId::Scopes, &f5).map(|b| b.cmd),
+        Some(crate::tui::keymap::Cmd::Refresh)
+    );
+}
