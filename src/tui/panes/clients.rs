@@ -17,10 +17,10 @@ use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const COLUMNS: &[Column] = &[
-    col("name", Constraint::Fill(2)),
+    col("name", Constraint::Min(14)),
     col("client_id", Constraint::Length(36)),
-    col("type", Constraint::Length(12)),
-    col("scopes", Constraint::Fill(2)),
+    col("type", Constraint::Max(12)),
+    col("scopes", Constraint::Fill(1)),
     num("keys", Constraint::Length(4)),
     num("expiry", Constraint::Length(6)),
 ];

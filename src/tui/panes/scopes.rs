@@ -16,11 +16,11 @@ use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const OWN: &[Column] = &[
-    col("name", Constraint::Fill(3)),
+    col("name", Constraint::Min(26)),
     col("visible", Constraint::Length(8)),
     col("active", Constraint::Length(6)),
     col("all", Constraint::Length(3)),
-    col("types", Constraint::Fill(2)),
+    col("types", Constraint::Fill(1)),
     num("grants", Constraint::Length(6)),
     col("last updated", Constraint::Length(16)),
 ];
