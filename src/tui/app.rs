@@ -338,7 +338,18 @@ impl App {
             };
             self.error(format!("{first}{more}"));
         }
-        self.rebuild();
+        match kind {
+            LoadKind::OwnScopes | LoadKind::PublicScopes | LoadKind::Grants => {
+                panes::scopes::rebuild(self);
+                panes::access::rebuild(self);
+            }
+            LoadKind::Consumer => panes::access::rebuild(self),
+            LoadKind::Clients | LoadKind::Jwks => {
+                panes::clients::rebuild(self);
+                panes::keys::rebuild(self);
+            }
+            LoadKind::Token | LoadKind::Prefixes | LoadKind::GrantedToUs => {}
+        }
         next
     }
 
@@ -361,18 +372,13 @@ impl App {
                 self.error(e);
             }
         }
-        // Success or not: read back what the server now holds.
-        let mut out = self.reload(area);
-        if area == Area::Scopes {
-            out.push(self.load_grants());
-        }
-        if area == Area::Clients {
-            out.push(self.load_jwks());
-        }
-        out
+        // Success or not: read back what the server now holds (grants and keys follow
+        // the scope and client lists by themselves).
+        self.reload(area)
     }
 
-    /// Rebuild every pane's rows from the data (after a load, or a view change).
+    /// Rebuild every pane's rows from the data (tests change `data` directly).
+    #[cfg(test)]
     pub fn rebuild(&mut self) {
         panes::scopes::rebuild(self);
         panes::access::rebuild(self);
@@ -536,7 +542,7 @@ impl App {
                 PaneId::Access if self.access.is_consumer_view() => {
                     self.access.leave_consumer();
                     self.data.consumer = None;
-                    self.rebuild();
+                    panes::access::rebuild(self);
                 }
                 PaneId::Keys => self.pane = PaneId::Clients,
                 PaneId::Access => self.pane = PaneId::Scopes,
@@ -558,9 +564,12 @@ impl App {
         Vec::new()
     }
 
+    /// Bring a pane to the front. Access and keys follow the selection in scopes and clients,
+    /// so those two are rebuilt; the big lists are not.
     pub fn switch(&mut self, pane: PaneId) -> Vec<Effect> {
         self.pane = pane;
-        self.rebuild();
+        panes::access::rebuild(self);
+        panes::keys::rebuild(self);
         Vec::new()
     }
 

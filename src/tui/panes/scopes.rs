@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use super::short_time;
-use crate::api::models::{AccessState, IntegrationType, Scope, Visibility};
+use crate::api::models::{AccessState, IntegrationType, Scope, TokenType, Visibility};
 use crate::api::types::ScopeName;
 use crate::tui::app::{App, FormPurpose, Modal};
 use crate::tui::effect::{Effect, LoadKind, Mutation};
@@ -327,6 +327,33 @@ fn mutable_fields(s: &Scope) -> Vec<Field> {
         .iter()
         .map(|t| t.as_str().to_owned())
         .collect();
+    // Values this version does not know stay choosable, so an edit never changes them silently.
+    let mut types = type_options();
+    types.extend(
+        chosen
+            .iter()
+            .filter(|c| !types.contains(c))
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let mut visibilities = visibility_options();
+    let current = s.effective_visibility().as_str().to_owned();
+    if !visibilities.contains(&current) {
+        visibilities.push(current.clone());
+    }
+    let token_type = s
+        .token_type
+        .clone()
+        .unwrap_or(TokenType::SelfContained)
+        .as_str()
+        .to_owned();
+    let mut token_types: Vec<String> = TokenType::KNOWN
+        .iter()
+        .map(|t| t.as_str().to_owned())
+        .collect();
+    if !token_types.contains(&token_type) {
+        token_types.push(token_type.clone());
+    }
     let num = |v: Option<u32>| v.map(|n| n.to_string()).unwrap_or_default();
     vec![
         Field::text("description", "description", &s.description, Some(required)),
@@ -336,16 +363,11 @@ fn mutable_fields(s: &Scope) -> Vec<Field> {
             s.long_description.as_deref().unwrap_or(""),
             None,
         ),
-        Field::choice(
-            "visibility",
-            "visibility",
-            visibility_options(),
-            s.effective_visibility().as_str(),
-        ),
+        Field::choice("visibility", "visibility", visibilities, &current),
         Field::multi(
             "types",
             "allowed integration types (none = any)",
-            type_options(),
+            types,
             &chosen,
         ),
         Field::toggle(
@@ -371,7 +393,33 @@ fn mutable_fields(s: &Scope) -> Vec<Field> {
             s.delegation_source.as_deref().unwrap_or(""),
             None,
         ),
+        Field::choice("token_type", "token type", token_types, &token_type),
+        Field::toggle(
+            "consent",
+            "requires user consent (ID-porten only)",
+            s.requires_user_consent.unwrap_or(false),
+        ),
+        Field::toggle(
+            "user_auth",
+            "requires user authentication (ID-porten only)",
+            s.requires_user_authentication.unwrap_or(false),
+        ),
+        Field::toggle(
+            "pseudonymous",
+            "pseudonymous tokens, no pid (ID-porten only)",
+            s.requires_pseudonymous_tokens.unwrap_or(false),
+        ),
     ]
+}
+
+/// A flag the form shows as off stays absent when it was absent, so a PUT does not add
+/// fields the scope never had.
+fn flag(form: &Form, name: &str, before: Option<bool>) -> Option<bool> {
+    let on = form.field(name).is_some_and(|f| f.is_on());
+    match before {
+        None if !on => None,
+        _ => Some(on),
+    }
 }
 
 /// Prefixes we own: from `/prefix`, else those of our scopes.
@@ -444,6 +492,10 @@ fn apply(form: &Form, mut s: Scope) -> Scope {
     s.at_max_age = opt_u32(&form.value("at_max_age"));
     s.authorization_max_lifetime = opt_u32(&form.value("auth_max"));
     s.delegation_source = opt_text(form.value("delegation_source"));
+    s.token_type = Some(TokenType::from(form.value("token_type")));
+    s.requires_user_consent = flag(form, "consent", s.requires_user_consent);
+    s.requires_user_authentication = flag(form, "user_auth", s.requires_user_authentication);
+    s.requires_pseudonymous_tokens = flag(form, "pseudonymous", s.requires_pseudonymous_tokens);
     s
 }
 

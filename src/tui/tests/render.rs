@@ -130,3 +130,16 @@ fn prod_header_is_unmissable() {
     let test = draw(&mut loaded_app(), 80, 24);
     assert_ne!(test.backend().buffer()[(40, 0)].bg, Color::Red);
 }
+
+#[test]
+fn tiny_terminals_never_panic() {
+    let mut app = loaded_app();
+    let states: [&str; 8] = ["", "?", "n", "d", "3d", "2g", "4a", ":o"];
+    for keys in states {
+        app.modal = None;
+        press(&mut app, keys);
+        for (w, h) in [(1, 1), (2, 3), (10, 4), (20, 6), (40, 10), (79, 23)] {
+            draw(&mut app, w, h);
+        }
+    }
+}

@@ -874,3 +874,24 @@ fn keymap_comes_from_config_toml_beside_the_profiles_file() {
         Some(crate::tui::keymap::Cmd::Refresh)
     );
 }
+
+#[test]
+fn edit_never_changes_what_the_form_does_not_know() {
+    let mut app = loaded_app();
+    let s = &mut app.data.own_scopes[0];
+    s.visibility = Some(crate::api::models::Visibility::Internal);
+    s.allowed_integration_types = vec!["future_type".to_owned().into()];
+    app.rebuild();
+    press(&mut app, "e");
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::UpdateScope(_, s)] => {
+            assert_eq!(s.visibility.as_ref().unwrap().as_str(), "INTERNAL");
+            assert_eq!(s.allowed_integration_types[0].as_str(), "future_type");
+            // Flags the scope did not have are not added.
+            assert_eq!(s.requires_user_consent, None);
+            assert_eq!(s.token_type.as_ref().unwrap().as_str(), "SELF_CONTAINED");
+        }
+        other => panic!("{other:?}"),
+    }
+}
