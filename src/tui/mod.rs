@@ -56,15 +56,16 @@ fn to_action(ev: Event) -> Option<Action> {
 }
 
 /// Run the UI until the user quits or the input ends. Returns the final state (for tests).
-pub async fn run_loop<B, S>(
+pub async fn run_loop<B, S, H>(
     terminal: &mut Terminal<B>,
     mut events: S,
     mut app: App,
     api: AdminApi,
-    host: &mut dyn Host,
+    host: &mut H,
 ) -> Result<App, io::Error>
 where
     B: Backend,
+    H: Host,
     B::Error: std::error::Error + Send + Sync + 'static,
     S: Stream<Item = io::Result<Event>> + Unpin,
 {

@@ -1,0 +1,225 @@
+//! The real UI loop (`tui::run_loop`) on ratatui's TestBackend against the emulator: keys go in
+//! through a channel, the test waits for text on the screen, and the emulator's state shows
+//! that every kind of change the UI sends is one the (strict) server accepts.
+
+mod common;
+
+use std::convert::Infallible;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
+use futures::channel::mpsc;
+use mpadmin::api::AdminApi;
+use mpadmin::tui::app::{App, Session};
+use mpadmin::tui::keymap::Keymap;
+use mpadmin::tui::{Host, run_loop};
+use ratatui::Terminal;
+use ratatui::backend::{Backend, ClearType, TestBackend, WindowSize};
+use ratatui::buffer::Cell;
+use ratatui::layout::{Position, Size};
+
+/// A TestBackend the test can read while the loop draws on it.
+#[derive(Clone)]
+struct Shared(Arc<Mutex<TestBackend>>);
+
+impl Shared {
+    fn text(&self) -> String {
+        let b = self.0.lock().unwrap();
+        let buf = b.buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
+
+impl Backend for Shared {
+    type Error = Infallible;
+
+    fn draw<'a, I>(&mut self, content: I) -> Result<(), Infallible>
+    where
+        I: Iterator<Item = (u16, u16, &'a Cell)>,
+    {
+        self.0.lock().unwrap().draw(content)
+    }
+    fn hide_cursor(&mut self) -> Result<(), Infallible> {
+        self.0.lock().unwrap().hide_cursor()
+    }
+    fn show_cursor(&mut self) -> Result<(), Infallible> {
+        self.0.lock().unwrap().show_cursor()
+    }
+    fn get_cursor_position(&mut self) -> Result<Position, Infallible> {
+        self.0.lock().unwrap().get_cursor_position()
+    }
+    fn set_cursor_position<P: Into<Position>>(&mut self, p: P) -> Result<(), Infallible> {
+        self.0.lock().unwrap().set_cursor_position(p)
+    }
+    fn clear(&mut self) -> Result<(), Infallible> {
+        self.0.lock().unwrap().clear()
+    }
+    fn clear_region(&mut self, t: ClearType) -> Result<(), Infallible> {
+        self.0.lock().unwrap().clear_region(t)
+    }
+    fn size(&self) -> Result<Size, Infallible> {
+        self.0.lock().unwrap().size()
+    }
+    fn window_size(&mut self) -> Result<WindowSize, Infallible> {
+        self.0.lock().unwrap().window_size()
+    }
+    fn flush(&mut self) -> Result<(), Infallible> {
+        self.0.lock().unwrap().flush()
+    }
+}
+
+/// Records what the UI copies; refuses profile switches (there is one profile here).
+struct TestHost {
+    copies: Arc<Mutex<Vec<String>>>,
+}
+
+impl Host for TestHost {
+    fn copy(&mut self, text: &str) {
+        self.copies.lock().unwrap().push(text.to_owned());
+    }
+
+    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
+        Err(format!("test host: no profile {profile}"))
+    }
+}
+
+struct Driver {
+    screen: Shared,
+    keys: mpsc::UnboundedSender<io::Result<Event>>,
+}
+
+impl Driver {
+    async fn wait_for(&self, needle: &str) {
+        let start = Instant::now();
+        loop {
+            let text = self.screen.text();
+            if text.contains(needle) {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(20),
+                "'{needle}' did not appear; the screen shows:\n{text}"
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn press(&self, keys: &str) {
+        for c in keys.chars() {
+            let code = match c {
+                '\r' => KeyCode::Enter,
+                '\t' => KeyCode::Tab,
+                c => KeyCode::Char(c),
+            };
+            let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
+            self.keys.unbounded_send(Ok(ev)).unwrap();
+        }
+    }
+
+    fn esc(&self) {
+        let ev = Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        self.keys.unbounded_send(Ok(ev)).unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_change_is_accepted_by_the_emulator() {
+    let emu = common::emulator().await;
+    let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator")).unwrap();
+    let api = mpadmin::api::connect(&profile).unwrap();
+    let session = Session {
+        profile: "emulator".into(),
+        environment: None,
+        read_only: false,
+        local: true,
+        profiles: vec!["emulator".into()],
+    };
+    let app = App::new(session, Keymap::default(), SystemTime::now());
+    let screen = Shared(Arc::new(Mutex::new(TestBackend::new(120, 40))));
+    let mut terminal = Terminal::new(screen.clone()).unwrap();
+    let (tx, rx) = mpsc::unbounded();
+    let copies = Arc::new(Mutex::new(Vec::new()));
+    let mut host = TestHost {
+        copies: copies.clone(),
+    };
+    let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
+    let d = Driver { screen, keys: tx };
+
+    d.wait_for("demo:rapport").await;
+    d.wait_for("token ").await;
+
+    // y copies the selected name through the host.
+    d.press("y");
+    d.wait_for("copied demo:innsyn").await;
+    assert_eq!(copies.lock().unwrap().as_slice(), ["demo:innsyn"]);
+
+    // Deactivate, show inactive, reactivate, edit.
+    d.press("/tilskudd.read\rd");
+    d.wait_for("Deactivate scope").await;
+    d.press("y");
+    d.wait_for("done: deactivate scope demo:tilskudd.read")
+        .await;
+    d.press("i");
+    d.wait_for("inactive included").await;
+    d.wait_for(" no ").await;
+    d.press("a");
+    d.wait_for("done: save scope demo:tilskudd.read").await;
+    d.press("e");
+    d.wait_for("Edit demo:tilskudd.read").await;
+    d.press(" (v2)\r");
+    d.wait_for("done: save scope demo:tilskudd.read").await;
+
+    // Re-approve a DENIED grant.
+    d.press("2");
+    d.wait_for("Grants of demo:tilskudd.read").await;
+    d.press("/DENIED\r");
+    let grants_before = emu.state().grants["demo:tilskudd.read"].clone();
+    d.press("a");
+    d.wait_for("granted demo:tilskudd.read to").await;
+
+    // Edit a client.
+    d.press("3/rapportering\re");
+    d.wait_for("Edit rapportering").await;
+    d.press(" (edited)\r");
+    d.wait_for("done: update client").await;
+
+    // :profile with a name the file does not have is refused with a message.
+    d.press(":profile nope\r");
+    d.wait_for("no profile nope").await;
+    d.esc();
+
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.pending, 0, "requests still in flight at quit");
+
+    let state = emu.state();
+    let scope = &state.scopes["demo:tilskudd.read"];
+    assert!(scope.active);
+    assert!(
+        scope.description.ends_with(" (v2)"),
+        "{}",
+        scope.description
+    );
+    let grants_after = &state.grants["demo:tilskudd.read"];
+    let changed: Vec<_> = grants_after
+        .iter()
+        .filter(|(org, g)| grants_before[*org].state != g.state)
+        .map(|(org, g)| (grants_before[org].state.as_str(), g.state.as_str()))
+        .collect();
+    assert_eq!(changed, [("DENIED", "APPROVED")]);
+    assert!(
+        state
+            .clients
+            .values()
+            .any(|c| c.client_name == "rapportering (edited)")
+    );
+}
