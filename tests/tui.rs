@@ -24,7 +24,9 @@ struct Screen {
 }
 
 impl Screen {
-    fn spawn(args: &[&str]) -> Screen {
+    /// Start mpadmin with `home` as its home, config, data and state directory, so nothing
+    /// of the user's is read or written.
+    fn spawn(home: &std::path::Path, args: &[&str]) -> Screen {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -37,6 +39,11 @@ impl Screen {
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
         cmd.env("NO_COLOR", "1");
+        cmd.env("HOME", home);
+        for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
+            cmd.env(var, home);
+        }
+        cmd.env_remove("MPADMIN_KEYS");
         let child = pty.slave.spawn_command(cmd).expect("start mpadmin");
         drop(pty.slave);
         let rows = NonZeroU16::new(ROWS).unwrap();
@@ -166,12 +173,16 @@ fn create_grant_revoke_client_key_round_trip() {
     let before = emu.state();
     let key_file = public_key_file(&emu.temp_dir());
     let keys_toml = emu.keys_toml();
-    let mut s = Screen::spawn(&[
-        "--keys",
-        keys_toml.to_str().unwrap(),
-        "--profile",
-        "emulator",
-    ]);
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn(
+        home.path(),
+        &[
+            "--keys",
+            keys_toml.to_str().unwrap(),
+            "--profile",
+            "emulator",
+        ],
+    );
 
     // Loaded: scopes, and the token's lifetime in the header.
     s.wait_for("demo:rapport");
@@ -266,11 +277,35 @@ fn create_grant_revoke_client_key_round_trip() {
     for (id, j) in &before.jwks {
         assert_eq!(after.jwks.get(id), Some(j), "keys of {id} changed");
     }
+
+    // ... and the journal in the data dir says so.
+    let journal = mpadmin::journal::Journal::at(home.path().join("mpadmin").join("journal.jsonl"));
+    let ops: Vec<String> = journal
+        .read()
+        .unwrap()
+        .iter()
+        .map(|e| format!("{} {}", e.operation.label(), e.target))
+        .collect();
+    let id = &client.client_id;
+    assert_eq!(
+        ops[..4],
+        [
+            "create scope demo:e2e/orders.read".to_owned(),
+            "grant access demo:e2e/orders.read -> 974760673".to_owned(),
+            "grant access demo:e2e/orders.read -> 889640782".to_owned(),
+            "revoke access demo:e2e/orders.read -> 889640782".to_owned(),
+        ]
+    );
+    assert_eq!(ops[4], format!("create client {id}"));
+    assert!(ops[5].starts_with(&format!("add key {id}/")), "{ops:?}");
+    assert!(ops[6].starts_with(&format!("remove key {id}/")), "{ops:?}");
+    assert_eq!(ops.len(), 7);
 }
 
 #[test]
 fn demo_starts_its_own_emulator_and_redraws_on_resize() {
-    let mut s = Screen::spawn(&["--demo"]);
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn(home.path(), &["--demo"]);
     s.wait_for("LOCAL");
     s.wait_for("profile emulator");
     s.wait_for("demo:rapport");
@@ -279,4 +314,6 @@ fn demo_starts_its_own_emulator_and_redraws_on_resize() {
     s.wait_for_row(23, "q quit");
     s.wait_for_row(0, "LOCAL");
     s.quit();
+    // The demo changes nothing real, so it keeps no journal.
+    assert!(!home.path().join("mpadmin").join("journal.jsonl").exists());
 }

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc;
 use mpadmin::api::AdminApi;
+use mpadmin::journal::{Journal, Operation};
 use mpadmin::tui::app::{App, Session};
+use mpadmin::tui::effect::JournalTarget;
 use mpadmin::tui::keymap::Keymap;
 use mpadmin::tui::{Host, run_loop};
 use ratatui::Terminal;
@@ -80,6 +82,7 @@ impl Backend for Shared {
 /// Records what the UI copies; refuses profile switches (there is one profile here).
 struct TestHost {
     copies: Arc<Mutex<Vec<String>>>,
+    journal: std::path::PathBuf,
 }
 
 impl Host for TestHost {
@@ -89,6 +92,14 @@ impl Host for TestHost {
 
     fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
         Err(format!("test host: no profile {profile}"))
+    }
+
+    fn journal(&self, session: &Session) -> Option<JournalTarget> {
+        Some(JournalTarget {
+            journal: Journal::at(&self.journal),
+            profile: session.profile.clone(),
+            environment: session.env_label().to_owned(),
+        })
     }
 }
 
@@ -148,8 +159,11 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     let mut terminal = Terminal::new(screen.clone()).unwrap();
     let (tx, rx) = mpsc::unbounded();
     let copies = Arc::new(Mutex::new(Vec::new()));
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal_file = journal_dir.path().join("journal.jsonl");
     let mut host = TestHost {
         copies: copies.clone(),
+        journal: journal_file.clone(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
     let d = Driver { screen, keys: tx };
@@ -172,7 +186,8 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     d.wait_for("inactive included").await;
     d.wait_for(" no ").await;
     d.press("a");
-    d.wait_for("done: save scope demo:tilskudd.read").await;
+    d.wait_for("done: reactivate scope demo:tilskudd.read")
+        .await;
     d.press("e");
     d.wait_for("Edit demo:tilskudd.read").await;
     d.press(" (v2)\r");
@@ -221,5 +236,23 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
             .clients
             .values()
             .any(|c| c.client_name == "rapportering (edited)")
+    );
+
+    // Every change is in the journal, in order, with its target.
+    let entries = Journal::at(&journal_file).read().unwrap();
+    let ops: Vec<(Operation, &str)> = entries
+        .iter()
+        .map(|e| (e.operation, e.target.as_str()))
+        .collect();
+    assert_eq!(ops.len(), 5, "{ops:?}");
+    assert_eq!(ops[0], (Operation::ScopeDeactivate, "demo:tilskudd.read"));
+    assert_eq!(ops[1], (Operation::ScopeReactivate, "demo:tilskudd.read"));
+    assert_eq!(ops[2], (Operation::ScopeUpdate, "demo:tilskudd.read"));
+    assert_eq!(ops[3].0, Operation::AccessGrant);
+    assert_eq!(ops[4].0, Operation::ClientUpdate);
+    assert!(
+        entries
+            .iter()
+            .all(|e| e.result == "ok" && e.environment == "LOCAL")
     );
 }

@@ -2,6 +2,7 @@
 //! UI as an `Action` over the channel; the UI thread never waits on the network.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use futures::StreamExt;
@@ -10,7 +11,8 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::Action;
 use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
-use crate::api::{AdminApi, PublicScopeQuery};
+use crate::api::{AdminApi, ApiError, PublicScopeQuery};
+use crate::journal::{Entry, Journal, Operation};
 use crate::keys;
 
 /// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
@@ -122,8 +124,9 @@ impl Loaded {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mutation {
     CreateScope(Box<Scope>),
-    /// Also reactivation (`active: true`).
     UpdateScope(ScopeName, Box<Scope>),
+    /// PUT with `active: true` (a POST of a deactivated scope is a 409).
+    ReactivateScope(ScopeName, Box<Scope>),
     DeactivateScope(ScopeName),
     /// Also re-approval of a DENIED row.
     Grant(ScopeName, Vec<OrgNumber>),
@@ -147,9 +150,10 @@ pub enum Area {
 impl Mutation {
     pub fn area(&self) -> Area {
         match self {
-            Mutation::CreateScope(_) | Mutation::UpdateScope(..) | Mutation::DeactivateScope(_) => {
-                Area::Scopes
-            }
+            Mutation::CreateScope(_)
+            | Mutation::UpdateScope(..)
+            | Mutation::ReactivateScope(..)
+            | Mutation::DeactivateScope(_) => Area::Scopes,
             Mutation::Grant(..) | Mutation::Revoke(..) => Area::Access,
             Mutation::CreateClient(_) | Mutation::UpdateClient(..) | Mutation::DeleteClient(_) => {
                 Area::Clients
@@ -162,8 +166,8 @@ impl Mutation {
     pub fn describe(&self) -> String {
         match self {
             Mutation::CreateScope(s) => format!("create scope {}:{}", s.prefix, s.subscope),
-            Mutation::UpdateScope(n, s) if s.active => format!("save scope {n}"),
-            Mutation::UpdateScope(n, _) => format!("update scope {n}"),
+            Mutation::UpdateScope(n, _) => format!("save scope {n}"),
+            Mutation::ReactivateScope(n, _) => format!("reactivate scope {n}"),
             Mutation::DeactivateScope(n) => format!("deactivate scope {n}"),
             Mutation::Grant(n, orgs) => format!("grant {n} to {}", join(orgs)),
             Mutation::Revoke(n, org) => format!("revoke {n} from {org}"),
@@ -183,15 +187,32 @@ fn join(orgs: &[OrgNumber]) -> String {
         .join(", ")
 }
 
+/// Where changes are recorded, and for which profile.
+#[derive(Debug, Clone)]
+pub struct JournalTarget {
+    pub journal: Journal,
+    pub profile: String,
+    pub environment: String,
+}
+
 /// Runs requests on tokio with a clone of the API (shared pool and token cache).
 pub struct Runner {
     api: AdminApi,
     tx: UnboundedSender<Action>,
+    journal: Option<Arc<JournalTarget>>,
 }
 
 impl Runner {
-    pub fn new(api: AdminApi, tx: UnboundedSender<Action>) -> Runner {
-        Runner { api, tx }
+    pub fn new(
+        api: AdminApi,
+        tx: UnboundedSender<Action>,
+        journal: Option<JournalTarget>,
+    ) -> Runner {
+        Runner {
+            api,
+            tx,
+            journal: journal.map(Arc::new),
+        }
     }
 
     /// Start the request; its answer arrives on the channel. Non-request effects are the
@@ -208,14 +229,20 @@ impl Runner {
                 });
             }
             Effect::Mutate(m) => {
+                let rec = Recorder {
+                    target: self.journal.clone(),
+                    notes: Vec::new(),
+                };
                 tokio::spawn(async move {
                     let area = m.area();
                     let what = m.describe();
-                    let result = mutate(&api, m).await.map(|done| match done {
-                        Some(msg) => msg,
-                        None => format!("done: {what}"),
-                    });
-                    let result = result.map_err(|e| format!("{what} failed: {e}"));
+                    let mut rec = rec;
+                    let result = mutate(&api, m, &mut rec).await;
+                    let trouble = rec.flush().await;
+                    let result = match result {
+                        Ok(done) => Ok(done.unwrap_or_else(|| format!("done: {what}")) + &trouble),
+                        Err(e) => Err(format!("{what} failed: {e}{trouble}")),
+                    };
                     let _ = tx.send(Action::Mutated { area, result });
                 });
             }
@@ -273,95 +300,270 @@ async fn load_data(api: &AdminApi, load: Load) -> Loaded {
     }
 }
 
-/// Do the change; `Ok(Some(msg))` when there is more to say than "done".
-async fn mutate(api: &AdminApi, m: Mutation) -> Result<Option<String>, String> {
+/// A failed change: the message, and Digdir's correlation id when there is one.
+#[derive(Debug)]
+struct Failure {
+    message: String,
+    correlation_id: Option<String>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<ApiError> for Failure {
+    fn from(e: ApiError) -> Failure {
+        Failure {
+            correlation_id: e.correlation_id().map(str::to_owned),
+            message: e.to_string(),
+        }
+    }
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Failure {
+        Failure {
+            message,
+            correlation_id: None,
+        }
+    }
+}
+
+impl From<keys::KeyError> for Failure {
+    fn from(e: keys::KeyError) -> Failure {
+        Failure::from(e.to_string())
+    }
+}
+
+/// Collects journal entries while a change runs; written when it is done.
+struct Recorder {
+    target: Option<Arc<JournalTarget>>,
+    notes: Vec<Entry>,
+}
+
+impl Recorder {
+    fn note<T>(
+        &mut self,
+        op: Operation,
+        target: impl Into<String>,
+        after: Option<&dyn ErasedSerialize>,
+        result: &Result<T, Failure>,
+    ) {
+        let Some(t) = &self.target else {
+            return;
+        };
+        let mut e = Entry::new(&t.profile, &t.environment, op, target);
+        if let Some(a) = after {
+            e = e.after(&a.value());
+        }
+        if let Err(f) = result {
+            e.result = f.message.clone();
+            e.correlation_id = f.correlation_id.clone();
+        }
+        self.notes.push(e);
+    }
+
+    /// Append the entries; "" when all went well, else a note for the status line.
+    async fn flush(self) -> String {
+        let Some(t) = self.target else {
+            return String::new();
+        };
+        let notes = self.notes;
+        let written = tokio::task::spawn_blocking(move || {
+            notes
+                .iter()
+                .try_for_each(|e| t.journal.append(e))
+                .map_err(|e| e.to_string())
+        })
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|r| r);
+        match written {
+            Ok(()) => String::new(),
+            Err(e) => format!(" (not journaled: {e})"),
+        }
+    }
+}
+
+/// What a journal entry records as `after`.
+trait ErasedSerialize {
+    fn value(&self) -> serde_json::Value;
+}
+
+impl<T: serde::Serialize> ErasedSerialize for T {
+    fn value(&self) -> serde_json::Value {
+        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
+    }
+}
+
+/// Do the change and note it for the journal; `Ok(Some(msg))` when there is more to say than
+/// "done".
+async fn mutate(
+    api: &AdminApi,
+    m: Mutation,
+    rec: &mut Recorder,
+) -> Result<Option<String>, Failure> {
     match m {
         Mutation::CreateScope(s) => {
-            text(api.create_scope(&s).await).map(|s| Some(format!("created scope {}", s.name)))
+            let name = format!("{}:{}", s.prefix, s.subscope);
+            let r = api.create_scope(&s).await.map_err(Failure::from);
+            rec.note(
+                Operation::ScopeCreate,
+                name,
+                r.as_ref().ok().map(|v| v as _),
+                &r,
+            );
+            r.map(|s| Some(format!("created scope {}", s.name)))
         }
-        Mutation::UpdateScope(n, s) => text(api.update_scope(&n, &s).await).map(|_| None),
-        Mutation::DeactivateScope(n) => text(api.deactivate_scope(&n).await).map(|_| None),
+        Mutation::UpdateScope(n, s) => {
+            let r = api.update_scope(&n, &s).await.map_err(Failure::from);
+            rec.note(
+                Operation::ScopeUpdate,
+                n.as_str(),
+                r.as_ref().ok().map(|v| v as _),
+                &r,
+            );
+            r.map(|_| None)
+        }
+        Mutation::ReactivateScope(n, s) => {
+            let r = api.update_scope(&n, &s).await.map_err(Failure::from);
+            rec.note(Operation::ScopeReactivate, n.as_str(), None, &r);
+            r.map(|_| None)
+        }
+        Mutation::DeactivateScope(n) => {
+            let r = api.deactivate_scope(&n).await.map_err(Failure::from);
+            rec.note(Operation::ScopeDeactivate, n.as_str(), None, &r);
+            r.map(|_| None)
+        }
         Mutation::Grant(n, orgs) => {
             let mut failed = Vec::new();
             for org in &orgs {
-                if let Err(e) = api.grant(&n, org).await {
+                let r = api.grant(&n, org).await.map_err(Failure::from);
+                rec.note(Operation::AccessGrant, format!("{n} -> {org}"), None, &r);
+                if let Err(e) = r {
                     failed.push(format!("{org}: {e}"));
                 }
             }
             if failed.is_empty() {
                 Ok(Some(format!("granted {n} to {}", join(&orgs))))
             } else {
-                Err(format!(
+                Err(Failure::from(format!(
                     "{} of {} failed: {}",
                     failed.len(),
                     orgs.len(),
                     failed.join("; ")
-                ))
+                )))
             }
         }
-        Mutation::Revoke(n, org) => text(api.revoke(&n, &org).await).map(|_| None),
-        Mutation::CreateClient(c) => text(api.create_client(&c).await).map(|c| {
-            Some(format!(
-                "created client {} ({})",
-                c.client_name, c.client_id
-            ))
-        }),
-        Mutation::UpdateClient(id, c) => text(api.update_client(&id, &c).await).map(|_| None),
-        Mutation::DeleteClient(id) => text(api.delete_client(&id).await).map(|_| None),
-        Mutation::AddKey(id, path) => add_key(api, &id, path).await,
-        Mutation::DeleteKey(id, kid) => delete_key(api, &id, &kid).await,
+        Mutation::Revoke(n, org) => {
+            let r = api.revoke(&n, &org).await.map_err(Failure::from);
+            rec.note(Operation::AccessRevoke, format!("{n} -> {org}"), None, &r);
+            r.map(|_| None)
+        }
+        Mutation::CreateClient(c) => {
+            let r = api.create_client(&c).await.map_err(Failure::from);
+            let target = r
+                .as_ref()
+                .map_or(c.client_name.clone(), |c| c.client_id.clone());
+            rec.note(
+                Operation::ClientCreate,
+                target,
+                r.as_ref().ok().map(|v| v as _),
+                &r,
+            );
+            r.map(|c| {
+                Some(format!(
+                    "created client {} ({})",
+                    c.client_name, c.client_id
+                ))
+            })
+        }
+        Mutation::UpdateClient(id, c) => {
+            let r = api.update_client(&id, &c).await.map_err(Failure::from);
+            rec.note(
+                Operation::ClientUpdate,
+                id.as_str(),
+                r.as_ref().ok().map(|v| v as _),
+                &r,
+            );
+            r.map(|_| None)
+        }
+        Mutation::DeleteClient(id) => {
+            let r = api.delete_client(&id).await.map_err(Failure::from);
+            rec.note(Operation::ClientDelete, id.as_str(), None, &r);
+            r.map(|_| None)
+        }
+        Mutation::AddKey(id, path) => {
+            let r = add_key(api, &id, path).await;
+            let target = match &r {
+                Ok((kid, _)) => format!("{id}/{kid}"),
+                Err(_) => id.to_string(),
+            };
+            rec.note(Operation::KeyAdd, target, None, &r);
+            r.map(|(_, msg)| Some(msg))
+        }
+        Mutation::DeleteKey(id, kid) => {
+            let r = delete_key(api, &id, &kid).await;
+            rec.note(Operation::KeyRemove, format!("{id}/{kid}"), None, &r);
+            r.map(Some)
+        }
     }
 }
 
 /// Digdir only replaces whole key sets: read the file with the keys module (refusing private
 /// material), lint it against the client's keys, and post the old keys with the new one.
-async fn add_key(api: &AdminApi, id: &ClientId, path: PathBuf) -> Result<Option<String>, String> {
+async fn add_key(
+    api: &AdminApi,
+    id: &ClientId,
+    path: PathBuf,
+) -> Result<(String, String), Failure> {
     let path = expand_home(&path);
     let imported = tokio::task::spawn_blocking(move || keys::import_file(&path))
         .await
-        .map_err(|e| e.to_string())?
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())??;
     let candidate = match imported.as_slice() {
         [one] => one.clone(),
-        [] => return Err("the file holds no public key".into()),
+        [] => return Err(Failure::from("the file holds no public key".to_owned())),
         many => {
-            return Err(format!(
+            return Err(Failure::from(format!(
                 "the file holds {} keys: add one at a time (save the one you want on its own)",
                 many.len()
-            ));
+            )));
         }
     };
-    let existing = text(api.jwks(id).await)?.keys;
+    let existing = api.jwks(id).await?.keys;
     let findings = keys::lint(&candidate, &existing, chrono::Utc::now());
     let refused: Vec<String> = keys::refusals(&findings).map(ToString::to_string).collect();
     if !refused.is_empty() {
-        return Err(refused.join("; "));
+        return Err(Failure::from(refused.join("; ")));
     }
     let kid = candidate.jwk.kid.clone().unwrap_or_default();
-    let set = keys::with_key(&existing, candidate.jwk, &[]).map_err(|e| e.to_string())?;
-    text(api.replace_jwks(id, &set).await)?;
+    let set = keys::with_key(&existing, candidate.jwk, &[])?;
+    api.replace_jwks(id, &set).await?;
     let warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
     let mut msg = format!("added key {kid} to {id} ({} keys now)", set.len());
     if !warnings.is_empty() {
         msg.push_str(&format!("; note: {}", warnings.join("; ")));
     }
-    Ok(Some(msg))
+    Ok((kid, msg))
 }
 
 /// Digdir has no reliable "delete one key": post the others back (keeping their expiry), or
 /// delete the set when it was the last key (an empty set is refused).
-async fn delete_key(api: &AdminApi, id: &ClientId, kid: &Kid) -> Result<Option<String>, String> {
-    let existing = text(api.jwks(id).await)?.keys;
-    let rest = keys::without_key(&existing, kid.as_str()).map_err(|e| e.to_string())?;
+async fn delete_key(api: &AdminApi, id: &ClientId, kid: &Kid) -> Result<String, Failure> {
+    let existing = api.jwks(id).await?.keys;
+    let rest = keys::without_key(&existing, kid.as_str())?;
     if rest.is_empty() {
-        text(api.delete_jwks(id).await)?;
+        api.delete_jwks(id).await?;
     } else {
-        text(api.replace_jwks(id, &rest).await)?;
+        api.replace_jwks(id, &rest).await?;
     }
-    Ok(Some(format!(
+    Ok(format!(
         "deleted key {kid} of {id} ({} key(s) kept)",
         rest.len()
-    )))
+    ))
 }
 
 /// `~/keys/a.pem` -> `$HOME/keys/a.pem`, as a shell would.

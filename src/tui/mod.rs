@@ -31,7 +31,7 @@ use crate::config::{self, Profile};
 use crate::emulator::{Emulator, EmulatorOptions};
 use action::Action;
 use app::{App, Session};
-use effect::{Effect, Runner};
+use effect::{Effect, JournalTarget, Runner};
 use keymap::Keymap;
 
 /// How often the clock ticks (spinner frames, toast expiry, token countdown).
@@ -43,6 +43,8 @@ pub trait Host {
     fn copy(&mut self, text: &str);
     /// Connect to another profile (`:profile NAME`).
     fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String>;
+    /// Where the changes made in `session` are recorded, if anywhere.
+    fn journal(&self, session: &Session) -> Option<JournalTarget>;
 }
 
 fn to_action(ev: Event) -> Option<Action> {
@@ -71,7 +73,7 @@ where
 {
     let io_err = |e: B::Error| io::Error::other(e);
     let (mut tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = Runner::new(api, tx.clone());
+    let mut runner = Runner::new(api, tx.clone(), host.journal(&app.session));
     let size = terminal.size().map_err(io_err)?;
     let mut effects = app.update(Action::Resize(size.width, size.height));
     effects.extend(app.update(Action::Start));
@@ -86,7 +88,7 @@ where
                         // A fresh channel: answers still on their way for the old profile
                         // land in the dropped receiver instead of the new state.
                         (tx, rx) = mpsc::unbounded_channel();
-                        runner = Runner::new(api, tx.clone());
+                        runner = Runner::new(api, tx.clone(), host.journal(&session));
                         app.reset(session);
                         let start = app.update(Action::Start);
                         for e in start {
@@ -125,13 +127,13 @@ where
     Ok(app)
 }
 
-/// The keymap with the user's `config.toml` (beside the profiles file) applied.
-pub fn load_keymap(profiles_file: Option<&std::path::Path>) -> Result<Keymap, String> {
-    let Some(dir) = profiles_file.and_then(std::path::Path::parent) else {
+/// The keymap with the user's `config.toml` (beside the profiles file) applied; the defaults
+/// when there is no such file.
+pub fn load_keymap(config_file: Option<&std::path::Path>) -> Result<Keymap, String> {
+    let Some(path) = config_file else {
         return Ok(Keymap::default());
     };
-    let path = dir.join("config.toml");
-    match std::fs::read_to_string(&path) {
+    match std::fs::read_to_string(path) {
         Ok(text) => Keymap::from_config(&text).map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(Keymap::default()),
         Err(e) => Err(format!("{}: {e}", path.display())),
@@ -156,6 +158,8 @@ impl crate::auth::PasswordSource for EnvOnly {
 struct RealHost {
     keys: Option<PathBuf>,
     read_only: bool,
+    /// `None` when the system has no data dir, and in `--demo` (nothing real changes).
+    journal: Option<PathBuf>,
 }
 
 impl Host for RealHost {
@@ -168,6 +172,14 @@ impl Host for RealHost {
         let profile = file.profile(Some(profile)).map_err(|e| e.to_string())?;
         let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
         Ok((session_for(&profile, &file, self.read_only), api))
+    }
+
+    fn journal(&self, session: &Session) -> Option<JournalTarget> {
+        Some(JournalTarget {
+            journal: crate::journal::Journal::at(self.journal.clone()?),
+            profile: session.profile.clone(),
+            environment: session.env_label().to_owned(),
+        })
     }
 }
 
@@ -245,13 +257,16 @@ async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
         .profile(profile_name.as_deref())
         .map_err(|e| setup(&e))?;
     let api = api::connect(&profile).map_err(|e| setup(&e))?;
-    let keymap = load_keymap(Some(file.path())).map_err(|e| setup(&e))?;
+    // The user's own settings and journal, also in --demo (whose profiles file is temporary).
+    let paths = config::paths(global.keys.as_deref());
+    let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
     let session = session_for(&profile, &file, global.read_only);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
     let mut host = RealHost {
         keys: keys_file,
         read_only: global.read_only,
+        journal: if demo { None } else { paths.journal() },
     };
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
     let result = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host).await;

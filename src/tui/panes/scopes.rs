@@ -224,7 +224,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             }
             s.active = true;
             app.info(format!("reactivating {name}…"));
-            return vec![Effect::Mutate(Mutation::UpdateScope(name, Box::new(s)))];
+            return vec![Effect::Mutate(Mutation::ReactivateScope(name, Box::new(s)))];
         }
         _ => {}
     }

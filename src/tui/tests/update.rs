@@ -327,7 +327,7 @@ fn reactivate_an_inactive_scope() {
     app.current_table_mut().select_key("demo:old");
     let effects = press(&mut app, "a");
     match mutations(&effects).as_slice() {
-        [Mutation::UpdateScope(n, s)] => {
+        [Mutation::ReactivateScope(n, s)] => {
             assert_eq!(n.as_str(), "demo:old");
             assert!(s.active);
         }
@@ -853,7 +853,7 @@ fn key_detail_shows_size_and_expiry() {
 #[test]
 fn keymap_comes_from_config_toml_beside_the_profiles_file() {
     let dir = tempfile::tempdir().unwrap();
-    let profiles = dir.path().join("keys.toml");
+    let profiles = dir.path().join("config.toml");
     assert!(crate::tui::load_keymap(Some(&profiles)).is_ok());
     std::fs::write(
         dir.path().join("config.toml"),
