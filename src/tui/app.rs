@@ -12,7 +12,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::action::Action;
-use super::effect::{Area, Effect, Load, LoadKind, Loaded, TokenInfo};
+use super::effect::{Area, Effect, Load, LoadKind, Loaded, Mutation, TokenInfo};
 use super::keymap::{Cmd, Keymap};
 use super::panes::{self, PaneId};
 use super::theme::Theme;
@@ -39,6 +39,10 @@ pub struct Session {
 }
 
 impl Session {
+    pub fn is_prod(&self) -> bool {
+        self.environment == Some(Environment::Prod)
+    }
+
     pub fn env_label(&self) -> &'static str {
         match self.environment {
             Some(e) => e.label(),
@@ -106,6 +110,8 @@ pub struct App {
     generations: HashMap<LoadKind, u64>,
     /// A token refresh is on its way (so the tick asks only once).
     token_asked: bool,
+    /// The user just typed the PROD confirmation for the change `admit` is about to see.
+    prod_confirmed: bool,
     pub quit: bool,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
@@ -131,6 +137,7 @@ impl App {
             spin: 0,
             generations: HashMap::new(),
             token_asked: false,
+            prod_confirmed: false,
             quit: false,
             dirty: true,
         }
@@ -200,12 +207,71 @@ impl App {
                 self.error(msg);
                 continue;
             }
+            if let Effect::Mutate(m) = e {
+                if self.session.is_prod() && !std::mem::take(&mut self.prod_confirmed) {
+                    self.prod_guard(m);
+                    continue;
+                }
+                self.pending += 1;
+                out.push(Effect::Mutate(m));
+                continue;
+            }
             if e.is_request() {
                 self.pending += 1;
             }
             out.push(e);
         }
         out
+    }
+
+    /// On PROD every change waits for its object's name to be typed, whatever asked for it.
+    /// A form that asked stays underneath and comes back, as typed, when the dialog closes.
+    fn prod_guard(&mut self, m: Mutation) {
+        let word = self.subject_name(&m);
+        let back = match self.modal.take() {
+            Some(Modal::Form(mut form, purpose)) => {
+                form.submitting = false;
+                Some((form, purpose))
+            }
+            _ => None,
+        };
+        let mut c = Confirm::new(
+            "PRODUCTION change",
+            vec![
+                format!("You are about to {} in PRODUCTION.", m.describe()),
+                "This changes who can get tokens from Maskinporten.".into(),
+            ],
+            m,
+        )
+        .typed(word);
+        c.back = back;
+        self.modal = Some(Modal::Confirm(Box::new(c)));
+    }
+
+    /// What the user types to confirm a change: the scope's or the client's name.
+    fn subject_name(&self, m: &Mutation) -> String {
+        let client_name = |id: &ClientId| {
+            self.data
+                .clients
+                .iter()
+                .find(|c| c.client_id == id.as_str())
+                .map(|c| c.client_name.clone())
+                .filter(|n| !n.trim().is_empty())
+                .unwrap_or_else(|| id.to_string())
+        };
+        match m {
+            Mutation::CreateScope(s) => format!("{}:{}", s.prefix, s.subscope),
+            Mutation::UpdateScope(n, _)
+            | Mutation::ReactivateScope(n, _)
+            | Mutation::DeactivateScope(n)
+            | Mutation::Grant(n, _)
+            | Mutation::Revoke(n, _) => n.to_string(),
+            Mutation::CreateClient(c) => c.client_name.clone(),
+            Mutation::UpdateClient(id, _)
+            | Mutation::DeleteClient(id)
+            | Mutation::AddKey(id, _)
+            | Mutation::DeleteKey(id, _) => client_name(id),
+        }
     }
 
     // ---- loads ----
@@ -617,8 +683,20 @@ impl App {
             }
             Modal::Confirm(mut c) => match c.handle_key(key) {
                 ConfirmOutcome::Stay => self.modal = Some(Modal::Confirm(c)),
-                ConfirmOutcome::No => self.info("cancelled"),
+                ConfirmOutcome::No => {
+                    if let Some((form, purpose)) = c.back {
+                        self.modal = Some(Modal::Form(form, purpose));
+                    }
+                    self.info("cancelled");
+                }
                 ConfirmOutcome::Yes => {
+                    // On PROD every dialog is a typed one (see `confirm`), so this is the
+                    // confirmation `admit` waits for.
+                    self.prod_confirmed = self.session.is_prod();
+                    if let Some((mut form, purpose)) = c.back {
+                        form.submitting = true;
+                        self.modal = Some(Modal::Form(form, purpose));
+                    }
                     self.info(format!("{}…", c.mutation.describe()));
                     return vec![Effect::Mutate(c.mutation)];
                 }
@@ -786,7 +864,14 @@ impl App {
         self.modal = Some(Modal::Form(Box::new(form), purpose));
     }
 
+    /// Open a confirmation; on PROD it asks for the object's name typed out.
     pub fn confirm(&mut self, c: Confirm) {
+        let c = if self.session.is_prod() && c.expect.is_none() {
+            let word = self.subject_name(&c.mutation);
+            c.typed(word)
+        } else {
+            c
+        };
         self.modal = Some(Modal::Confirm(Box::new(c)));
     }
 }

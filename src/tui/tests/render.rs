@@ -143,3 +143,13 @@ fn tiny_terminals_never_panic() {
         }
     }
 }
+
+#[test]
+fn prod_asks_for_the_name() {
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "2");
+    app.current_table_mut().select_key("123456785");
+    press(&mut app, "a");
+    press(&mut app, "demo:api");
+    snap!("prod_confirm_80x24", &mut app, 80, 24);
+}

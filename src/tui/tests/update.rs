@@ -895,3 +895,66 @@ fn edit_never_changes_what_the_form_does_not_know() {
         other => panic!("{other:?}"),
     }
 }
+
+fn type_and_enter(app: &mut App, s: &str) -> Vec<Effect> {
+    let mut effects = press(app, s);
+    effects.extend(app.update(code(KeyCode::Enter)));
+    effects
+}
+
+#[test]
+fn prod_changes_need_the_name_typed_whatever_asks() {
+    let mut app = app_with(session(false, Environment::Prod));
+    // A dialog that takes `y` elsewhere takes the scope's name on PROD.
+    press(&mut app, "d");
+    assert!(press(&mut app, "y").is_empty());
+    assert!(app.update(code(KeyCode::Enter)).is_empty());
+    app.update(code(KeyCode::Backspace));
+    let effects = type_and_enter(&mut app, "demo:api/read");
+    assert_eq!(mutations(&effects).len(), 1);
+    assert!(app.modal.is_none());
+
+    // A change with no dialog of its own (re-approve) gets one.
+    press(&mut app, "2");
+    app.current_table_mut().select_key("123456785");
+    assert!(mutations(&press(&mut app, "a")).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no PROD confirmation");
+    };
+    assert_eq!(c.expect.as_deref(), Some("demo:api/read"));
+    let effects = type_and_enter(&mut app, "demo:api/read");
+    assert!(matches!(
+        mutations(&effects).as_slice(),
+        [Mutation::Grant(..)]
+    ));
+    assert_eq!(app.pending, 2);
+}
+
+#[test]
+fn prod_confirmation_of_a_form_returns_to_the_form() {
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "3n");
+    type_text(&mut app, "Billing");
+    app.update(code(KeyCode::Tab));
+    type_text(&mut app, "Billing system");
+    assert!(mutations(&app.update(code(KeyCode::Enter))).is_empty());
+    assert!(matches!(app.modal, Some(Modal::Confirm(_))));
+    // Esc: back in the form, nothing lost.
+    app.update(code(KeyCode::Esc));
+    match &app.modal {
+        Some(Modal::Form(f, _)) => assert_eq!(f.value("name"), "Billing"),
+        other => panic!("{other:?}"),
+    }
+    app.update(code(KeyCode::Enter));
+    let effects = type_and_enter(&mut app, "Billing");
+    assert!(matches!(
+        mutations(&effects).as_slice(),
+        [Mutation::CreateClient(_)]
+    ));
+    // The server refuses: the form is there with the message.
+    app.update(Action::Mutated {
+        area: Area::Clients,
+        result: Err("create client Billing failed: HTTP 400: bad scope [correlation id q]".into()),
+    });
+    assert!(form_error(&app).unwrap().contains("correlation id q"));
+}

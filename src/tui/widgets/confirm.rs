@@ -11,6 +11,8 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::centered;
+use super::form::Form;
+use crate::tui::app::FormPurpose;
 use crate::tui::effect::Mutation;
 use crate::tui::theme::Theme;
 
@@ -22,6 +24,8 @@ pub struct Confirm {
     pub expect: Option<String>,
     pub typed: Input,
     pub mutation: Mutation,
+    /// The form that asked for this change, shown again when the dialog closes.
+    pub back: Option<(Box<Form>, FormPurpose)>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,6 +43,7 @@ impl Confirm {
             expect: None,
             typed: Input::default(),
             mutation,
+            back: None,
         }
     }
 
