@@ -127,7 +127,10 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
             for b in app.keymap.footer(app.pane) {
                 let label = b.keys.first().map(ToString::to_string).unwrap_or_default();
                 let what = b.footer.unwrap_or(b.help);
-                if b.mutating && app.session.read_only {
+                // Changes are off in read-only mode and on the public scopes tab.
+                let off =
+                    app.session.read_only || (app.pane == PaneId::Scopes && app.scopes.public);
+                if b.mutating && off {
                     // Shown, but switched off: the key exists and does nothing here.
                     push(String::new(), &format!("({label} {what})"));
                 } else {

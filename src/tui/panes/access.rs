@@ -24,6 +24,14 @@ const BY_SCOPE: &[Column] = &[
     col("last updated", Constraint::Length(16)),
 ];
 
+/// When no grant carries an organisation name (Digdir sends them only at times).
+const BY_SCOPE_NO_NAMES: &[Column] = &[
+    col("consumer", Constraint::Length(9)),
+    col("state", Constraint::Length(9)),
+    col("created", Constraint::Length(16)),
+    col("last updated", Constraint::Length(16)),
+];
+
 const BY_CONSUMER: &[Column] = &[
     col("scope", Constraint::Fill(1)),
     col("state", Constraint::Length(9)),
@@ -96,25 +104,25 @@ pub fn rebuild(app: &mut App) {
                 .collect()
         }
         None => {
-            app.access.table.set_columns(BY_SCOPE);
             let scope = app.scopes.selected_own().unwrap_or_default();
-            app.data
-                .grants
-                .get(scope)
-                .into_iter()
-                .flatten()
+            let grants = app.data.grants.get(scope).map_or(&[][..], Vec::as_slice);
+            let named = grants.iter().any(|a| !consumer_name(a).is_empty());
+            app.access
+                .table
+                .set_columns(if named { BY_SCOPE } else { BY_SCOPE_NO_NAMES });
+            grants
+                .iter()
                 .map(|a| {
-                    Row::new(
-                        a.consumer_orgno.clone(),
-                        vec![
-                            a.consumer_orgno.clone(),
-                            consumer_name(a),
-                            a.state.to_string(),
-                            short_time(a.created.as_deref()),
-                            short_time(a.last_updated.as_deref()),
-                        ],
-                    )
-                    .tone(tone(&a.state))
+                    let mut cells = vec![a.consumer_orgno.clone()];
+                    if named {
+                        cells.push(consumer_name(a));
+                    }
+                    cells.extend([
+                        a.state.to_string(),
+                        short_time(a.created.as_deref()),
+                        short_time(a.last_updated.as_deref()),
+                    ]);
+                    Row::new(a.consumer_orgno.clone(), cells).tone(tone(&a.state))
                 })
                 .collect()
         }

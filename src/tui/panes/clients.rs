@@ -4,8 +4,8 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
+use super::EXPIRY_WARN_DAYS;
 use super::scopes::fields_of;
-use super::{EXPIRY_WARN_DAYS, days_left};
 use crate::api::models::{AccessState, Client};
 use crate::api::types::ClientId;
 use crate::tui::app::{App, FormPurpose, Modal};
@@ -45,16 +45,19 @@ impl ClientsPane {
 }
 
 pub fn rebuild(app: &mut App) {
-    let now = app.now;
+    let now = chrono::DateTime::<chrono::Utc>::from(app.now);
     let rows: Vec<Row> = app
         .data
         .clients
         .iter()
         .map(|c| {
             let keys = app.data.jwks.get(&c.client_id);
-            let soonest = keys
-                .and_then(|j| j.keys.iter().filter_map(|k| k.exp).min())
-                .map(|exp| days_left(exp, now));
+            let soonest = keys.and_then(|j| {
+                j.keys
+                    .iter()
+                    .filter_map(|k| crate::keys::days_left(k, now))
+                    .min()
+            });
             let mut row = Row::new(
                 c.client_id.clone(),
                 vec![

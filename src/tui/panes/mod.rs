@@ -59,13 +59,5 @@ pub fn short_time(ts: Option<&str>) -> String {
     }
 }
 
-/// Whole days from `now` until `exp` (epoch seconds), negative when past.
-pub fn days_left(exp: i64, now: std::time::SystemTime) -> i64 {
-    let now = now
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    (exp - now).div_euclid(86_400)
-}
-
 /// Keys under this many days are shown in red.
 pub const EXPIRY_WARN_DAYS: i64 = 30;

@@ -57,7 +57,15 @@ pub fn own_scopes() -> Vec<Scope> {
 }
 
 fn access(scope: &str, org: &str, state: &str) -> ScopeAccess {
-    serde_json::from_value(json!({"scope":scope,"consumer_orgno":org,"owner_orgno":"991825827","state":state,"created":"2026-01-02T03:04:05.000+01:00","last_updated":"2026-02-02T03:04:05.000+01:00"})).unwrap()
+    let mut a: ScopeAccess = serde_json::from_value(json!({"scope":scope,"consumer_orgno":org,"owner_orgno":"991825827","state":state,"created":"2026-01-02T03:04:05.000+01:00","last_updated":"2026-02-02T03:04:05.000+01:00"})).unwrap();
+    // Digdir names the consumer at times; the access pane shows a name column only then.
+    if org == "974760673" && scope == "demo:api/read" {
+        a.extra.insert(
+            "consumer_organization_name".into(),
+            json!("REGISTERENHETEN I BRØNNØYSUND"),
+        );
+    }
+    a
 }
 
 pub fn grants_of(name: &str) -> Vec<ScopeAccess> {

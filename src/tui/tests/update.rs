@@ -958,3 +958,26 @@ fn prod_confirmation_of_a_form_returns_to_the_form() {
     });
     assert!(form_error(&app).unwrap().contains("correlation id q"));
 }
+
+#[test]
+fn expiry_overview_lists_all_keys_soonest_first_and_acts_on_the_row() {
+    let mut app = loaded_app();
+    press(&mut app, "3j4o");
+    // The selected client (Empty) has no keys, the overview shows everyone's.
+    assert_eq!(app.current_table().total(), 2);
+    assert_eq!(
+        selected(&app),
+        "6b1e2b7c-0000-4000-8000-000000000001/payroll-old"
+    );
+    press(&mut app, "d");
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        mutations(&effects),
+        vec![&Mutation::DeleteKey(
+            "6b1e2b7c-0000-4000-8000-000000000001".parse().unwrap(),
+            "payroll-old".parse().unwrap()
+        )]
+    );
+    press(&mut app, "o");
+    assert_eq!(app.current_table().total(), 0);
+}
