@@ -23,9 +23,11 @@ pub enum Action {
         generation: u64,
         data: Loaded,
     },
-    /// A change came back: `Ok` carries the message for the status line.
+    /// A change came back: `Ok` carries the message for the status line. `select` names the
+    /// row to select once the lists are read again (a created scope's name, a client's id).
     Mutated {
         area: Area,
         result: Result<String, String>,
+        select: Option<String>,
     },
 }

@@ -110,6 +110,8 @@ pub struct App {
     generations: HashMap<LoadKind, u64>,
     /// A token refresh is on its way (so the tick asks only once).
     token_asked: bool,
+    /// A row to select when its list has been read again (what was just created).
+    select_after: Option<(Area, String)>,
     /// The user just typed the PROD confirmation for the change `admit` is about to see.
     prod_confirmed: bool,
     pub quit: bool,
@@ -138,6 +140,7 @@ impl App {
             generations: HashMap::new(),
             token_asked: false,
             prod_confirmed: false,
+            select_after: None,
             quit: false,
             dirty: true,
         }
@@ -182,8 +185,13 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 self.on_loaded(generation, data)
             }
-            Action::Mutated { area, result } => {
+            Action::Mutated {
+                area,
+                result,
+                select,
+            } => {
                 self.pending = self.pending.saturating_sub(1);
+                self.select_after = select.map(|key| (area, key));
                 self.on_mutated(area, result)
             }
         };
@@ -416,7 +424,25 @@ impl App {
             }
             LoadKind::Token | LoadKind::Prefixes | LoadKind::GrantedToUs => {}
         }
+        self.select_created(kind);
         next
+    }
+
+    /// Select what was just created once it shows up, clearing a filter that hides it.
+    fn select_created(&mut self, kind: LoadKind) {
+        let Some((area, key)) = &self.select_after else {
+            return;
+        };
+        let table = match (area, kind) {
+            (Area::Scopes, LoadKind::OwnScopes) => self.scopes.own_table_mut(),
+            (Area::Clients, LoadKind::Clients) => &mut self.clients.table,
+            _ => return,
+        };
+        if !table.select_key(key) {
+            table.clear_filter();
+            table.select_key(key);
+        }
+        self.select_after = None;
     }
 
     fn on_mutated(&mut self, area: Area, result: Result<String, String>) -> Vec<Effect> {

@@ -239,11 +239,18 @@ impl Runner {
                     let mut rec = rec;
                     let result = mutate(&api, m, &mut rec).await;
                     let trouble = rec.flush().await;
-                    let result = match result {
-                        Ok(done) => Ok(done.unwrap_or_else(|| format!("done: {what}")) + &trouble),
-                        Err(e) => Err(format!("{what} failed: {e}{trouble}")),
+                    let (result, select) = match result {
+                        Ok(done) => (
+                            Ok(done.message.unwrap_or_else(|| format!("done: {what}")) + &trouble),
+                            done.select,
+                        ),
+                        Err(e) => (Err(format!("{what} failed: {e}{trouble}")), None),
                     };
-                    let _ = tx.send(Action::Mutated { area, result });
+                    let _ = tx.send(Action::Mutated {
+                        area,
+                        result,
+                        select,
+                    });
                 });
             }
             Effect::Copy(_) | Effect::SwitchProfile(_) => {}
@@ -398,13 +405,26 @@ impl<T: serde::Serialize> ErasedSerialize for T {
     }
 }
 
-/// Do the change and note it for the journal; `Ok(Some(msg))` when there is more to say than
-/// "done".
-async fn mutate(
-    api: &AdminApi,
-    m: Mutation,
-    rec: &mut Recorder,
-) -> Result<Option<String>, Failure> {
+/// A change that went through.
+#[derive(Default)]
+struct Done {
+    /// For the status line, when there is more to say than "done".
+    message: Option<String>,
+    /// The row to select afterwards.
+    select: Option<String>,
+}
+
+impl Done {
+    fn say(message: String) -> Done {
+        Done {
+            message: Some(message),
+            select: None,
+        }
+    }
+}
+
+/// Do the change and note it for the journal.
+async fn mutate(api: &AdminApi, m: Mutation, rec: &mut Recorder) -> Result<Done, Failure> {
     match m {
         Mutation::CreateScope(s) => {
             let name = format!("{}:{}", s.prefix, s.subscope);
@@ -415,7 +435,10 @@ async fn mutate(
                 r.as_ref().ok().map(|v| v as _),
                 &r,
             );
-            r.map(|s| Some(format!("created scope {}", s.name)))
+            r.map(|s| Done {
+                message: Some(format!("created scope {}", s.name)),
+                select: Some(s.name),
+            })
         }
         Mutation::UpdateScope(n, s) => {
             let r = api.update_scope(&n, &s).await.map_err(Failure::from);
@@ -425,17 +448,17 @@ async fn mutate(
                 r.as_ref().ok().map(|v| v as _),
                 &r,
             );
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::ReactivateScope(n, s) => {
             let r = api.update_scope(&n, &s).await.map_err(Failure::from);
             rec.note(Operation::ScopeReactivate, n.as_str(), None, &r);
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::DeactivateScope(n) => {
             let r = api.deactivate_scope(&n).await.map_err(Failure::from);
             rec.note(Operation::ScopeDeactivate, n.as_str(), None, &r);
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::Grant(n, orgs) => {
             let mut failed = Vec::new();
@@ -447,7 +470,7 @@ async fn mutate(
                 }
             }
             if failed.is_empty() {
-                Ok(Some(format!("granted {n} to {}", join(&orgs))))
+                Ok(Done::say(format!("granted {n} to {}", join(&orgs))))
             } else {
                 Err(Failure::from(format!(
                     "{} of {} failed: {}",
@@ -460,7 +483,7 @@ async fn mutate(
         Mutation::Revoke(n, org) => {
             let r = api.revoke(&n, &org).await.map_err(Failure::from);
             rec.note(Operation::AccessRevoke, format!("{n} -> {org}"), None, &r);
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::CreateClient(c) => {
             let r = api.create_client(&c).await.map_err(Failure::from);
@@ -473,11 +496,12 @@ async fn mutate(
                 r.as_ref().ok().map(|v| v as _),
                 &r,
             );
-            r.map(|c| {
-                Some(format!(
+            r.map(|c| Done {
+                message: Some(format!(
                     "created client {} ({})",
                     c.client_name, c.client_id
-                ))
+                )),
+                select: Some(c.client_id),
             })
         }
         Mutation::UpdateClient(id, c) => {
@@ -488,12 +512,12 @@ async fn mutate(
                 r.as_ref().ok().map(|v| v as _),
                 &r,
             );
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::DeleteClient(id) => {
             let r = api.delete_client(&id).await.map_err(Failure::from);
             rec.note(Operation::ClientDelete, id.as_str(), None, &r);
-            r.map(|_| None)
+            r.map(|_| Done::default())
         }
         Mutation::AddKey(id, path) => {
             let r = add_key(api, &id, path).await;
@@ -502,12 +526,12 @@ async fn mutate(
                 Err(_) => id.to_string(),
             };
             rec.note(Operation::KeyAdd, target, None, &r);
-            r.map(|(_, msg)| Some(msg))
+            r.map(|(_, msg)| Done::say(msg))
         }
         Mutation::DeleteKey(id, kid) => {
             let r = delete_key(api, &id, &kid).await;
             rec.note(Operation::KeyRemove, format!("{id}/{kid}"), None, &r);
-            r.map(Some)
+            r.map(Done::say)
         }
     }
 }

@@ -66,13 +66,13 @@ impl ScopesPane {
         }
     }
 
+    pub fn own_table_mut(&mut self) -> &mut FilterTable {
+        &mut self.own
+    }
+
     /// The scope selected on the own tab (what the access pane shows).
     pub fn selected_own(&self) -> Option<&str> {
         self.own.selected_row().map(|r| r.key.as_str())
-    }
-
-    pub fn select_own(&mut self, name: &str) -> bool {
-        self.own.select_key(name)
     }
 }
 

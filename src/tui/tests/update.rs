@@ -238,6 +238,7 @@ fn new_scope_validates_as_you_type_and_keeps_input_on_failure() {
         result: Err(
             "create scope demo:api/v2.write failed: HTTP 409: exists [correlation id c-1]".into(),
         ),
+        select: None,
     });
     assert!(is_form(&app));
     assert!(form_error(&app).unwrap().contains("correlation id c-1"));
@@ -259,6 +260,7 @@ fn new_scope_validates_as_you_type_and_keeps_input_on_failure() {
     let effects = app.update(Action::Mutated {
         area: Area::Scopes,
         result: Ok("created scope demo:api/v2.write".into()),
+        select: Some("demo:api/v2.write".into()),
     });
     assert!(app.modal.is_none());
     assert_eq!(app.toast.as_ref().unwrap().level, Level::Ok);
@@ -610,6 +612,7 @@ fn keys_pane_add_and_delete() {
     let effects = app.update(Action::Mutated {
         area: Area::Keys,
         result: Ok("added".into()),
+        select: None,
     });
     assert!(effects.iter().any(|e| matches!(
         e,
@@ -776,6 +779,7 @@ fn loads_that_failed_for_some_scopes_keep_the_others() {
     let effects = app.update(Action::Mutated {
         area: Area::Access,
         result: Ok("granted".into()),
+        select: None,
     });
     let Some(Effect::Load { generation, .. }) = effects.iter().find(|e| {
         matches!(
@@ -955,6 +959,7 @@ fn prod_confirmation_of_a_form_returns_to_the_form() {
     app.update(Action::Mutated {
         area: Area::Clients,
         result: Err("create client Billing failed: HTTP 400: bad scope [correlation id q]".into()),
+        select: None,
     });
     assert!(form_error(&app).unwrap().contains("correlation id q"));
 }
@@ -980,4 +985,20 @@ fn expiry_overview_lists_all_keys_soonest_first_and_acts_on_the_row() {
     );
     press(&mut app, "o");
     assert_eq!(app.current_table().total(), 0);
+}
+
+#[test]
+fn what_was_created_is_selected_when_it_shows_up() {
+    let mut app = loaded_app();
+    press(&mut app, "/priv");
+    app.update(code(KeyCode::Enter));
+    let effects = app.update(Action::Mutated {
+        area: Area::Scopes,
+        result: Ok("created scope demo:open".into()),
+        select: Some("demo:open".into()),
+    });
+    settle(&mut app, effects);
+    // The filter that hid it is cleared.
+    assert_eq!(app.current_table().shown(), 3);
+    assert_eq!(selected(&app), "demo:open");
 }
