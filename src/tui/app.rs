@@ -840,7 +840,12 @@ impl App {
                 let v = format!("{}{}", input.value(), text.trim());
                 *input = Input::new(v);
             }
-            _ => {}
+            Some(_) => {}
+            None => {
+                if self.current_table().filtering() {
+                    self.current_table_mut().paste(text);
+                }
+            }
         }
     }
 

@@ -1002,3 +1002,15 @@ fn what_was_created_is_selected_when_it_shows_up() {
     assert_eq!(app.current_table().shown(), 3);
     assert_eq!(selected(&app), "demo:open");
 }
+
+#[test]
+fn paste_into_the_filter() {
+    let mut app = loaded_app();
+    press(&mut app, "/");
+    app.update(Action::Paste("private\n".into()));
+    assert_eq!(app.current_table().shown(), 1);
+    // Without an open filter box a paste does nothing.
+    app.update(code(KeyCode::Esc));
+    app.update(Action::Paste("open".into()));
+    assert_eq!(app.current_table().shown(), 3);
+}

@@ -182,6 +182,17 @@ impl FilterTable {
         }
     }
 
+    /// Pasted text goes into the open filter box (trimmed; inner line breaks become spaces).
+    pub fn paste(&mut self, text: &str) {
+        let clean: String = text
+            .trim()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        self.filter = Input::new(format!("{}{clean}", self.filter.value()));
+        self.refresh_view();
+    }
+
     pub fn clear_filter(&mut self) {
         self.filtering = false;
         if !self.filter.value().is_empty() {
