@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 use tokio::sync::Mutex;
 use url::Url;
 
+use super::credentials::CertificateInfo;
 use crate::api::models::{AccessTokenClaims, TokenErrorBody, TokenResponse};
 
 /// Renew this long before the token runs out, so a request never leaves with a token that
@@ -70,6 +71,11 @@ pub trait SignGrant: Send + Sync {
 
     /// A likely cause and fix for a refusal, given the MP code and description.
     fn diagnose(&self, _body: &TokenErrorBody) -> Option<String> {
+        None
+    }
+
+    /// The business certificate the grants carry, if any (expiry and org number for display).
+    fn certificate(&self) -> Option<&CertificateInfo> {
         None
     }
 }
@@ -162,6 +168,11 @@ impl TokenSource {
 
     pub fn endpoint(&self) -> &Url {
         &self.endpoint
+    }
+
+    /// The business certificate behind the grants (`None` when signing with a kid).
+    pub fn certificate(&self) -> Option<&CertificateInfo> {
+        self.signer.certificate()
     }
 
     /// A valid token, from the cache when it has one.
