@@ -35,6 +35,15 @@ pub enum AdminCommand {
 }
 
 impl AdminCommand {
+    /// Checks of the arguments that clap's types cannot express; nothing is sent before them.
+    fn validate(&self) -> Result<(), CliError> {
+        match self {
+            AdminCommand::Scopes(c) => c.validate(),
+            AdminCommand::Clients(c) => c.validate(),
+            _ => Ok(()),
+        }
+    }
+
     /// The change this command makes, if any: what the read-only gate and the confirmation
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
@@ -107,6 +116,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     if let AdminCommand::Paths = cmd {
         return paths(global, &mut out);
     }
+    cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
         let read_only = if global.read_only {
