@@ -538,3 +538,165 @@ fn public_jwk_json() -> String {
     };
     serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(rsa.n()), "e": b64(rsa.e())}).to_string()
 }
+
+/// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
+/// its exit code and everything it wrote to the terminal.
+fn run_in_terminal(keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mpadmin"));
+    cmd.arg("--keys");
+    cmd.arg(keys);
+    cmd.args(args);
+    cmd.env_remove("MPADMIN_KEYS");
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("[y/N] ") {
+        let n = reader.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "ended before asking: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    writer.write_all(answer.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    // Until the child closes the terminal (EOF, or EIO on Linux).
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let status = child.wait().unwrap();
+    (
+        status.exit_code(),
+        String::from_utf8_lossy(&seen).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_is_asked_before_destructive_changes() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:asked";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "asked",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let keys = f.emu.keys_toml();
+    let args = ["scopes", "delete", name];
+
+    let (code, screen) = {
+        let keys = keys.clone();
+        tokio::task::spawn_blocking(move || run_in_terminal(&keys, &args, "n\n"))
+            .await
+            .unwrap()
+    };
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains(&format!("Deactivate scope {name}? [y/N]")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("cancelled; nothing was changed"),
+        "{screen}"
+    );
+    assert!(f.emu.state().scope(name).unwrap().active);
+
+    let (code, screen) = tokio::task::spawn_blocking(move || run_in_terminal(&keys, &args, "y\n"))
+        .await
+        .unwrap();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains(&format!("deactivated scope {name}")),
+        "{screen}"
+    );
+    assert!(!f.emu.state().scope(name).unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_add_takes_pem_public_keys_and_certificates() {
+    let f = start(Seed::Empty).await;
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "pem",
+            "--description",
+            "PEM keys",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let public = f.emu.temp_dir().join("public.pem");
+    std::fs::write(&public, rsa.public_key_to_pem().unwrap()).unwrap();
+    let private = f.emu.temp_dir().join("private.pem");
+    std::fs::write(&private, rsa.private_key_to_pem().unwrap()).unwrap();
+    let cert = f.emu.dir().join("business.cert.pem");
+
+    let refused = f
+        .run(&["keys", "add", &id, "--file", private.to_str().unwrap()])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("private key"), "{refused:?}");
+
+    f.run(&[
+        "keys",
+        "add",
+        &id,
+        "--file",
+        public.to_str().unwrap(),
+        "--kid",
+        "pem-1",
+    ])
+    .await
+    .ok();
+    // Without --kid, a certificate's key is named by its RFC 7638 thumbprint.
+    let added = f
+        .run(&[
+            "--json",
+            "keys",
+            "add",
+            &id,
+            "--file",
+            cert.to_str().unwrap(),
+        ])
+        .await
+        .ok()
+        .json();
+    let keys = f.emu.state().keys(&id).to_vec();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].kid.as_deref(), Some("pem-1"));
+    let thumbprint = mpadmin::keys::thumbprint(&keys[1]).unwrap();
+    assert_eq!(keys[1].kid.as_deref(), Some(thumbprint.as_str()));
+    assert_eq!(added["keys"].as_array().unwrap().len(), 2);
+    assert!(keys.iter().all(|k| k.private_members().is_empty()));
+}

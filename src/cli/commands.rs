@@ -104,6 +104,8 @@ pub(super) fn warn(msg: &str) {
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
     match execute(global, cmd) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`mpadmin ... | head`): there is nobody to tell.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
             warn(&e.to_string());
             ExitCode::from(e.exit_code())
