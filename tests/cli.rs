@@ -700,3 +700,55 @@ async fn keys_add_takes_pem_public_keys_and_certificates() {
     assert_eq!(added["keys"].as_array().unwrap().len(), 2);
     assert!(keys.iter().all(|k| k.private_members().is_empty()));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_go_to_the_state_dir_and_never_hold_the_token() {
+    let f = start(Seed::Empty).await;
+    let shown = f
+        .run(&["--log-level", "trace", "--json", "token", "--show"])
+        .await
+        .ok()
+        .json();
+    let token = shown["access_token"].as_str().unwrap().to_owned();
+    f.run(&[
+        "--log-level",
+        "trace",
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "logged",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    f.run(&["--log-level", "trace", "scopes", "show", "difitest:nothing"])
+        .await
+        .failed(1);
+
+    let dir = f.emu.temp_dir().join("state/mpadmin/logs");
+    let mut log = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        log.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(
+        log.contains("about to create scope difitest:logged"),
+        "{log}"
+    );
+    assert!(log.contains("HTTP 404"), "{log}");
+    assert!(
+        !log.contains(&token),
+        "the access token leaked into the log"
+    );
+    let key = std::fs::read_to_string(f.emu.dir().join("business.key.pem")).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!log.contains(key_body), "key material leaked into the log");
+
+    let bad = f
+        .run(&["--log-level", "loud", "scopes", "list"])
+        .await
+        .failed(2);
+    assert!(bad.stderr.contains("--log-level"), "{bad:?}");
+}

@@ -107,6 +107,7 @@ pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
         // The reader went away (`mpadmin ... | head`): there is nobody to tell.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
+            tracing::warn!(exit = e.exit_code(), "{e}");
             warn(&e.to_string());
             ExitCode::from(e.exit_code())
         }
@@ -121,6 +122,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
+        tracing::info!(profile = %profile.name, "about to {}", change.what);
         let read_only = if global.read_only {
             ReadOnly::Flag
         } else if profile.read_only {
