@@ -53,6 +53,16 @@ impl Run {
     }
 }
 
+/// Home, config, data (journal) and state (logs) inside the test's temp dir.
+fn isolated_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("HOME", dir.to_owned()),
+        ("XDG_CONFIG_HOME", dir.join("config")),
+        ("XDG_DATA_HOME", dir.join("data")),
+        ("XDG_STATE_HOME", dir.join("state")),
+    ]
+}
+
 impl Fixture {
     async fn run(&self, args: &[&str]) -> Run {
         self.run_with(&self.emu.keys_toml(), args).await
@@ -60,19 +70,12 @@ impl Fixture {
 
     /// Run the binary with `--keys keys`, no terminal on stdin and a clean environment.
     async fn run_with(&self, keys: &Path, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"))
-            .arg("--keys")
-            .arg(keys)
-            .args(args)
-            .env_remove("MPADMIN_KEYS")
-            .env("HOME", self.emu.temp_dir())
-            .env("XDG_CONFIG_HOME", self.emu.temp_dir().join("config"))
-            .env("XDG_DATA_HOME", self.emu.temp_dir().join("data"))
-            .env("XDG_STATE_HOME", self.emu.temp_dir().join("state"))
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .unwrap();
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"));
+        cmd.arg("--keys").arg(keys).args(args).stdin(Stdio::null());
+        for (k, v) in isolated_env(&self.emu.temp_dir()) {
+            cmd.env(k, v);
+        }
+        let out = cmd.env_remove("MPADMIN_KEYS").output().await.unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -541,7 +544,7 @@ fn public_jwk_json() -> String {
 
 /// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
 /// its exit code and everything it wrote to the terminal.
-fn run_in_terminal(keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
 
@@ -558,6 +561,9 @@ fn run_in_terminal(keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
     cmd.arg(keys);
     cmd.args(args);
     cmd.env_remove("MPADMIN_KEYS");
+    for (k, v) in isolated_env(home) {
+        cmd.env(k, v);
+    }
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let mut reader = pair.master.try_clone_reader().unwrap();
@@ -607,11 +613,12 @@ async fn a_terminal_is_asked_before_destructive_changes() {
     .await
     .ok();
     let keys = f.emu.keys_toml();
+    let home = f.emu.temp_dir();
     let args = ["scopes", "delete", name];
 
     let (code, screen) = {
-        let keys = keys.clone();
-        tokio::task::spawn_blocking(move || run_in_terminal(&keys, &args, "n\n"))
+        let (home, keys) = (home.clone(), keys.clone());
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "n\n"))
             .await
             .unwrap()
     };
@@ -626,9 +633,10 @@ async fn a_terminal_is_asked_before_destructive_changes() {
     );
     assert!(f.emu.state().scope(name).unwrap().active);
 
-    let (code, screen) = tokio::task::spawn_blocking(move || run_in_terminal(&keys, &args, "y\n"))
-        .await
-        .unwrap();
+    let (code, screen) =
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "y\n"))
+            .await
+            .unwrap();
     assert_eq!(code, 0, "{screen}");
     assert!(
         screen.contains(&format!("deactivated scope {name}")),
@@ -751,4 +759,78 @@ async fn logs_go_to_the_state_dir_and_never_hold_the_token() {
         .await
         .failed(2);
     assert!(bad.stderr.contains("--log-level"), "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_sent_is_journaled_refusals_included() {
+    use mpadmin::journal::{Journal, Operation};
+
+    let f = start(Seed::Empty).await;
+    let name = "difitest:journaled";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "first",
+    ])
+    .await
+    .ok();
+    f.run(&["scopes", "update", name, "--description", "second"])
+        .await
+        .ok();
+    f.run(&["access", "grant", OTHER_ORGNO, "--scope", name])
+        .await
+        .ok();
+    f.run(&["access", "revoke", OTHER_ORGNO, "--scope", name, "--yes"])
+        .await
+        .ok();
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "again",
+    ])
+    .await
+    .failed(1);
+    // Refused before anything was sent: not a change, not journaled.
+    f.run(&["--read-only", "scopes", "delete", name, "--yes"])
+        .await
+        .failed(2);
+    f.run(&["scopes", "delete", name]).await.failed(2);
+
+    let journal = Journal::at(f.emu.temp_dir().join("data/mpadmin/journal.jsonl"));
+    let entries = journal.read().unwrap();
+    let ops: Vec<(Operation, &str)> = entries
+        .iter()
+        .map(|e| (e.operation, e.target.as_str()))
+        .collect();
+    let grant_target = format!("{name} -> {OTHER_ORGNO}");
+    assert_eq!(
+        ops,
+        [
+            (Operation::ScopeCreate, name),
+            (Operation::ScopeUpdate, name),
+            (Operation::AccessGrant, grant_target.as_str()),
+            (Operation::AccessRevoke, grant_target.as_str()),
+            (Operation::ScopeCreate, name),
+        ]
+    );
+    assert!(
+        entries[..4]
+            .iter()
+            .all(|e| e.result == "ok" && e.profile == "emulator")
+    );
+    assert_eq!(entries[1].before.as_ref().unwrap()["description"], "first");
+    assert_eq!(entries[1].after.as_ref().unwrap()["description"], "second");
+    assert_eq!(entries[3].after.as_ref().unwrap()["state"], "DENIED");
+    assert!(entries[4].result.contains("HTTP 409"), "{:?}", entries[4]);
+    assert!(entries[4].correlation_id.is_some(), "{:?}", entries[4]);
 }

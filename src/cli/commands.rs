@@ -10,9 +10,11 @@ use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
+use super::record::Recorder;
 use super::{GlobalArgs, access, clients, keys, scopes, token};
 use crate::api::ApiError;
 use crate::config::{self, Profile};
+use crate::journal::Journal;
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -81,12 +83,6 @@ impl CliError {
     }
 }
 
-impl From<crate::api::types::InvalidValue> for CliError {
-    fn from(e: crate::api::types::InvalidValue) -> CliError {
-        CliError::Usage(e.0)
-    }
-}
-
 /// Messages stay on one line (a token refusal adds its likely cause on a second one).
 pub(super) fn one_line(msg: &str) -> String {
     msg.lines()
@@ -144,13 +140,16 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
         let api = crate::api::connect(&profile)?;
+        let journal = config::paths(global.keys.as_deref()).journal();
+        let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
+            // Answered above, without a profile.
             AdminCommand::Paths => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
-            AdminCommand::Scopes(c) => c.run(&api, &mut out).await,
-            AdminCommand::Access(c) => c.run(&api, &mut out).await,
-            AdminCommand::Clients(c) => c.run(&api, &mut out).await,
-            AdminCommand::Keys(c) => c.run(&api, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Clients(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Keys(c) => c.run(&api, &mut out, &rec).await,
         }
     })
 }

@@ -9,9 +9,11 @@ use clap::{Args, Subcommand};
 use super::commands::{CliError, warn};
 use super::confirm::Change;
 use super::output::{Output, Table, epoch_date};
+use super::record::Recorder;
 use crate::api::AdminApi;
-use crate::api::models::Jwk;
+use crate::api::models::{Jwk, Jwks};
 use crate::api::types::{ClientId, Kid};
+use crate::journal::Operation;
 use crate::keys;
 
 #[derive(Debug, Subcommand)]
@@ -59,7 +61,12 @@ impl KeysCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             KeysCommand::List { client } => {
                 let jwks = api.jwks(&client).await?;
@@ -71,7 +78,12 @@ impl KeysCommand {
                 let key = checked(imported, &a.file, &current)?;
                 let kid = key.kid.clone().unwrap_or_default();
                 let set = keys::with_key(&current, key, &[]).map_err(key_set_error(&a.client))?;
-                let jwks = api.replace_jwks(&a.client, &set).await?;
+                let entry = rec
+                    .entry(Operation::KeyAdd, format!("{}/{kid}", a.client))
+                    .before(&current);
+                let result = api.replace_jwks(&a.client, &set).await;
+                rec.append(entry, &result);
+                let jwks = result?;
                 out.say(&format!(
                     "added key {kid} to client {} ({} keys now)",
                     a.client,
@@ -83,12 +95,17 @@ impl KeysCommand {
                 let current = api.jwks(&client).await?.keys;
                 let rest =
                     keys::without_key(&current, kid.as_str()).map_err(key_set_error(&client))?;
+                let entry = rec
+                    .entry(Operation::KeyRemove, format!("{client}/{kid}"))
+                    .before(&current);
                 // An empty `keys` array is refused by Digdir: removing the last key is a DELETE.
-                if rest.is_empty() {
-                    api.delete_jwks(&client).await?;
+                let result = if rest.is_empty() {
+                    api.delete_jwks(&client).await.map(|()| Jwks::default())
                 } else {
-                    api.replace_jwks(&client, &rest).await?;
-                }
+                    api.replace_jwks(&client, &rest).await
+                };
+                rec.append(entry, &result);
+                result?;
                 out.say(&format!(
                     "removed key {kid} from client {client} ({} keys left)",
                     rest.len()

@@ -8,6 +8,7 @@ mod confirm;
 mod keys;
 mod logging;
 mod output;
+mod record;
 mod scopes;
 mod token;
 

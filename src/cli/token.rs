@@ -20,7 +20,8 @@ pub struct TokenArgs {
     show: bool,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+/// What `token` prints. No `Debug`: it may hold the token.
+#[derive(Serialize)]
 struct TokenInfo {
     profile: String,
     token_endpoint: String,
