@@ -5,8 +5,10 @@ mod connect;
 mod error;
 pub(crate) use error::snippet;
 pub mod models;
+mod retry;
 pub mod types;
 
 pub use client::{AdminApi, PublicScopeQuery};
 pub use connect::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, connect, connect_with, http_client};
 pub use error::ApiError;
+pub use retry::RetryPolicy;
