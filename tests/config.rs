@@ -198,6 +198,14 @@ fn file_level_problems_say_what_to_do() {
         "{err}"
     );
 
+    let bad_default = format!("default_profile = \"gone\"\n{two}");
+    let path = keys_file(dir.path(), &bad_default);
+    let err = config::load(Some(&path), None).unwrap_err().to_string();
+    assert!(
+        err.contains("no profile 'gone' (named by default_profile)"),
+        "{err}"
+    );
+
     let with_default = format!("default_profile = \"q\"\n{two}");
     let path = keys_file(dir.path(), &with_default);
     assert_eq!(config::load(Some(&path), None).unwrap().name, "q");
