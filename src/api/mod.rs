@@ -1,6 +1,7 @@
 //! Typed Maskinporten self-service admin API.
 
 mod client;
+mod connect;
 mod error;
 pub(crate) use error::snippet;
 pub mod models;
@@ -8,5 +9,6 @@ mod retry;
 pub mod types;
 
 pub use client::{AdminApi, PublicScopeQuery};
+pub use connect::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, connect, connect_with, http_client};
 pub use error::ApiError;
 pub use retry::RetryPolicy;

@@ -1,5 +1,15 @@
 //! Getting an admin access token: credentials -> signed JWT-bearer grant -> token endpoint.
 
+mod credentials;
+mod diagnose;
+mod grant;
+mod secret;
 mod token;
 
-pub use token::{AccessToken, AuthError, SignGrant, TokenSource};
+pub use credentials::{CertificateInfo, Credentials, PasswordSource, SystemPasswords};
+pub use diagnose::{GrantContext, diagnose};
+pub use grant::{
+    ClientSigner, GRANT_LIFETIME, GrantHeader, GrantSigner, sign_grant, signer_for, signer_with,
+};
+pub use secret::Secret;
+pub use token::{AccessToken, AuthError, SignGrant, TokenSource, decode_claims};

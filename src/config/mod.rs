@@ -1,8 +1,50 @@
 //! The profiles file (`keys.toml`): where it is, what a profile holds, and checking it.
+//!
+//! `load` finds the file (`--keys`, else `$MPADMIN_KEYS`, else `<config dir>/mpadmin/keys.toml`),
+//! picks the profile and checks every field: URLs (https, or http to loopback only), paths
+//! (`~` expanded, relative to the file, must exist), exactly one kind of signing material.
+//! Opening the key material itself (passwords, key/certificate match, expiry) is
+//! `auth::credentials`' job; its messages name the profile and field the same way.
 
-use std::path::PathBuf;
+mod error;
+mod locate;
+mod parse;
+mod permissions;
+
+use std::path::{Path, PathBuf};
 
 use url::Url;
+
+pub use error::ConfigError;
+pub use locate::{KEYS_ENV, Origin, Paths, choose_profiles_file, paths, resolve_path};
+pub use parse::{PROFILE_FIELDS, ProfilesFile};
+pub use permissions::loose_permissions;
+
+/// The checked profile `profile` (else `default_profile`, else the file's only profile) from
+/// the profiles file chosen by `keys` / `$MPADMIN_KEYS` / the default location.
+pub fn load(keys: Option<&Path>, profile: Option<&str>) -> Result<Profile, ConfigError> {
+    open(keys)?.profile(profile)
+}
+
+/// The profiles file, parsed but with no profile checked yet (for listing profile names).
+pub fn open(keys: Option<&Path>) -> Result<ProfilesFile, ConfigError> {
+    let where_ = paths(keys);
+    let path = where_.profiles.ok_or(ConfigError::NoConfigDir)?;
+    let text = std::fs::read_to_string(&path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            ConfigError::NotFound {
+                path: path.clone(),
+                origin: where_.profiles_origin,
+            }
+        } else {
+            ConfigError::Read {
+                path: path.clone(),
+                source,
+            }
+        }
+    })?;
+    ProfilesFile::parse(&path, &text)
+}
 
 /// Which Maskinporten a profile talks to. Sets issuer, token endpoint and API base unless the
 /// profile overrides them.

@@ -1,0 +1,552 @@
+//! Reading one profile out of the profiles file and checking every field.
+//!
+//! The file is read as a plain TOML table and each field is taken out by hand rather than
+//! through `#[serde(deny_unknown_fields)]`: serde's messages name neither the profile nor a
+//! fix, and a password typed into the file must be refused without echoing it.
+
+use std::path::{Path, PathBuf};
+
+use toml::{Table, Value};
+use url::{Host, Url};
+
+use super::error::ConfigError;
+use super::locate::resolve_path;
+use super::{Environment, Profile, Signing};
+
+/// Every field a profile may hold (also the order `keys.example` documents them in).
+pub const PROFILE_FIELDS: [&str; 14] = [
+    "environment",
+    "issuer",
+    "token_endpoint",
+    "api_base",
+    "client_id",
+    "scopes",
+    "pkcs12",
+    "pkcs12_password_env",
+    "pkcs12_alias",
+    "private_key",
+    "certificate",
+    "kid",
+    "ca_certificate",
+    "read_only",
+];
+
+/// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
+const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
+
+/// The parsed profiles file: its default and its profile tables, not yet checked.
+pub struct ProfilesFile {
+    path: PathBuf,
+    default_profile: Option<String>,
+    profiles: Table,
+}
+
+impl ProfilesFile {
+    pub fn parse(path: &Path, text: &str) -> Result<ProfilesFile, ConfigError> {
+        let mut top: Table = text
+            .parse()
+            .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                path: path.to_path_buf(),
+                message: e.to_string().trim_end().to_owned(),
+            })?;
+        let field_error = |field: &str, problem: &str, fix: &str| ConfigError::Field {
+            path: path.to_path_buf(),
+            profile: "(top level)".to_owned(),
+            field: field.to_owned(),
+            problem: problem.to_owned(),
+            fix: fix.to_owned(),
+        };
+        let default_profile = match top.remove("default_profile") {
+            None => None,
+            Some(Value::String(s)) => Some(s),
+            Some(_) => {
+                return Err(field_error(
+                    "default_profile",
+                    "must be a string",
+                    "write default_profile = \"NAME\"",
+                ));
+            }
+        };
+        let profiles = match top.remove("profiles") {
+            None => Table::new(),
+            Some(Value::Table(t)) => t,
+            Some(_) => {
+                return Err(field_error(
+                    "profiles",
+                    "must be a table of profiles",
+                    "write each profile as a [profiles.NAME] section",
+                ));
+            }
+        };
+        if let Some(key) = top.keys().next() {
+            return Err(ConfigError::UnknownTopLevel {
+                path: path.to_path_buf(),
+                key: key.clone(),
+            });
+        }
+        Ok(ProfilesFile {
+            path: path.to_path_buf(),
+            default_profile,
+            profiles,
+        })
+    }
+
+    /// Where the file was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        self.profiles.keys().cloned().collect()
+    }
+
+    pub fn default_profile(&self) -> Option<&str> {
+        self.default_profile.as_deref()
+    }
+
+    /// The profile named `name`, else `default_profile`, else the only profile in the file.
+    pub fn profile(&self, requested: Option<&str>) -> Result<Profile, ConfigError> {
+        let only = (self.profiles.len() == 1)
+            .then(|| self.profiles.keys().next().map(String::as_str))
+            .flatten();
+        let Some(name) = requested.or(self.default_profile.as_deref()).or(only) else {
+            return Err(ConfigError::NoProfileChosen {
+                path: self.path.clone(),
+                available: self.names(),
+            });
+        };
+        let Some(value) = self.profiles.get(name) else {
+            return Err(ConfigError::UnknownProfile {
+                path: self.path.clone(),
+                name: name.to_owned(),
+                from_default: requested.is_none(),
+                available: self.names(),
+            });
+        };
+        let fields = Fields {
+            path: &self.path,
+            profile: name,
+        };
+        let Value::Table(table) = value else {
+            return Err(fields.error(
+                name,
+                "is not a table",
+                &format!("write the profile as a [profiles.{name}] section"),
+            ));
+        };
+        fields.profile(table)
+    }
+}
+
+/// Field access for one profile, with errors that carry file, profile and field.
+struct Fields<'a> {
+    path: &'a Path,
+    profile: &'a str,
+}
+
+impl Fields<'_> {
+    fn error(&self, field: &str, problem: &str, fix: &str) -> ConfigError {
+        ConfigError::Field {
+            path: self.path.to_path_buf(),
+            profile: self.profile.to_owned(),
+            field: field.to_owned(),
+            problem: problem.to_owned(),
+            fix: fix.to_owned(),
+        }
+    }
+
+    fn string(&self, t: &Table, field: &str) -> Result<Option<String>, ConfigError> {
+        match t.get(field) {
+            None => Ok(None),
+            Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
+            Some(Value::String(_)) => Err(self.error(
+                field,
+                "is empty",
+                &format!("give {field} a value or remove the line"),
+            )),
+            Some(_) => Err(self.error(
+                field,
+                "must be a string",
+                &format!("write {field} = \"...\" (with quotes)"),
+            )),
+        }
+    }
+
+    /// A file path field: `~` expanded, relative to the profiles file, and the file must exist.
+    fn file(&self, t: &Table, field: &str) -> Result<Option<PathBuf>, ConfigError> {
+        let Some(raw) = self.string(t, field)? else {
+            return Ok(None);
+        };
+        let base = self.path.parent().unwrap_or(Path::new("."));
+        let path = resolve_path(&raw, base);
+        if !path.is_file() {
+            return Err(self.error(
+                field,
+                &format!("file {} does not exist", path.display()),
+                "correct the path (~ is your home directory; relative paths start at the profiles file's directory)",
+            ));
+        }
+        Ok(Some(path))
+    }
+
+    fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, ConfigError> {
+        let Some(raw) = self.string(t, field)? else {
+            return Ok(None);
+        };
+        let url = check_url(&raw).map_err(|(problem, fix)| self.error(field, &problem, &fix))?;
+        Ok(Some((raw, url)))
+    }
+
+    fn reject_unknown(&self, t: &Table) -> Result<(), ConfigError> {
+        let Some(key) = t.keys().find(|k| !PROFILE_FIELDS.contains(&k.as_str())) else {
+            return Ok(());
+        };
+        let lower = key.to_ascii_lowercase();
+        if ["password", "passphrase", "secret", "pin"]
+            .iter()
+            .any(|w| lower.contains(w))
+        {
+            return Err(self.error(
+                key,
+                "passwords are never read from the profiles file",
+                "delete this line, put the password in an environment variable and set pkcs12_password_env = \"THAT_VARIABLE\" (or let mpadmin prompt for it)",
+            ));
+        }
+        let hint = closest_field(key)
+            .map(|f| format!(" (did you mean '{f}'?)"))
+            .unwrap_or_default();
+        Err(self.error(
+            key,
+            "is not a profile field",
+            &format!(
+                "remove it or correct the spelling{hint}; the fields are: {}",
+                PROFILE_FIELDS.join(", ")
+            ),
+        ))
+    }
+
+    fn profile(&self, t: &Table) -> Result<Profile, ConfigError> {
+        self.reject_unknown(t)?;
+        let environment = match self.string(t, "environment")?.as_deref() {
+            None => None,
+            Some("test") => Some(Environment::Test),
+            Some("prod") => Some(Environment::Prod),
+            Some(other) => {
+                return Err(self.error(
+                    "environment",
+                    &format!("'{other}' is not an environment"),
+                    "write environment = \"test\" or environment = \"prod\"",
+                ));
+            }
+        };
+        let need_env = |field: &str| {
+            self.error(
+                field,
+                "is missing",
+                &format!("set environment = \"test\" or \"prod\", or set {field} yourself"),
+            )
+        };
+        let issuer = match self.url(t, "issuer")? {
+            Some((raw, url)) => self.check_issuer(raw, &url)?,
+            None => environment
+                .ok_or_else(|| need_env("issuer"))?
+                .issuer()
+                .to_owned(),
+        };
+        let token_endpoint = match self.url(t, "token_endpoint")? {
+            Some((_, url)) => url,
+            None => {
+                let joined = format!("{}token", with_slash(&issuer));
+                check_url(&joined).map_err(|(problem, fix)| self.error("issuer", &problem, &fix))?
+            }
+        };
+        let api_base = match self.url(t, "api_base")? {
+            Some((_, url)) => url,
+            None => {
+                let env = environment.ok_or_else(|| need_env("api_base"))?;
+                check_url(env.api_base())
+                    .map_err(|(problem, fix)| self.error("api_base", &problem, &fix))?
+            }
+        };
+        let client_id = self.string(t, "client_id")?.ok_or_else(|| {
+            self.error(
+                "client_id",
+                "is missing",
+                "set client_id = \"...\" to the admin client's id (Digdir gives it when they register the admin client)",
+            )
+        })?;
+        Ok(Profile {
+            name: self.profile.to_owned(),
+            environment,
+            issuer,
+            token_endpoint,
+            api_base,
+            client_id,
+            scopes: self.scopes(t)?,
+            signing: self.signing(t)?,
+            ca_certificate: self.file(t, "ca_certificate")?,
+            read_only: match t.get("read_only") {
+                None => false,
+                Some(Value::Boolean(b)) => *b,
+                Some(_) => {
+                    return Err(self.error(
+                        "read_only",
+                        "must be true or false",
+                        "write read_only = true (without quotes)",
+                    ));
+                }
+            },
+        })
+    }
+
+    /// The issuer is the grant's `aud` and Maskinporten compares it byte for byte, so it is
+    /// used exactly as written; only the known Maskinporten issuers are checked for the
+    /// trailing slash that is part of them (without it: MP-110).
+    fn check_issuer(&self, raw: String, url: &Url) -> Result<String, ConfigError> {
+        let known = url
+            .host_str()
+            .is_some_and(|h| MASKINPORTEN_HOSTS.contains(&h));
+        if known && !raw.ends_with('/') {
+            return Err(self.error(
+                "issuer",
+                &format!("'{raw}' lacks the trailing slash that is part of Maskinporten's issuer"),
+                &format!(
+                    "write issuer = \"{raw}/\" (the grant's aud must equal the issuer exactly, else MP-110)"
+                ),
+            ));
+        }
+        Ok(raw)
+    }
+
+    fn scopes(&self, t: &Table) -> Result<Vec<String>, ConfigError> {
+        let fix = "write scopes = [\"idporten:scopes.write\", \"idporten:dcr.read\", \"idporten:dcr.write\"] or remove the line for these defaults";
+        let Some(value) = t.get("scopes") else {
+            return Ok(Profile::DEFAULT_SCOPES.map(str::to_owned).to_vec());
+        };
+        let Value::Array(items) = value else {
+            return Err(self.error("scopes", "must be an array of strings", fix));
+        };
+        let mut scopes = Vec::with_capacity(items.len());
+        for item in items {
+            match item {
+                Value::String(s) if !s.is_empty() && !s.contains(char::is_whitespace) => {
+                    scopes.push(s.clone())
+                }
+                _ => {
+                    return Err(self.error("scopes", &format!("{item} is not a scope name"), fix));
+                }
+            }
+        }
+        if scopes.is_empty() {
+            return Err(self.error("scopes", "is empty", fix));
+        }
+        Ok(scopes)
+    }
+
+    fn signing(&self, t: &Table) -> Result<Signing, ConfigError> {
+        let choose = "keep exactly one: pkcs12 (+ pkcs12_password_env), or private_key + certificate, or private_key + kid";
+        let has = |f: &str| t.contains_key(f);
+        if has("pkcs12") {
+            if let Some(other) = ["private_key", "certificate", "kid"]
+                .into_iter()
+                .find(|f| has(f))
+            {
+                return Err(self.error(
+                    "pkcs12",
+                    &format!("both pkcs12 and {other} are set"),
+                    choose,
+                ));
+            }
+            let password_env = self.string(t, "pkcs12_password_env")?;
+            if let Some(name) = &password_env {
+                check_env_name(name).map_err(|problem| {
+                    self.error(
+                        "pkcs12_password_env",
+                        problem,
+                        "write the NAME of an environment variable that holds the password, e.g. pkcs12_password_env = \"MPADMIN_P12_PASSWORD\", and never the password itself",
+                    )
+                })?;
+            }
+            return Ok(Signing::Pkcs12 {
+                path: self.file(t, "pkcs12")?.unwrap_or_default(),
+                password_env,
+                alias: self.string(t, "pkcs12_alias")?,
+            });
+        }
+        if let Some(f) = ["pkcs12_password_env", "pkcs12_alias"]
+            .into_iter()
+            .find(|f| has(f))
+        {
+            return Err(self.error(
+                f,
+                "belongs to pkcs12, which is not set",
+                "set pkcs12 = \"path/to/business-certificate.p12\" or remove this line",
+            ));
+        }
+        match (has("private_key"), has("certificate"), has("kid")) {
+            (true, true, true) => Err(self.error(
+                "kid",
+                "both certificate and kid are set",
+                choose,
+            )),
+            (true, true, false) => Ok(Signing::PemPair {
+                private_key: self.file(t, "private_key")?.unwrap_or_default(),
+                certificate: self.file(t, "certificate")?.unwrap_or_default(),
+            }),
+            (true, false, true) => {
+                let kid = self.string(t, "kid")?.unwrap_or_default();
+                if kid.contains(char::is_whitespace) {
+                    return Err(self.error(
+                        "kid",
+                        "contains spaces",
+                        "copy the kid exactly as it is registered on the admin client",
+                    ));
+                }
+                Ok(Signing::OwnKey {
+                    private_key: self.file(t, "private_key")?.unwrap_or_default(),
+                    kid,
+                })
+            }
+            (true, false, false) => Err(self.error(
+                "private_key",
+                "has neither certificate nor kid beside it",
+                "add certificate = \"business-cert.pem\" (business certificate, x5c) or kid = \"...\" (the key's id registered on the admin client)",
+            )),
+            (false, true, _) | (false, false, true) => Err(self.error(
+                if has("certificate") { "certificate" } else { "kid" },
+                "needs private_key beside it",
+                "add private_key = \"path/to/key.pem\" (PEM private key)",
+            )),
+            (false, false, false) => Err(self.error(
+                "pkcs12",
+                "the profile has no signing material",
+                "set pkcs12 = \"business-certificate.p12\" + pkcs12_password_env, or private_key + certificate, or private_key + kid",
+            )),
+        }
+    }
+}
+
+/// `http://` only towards this machine; anything that leaves it must be https.
+fn check_url(raw: &str) -> Result<Url, (String, String)> {
+    let url = Url::parse(raw).map_err(|e| {
+        (
+            format!("'{raw}' is not a URL ({e})"),
+            "write a full URL such as https://test.maskinporten.no/".to_owned(),
+        )
+    })?;
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if url.host().is_some_and(|h| is_loopback(&h)) => Ok(url),
+        "http" => Err((
+            format!("'{raw}' uses http:// towards another machine"),
+            "use https:// (plain http is accepted only for 127.0.0.1, ::1 and localhost)"
+                .to_owned(),
+        )),
+        other => Err((
+            format!("'{raw}' has scheme '{other}'"),
+            "use an https:// URL".to_owned(),
+        )),
+    }
+}
+
+fn is_loopback(host: &Host<&str>) -> bool {
+    match host {
+        Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        Host::Ipv4(ip) => ip.is_loopback(),
+        Host::Ipv6(ip) => ip.is_loopback(),
+    }
+}
+
+fn with_slash(s: &str) -> String {
+    if s.ends_with('/') {
+        s.to_owned()
+    } else {
+        format!("{s}/")
+    }
+}
+
+/// The value must be a variable name; anything else is most likely the password itself, so
+/// the message never repeats it.
+fn check_env_name(name: &str) -> Result<(), &'static str> {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(())
+    } else {
+        Err(
+            "is not an environment variable name (letters, digits and _ only); the value is not shown in case it is a password",
+        )
+    }
+}
+
+/// The known field one or two edits away, for "did you mean".
+fn closest_field(key: &str) -> Option<&'static str> {
+    PROFILE_FIELDS
+        .iter()
+        .map(|f| (edit_distance(key, f), *f))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, f)| f)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_rule() {
+        for ok in [
+            "https://example.org/",
+            "http://127.0.0.1:8080/",
+            "http://127.9.9.9/",
+            "http://[::1]:3000/token",
+            "http://localhost:1/",
+            "http://LOCALHOST/",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "http://example.org/",
+            "http://128.0.0.1/",
+            "http://localhost.example.org/",
+            "http://[::2]/",
+            "ftp://localhost/",
+            "not a url",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn suggestions() {
+        assert_eq!(closest_field("clientid"), Some("client_id"));
+        assert_eq!(closest_field("pkcs"), Some("pkcs12"));
+        assert_eq!(closest_field("colour"), None);
+        assert_eq!(closest_field("scope"), Some("scopes"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn env_names() {
+        assert!(check_env_name("MPADMIN_P12").is_ok());
+        assert!(check_env_name("_x1").is_ok());
+        assert!(check_env_name("hunter2!").is_err());
+        assert!(check_env_name("1ABC").is_err());
+    }
+}
