@@ -79,8 +79,7 @@ fn names(scopes: &[ScopeName]) -> Vec<String> {
 }
 
 impl UpdateArgs {
-    /// The client as it will be PUT back: what the server returned, changed where asked.
-    fn apply(self, mut client: Client) -> Result<Client, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         if self.name.is_none()
             && self.description.is_none()
             && self.scopes.is_empty()
@@ -91,12 +90,21 @@ impl UpdateArgs {
                 "nothing to change: give --name, --description, --scope, --add-scope or --remove-scope".into(),
             ));
         }
+        if let Some(n) = &self.name {
+            non_empty("--name", n)?;
+        }
+        if let Some(d) = &self.description {
+            non_empty("--description", d)?;
+        }
+        Ok(())
+    }
+
+    /// The client as it will be PUT back: what the server returned, changed where asked.
+    fn apply(self, mut client: Client) -> Result<Client, CliError> {
         if let Some(n) = self.name {
-            non_empty("--name", &n)?;
             client.client_name = n;
         }
         if let Some(d) = self.description {
-            non_empty("--description", &d)?;
             client.description = d;
         }
         if !self.scopes.is_empty() {
@@ -128,6 +136,18 @@ struct ClientWithKeys {
 }
 
 impl ClientsCommand {
+    /// Checks that need no server, run before anything is sent.
+    pub(super) fn validate(&self) -> Result<(), CliError> {
+        match self {
+            ClientsCommand::Create(a) => {
+                non_empty("--name", &a.name)?;
+                non_empty("--description", &a.description)
+            }
+            ClientsCommand::Update(a) => a.validate(),
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn change(&self) -> Option<Change> {
         match self {
             ClientsCommand::List | ClientsCommand::Show { .. } => None,
@@ -161,8 +181,6 @@ impl ClientsCommand {
                 })?;
             }
             ClientsCommand::Create(a) => {
-                non_empty("--name", &a.name)?;
-                non_empty("--description", &a.description)?;
                 let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
                 let created = api.create_client(&client).await?;
                 out.say(&format!(
@@ -271,7 +289,7 @@ mod tests {
         assert_eq!(
             update_args(&[])
                 .unwrap()
-                .apply(stored())
+                .validate()
                 .unwrap_err()
                 .exit_code(),
             2
@@ -283,7 +301,7 @@ mod tests {
         assert!(err.to_string().contains("--remove-scope"), "{err}");
         let err = update_args(&["--name", ""])
             .unwrap()
-            .apply(stored())
+            .validate()
             .unwrap_err();
         assert!(err.to_string().contains("--name"), "{err}");
     }

@@ -3,15 +3,16 @@
 //! and the command runs against `AdminApi`. Exit codes: 0 success, 1 API or network error,
 //! 2 usage, profile or validation error; always with one line on stderr.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
-use super::output::Output;
+use super::output::{Output, fields};
 use super::{GlobalArgs, access, clients, keys, scopes, token};
-use crate::api::{AdminApi, ApiError};
-use crate::config::Profile;
+use crate::api::ApiError;
+use crate::config::{self, Profile};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -34,6 +35,15 @@ pub enum AdminCommand {
 }
 
 impl AdminCommand {
+    /// Checks of the arguments that clap's types cannot express; nothing is sent before them.
+    fn validate(&self) -> Result<(), CliError> {
+        match self {
+            AdminCommand::Scopes(c) => c.validate(),
+            AdminCommand::Clients(c) => c.validate(),
+            _ => Ok(()),
+        }
+    }
+
     /// The change this command makes, if any: what the read-only gate and the confirmation
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
@@ -104,8 +114,9 @@ pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
 fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
     if let AdminCommand::Paths = cmd {
-        return paths(&mut out);
+        return paths(global, &mut out);
     }
+    cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
         let read_only = if global.read_only {
@@ -128,7 +139,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let api = connect(&profile)?;
+        let api = crate::api::connect(&profile)?;
         match cmd {
             AdminCommand::Paths => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
@@ -140,19 +151,42 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     })
 }
 
-// The profile loader and `api::connect` arrive with the auth work; these two functions are
-// the only places that call them.
-
-fn paths(_out: &mut Output) -> Result<(), CliError> {
-    Err(CliError::Usage("`paths` is not available yet".into()))
+/// `mpadmin paths`: every file and directory mpadmin uses, and whether the profiles file
+/// exists yet. Needs no profile, so it works on a fresh machine.
+fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
+    let p = config::paths(global.keys.as_deref());
+    let show = |path: Option<PathBuf>| path.map(|p| p.display().to_string());
+    let profiles = match &p.profiles {
+        Some(path) if path.exists() => format!("{} ({})", path.display(), p.profiles_origin),
+        Some(path) => format!(
+            "{} ({}; missing: copy keys.example there)",
+            path.display(),
+            p.profiles_origin
+        ),
+        None => "no config directory on this system: give --keys FILE or set MPADMIN_KEYS".into(),
+    };
+    let json = serde_json::json!({
+        "profiles": show(p.profiles.clone()),
+        "profiles_from": p.profiles_origin.to_string(),
+        "profiles_exists": p.profiles.as_ref().is_some_and(|f| f.exists()),
+        "tui_config": show(p.tui_config.clone()),
+        "journal": show(p.journal()),
+        "logs": show(p.log_dir()),
+    });
+    out.show(&json, |_| {
+        fields(&serde_json::json!({
+            "profiles": profiles,
+            "tui config": show(p.tui_config.clone()),
+            "journal": show(p.journal()),
+            "logs": show(p.log_dir()),
+        }))
+    })?;
+    Ok(())
 }
 
-fn load_profile(_global: &GlobalArgs) -> Result<Profile, CliError> {
-    Err(CliError::Usage("profiles are not available yet".into()))
-}
-
-fn connect(_profile: &Profile) -> Result<AdminApi, CliError> {
-    Err(CliError::Usage("profiles are not available yet".into()))
+fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
+    config::load(global.keys.as_deref(), global.profile.as_deref())
+        .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 #[cfg(test)]

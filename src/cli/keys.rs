@@ -3,19 +3,16 @@
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 
-use super::commands::CliError;
+use super::commands::{CliError, warn};
 use super::confirm::Change;
-use super::output::{Output, Table, expiry};
+use super::output::{Output, Table, epoch_date};
 use crate::api::AdminApi;
 use crate::api::models::Jwk;
 use crate::api::types::{ClientId, Kid};
-
-/// Digdir's limit on keys per client.
-const MAX_KEYS: usize = 5;
+use crate::keys;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -69,15 +66,14 @@ impl KeysCommand {
                 out.show(&jwks, |j| table(&j.keys, Utc::now()))?;
             }
             KeysCommand::Add(a) => {
-                let key = read_public_key(&a.file, a.kid.as_ref())?;
+                let imported = read_key(&a.file, a.kid.as_ref())?;
                 let current = api.jwks(&a.client).await?.keys;
-                let keys = with_added(current, key, &a.client)?;
-                let jwks = api.replace_jwks(&a.client, &keys).await?;
+                let key = checked(imported, &a.file, &current)?;
+                let kid = key.kid.clone().unwrap_or_default();
+                let set = keys::with_key(&current, key, &[]).map_err(key_set_error(&a.client))?;
+                let jwks = api.replace_jwks(&a.client, &set).await?;
                 out.say(&format!(
-                    "added key {} to client {} ({} keys now)",
-                    keys.last()
-                        .and_then(|k| k.kid.as_deref())
-                        .unwrap_or_default(),
+                    "added key {kid} to client {} ({} keys now)",
                     a.client,
                     jwks.keys.len()
                 ))?;
@@ -85,7 +81,8 @@ impl KeysCommand {
             }
             KeysCommand::Remove { client, kid } => {
                 let current = api.jwks(&client).await?.keys;
-                let rest = without(current, &kid, &client)?;
+                let rest =
+                    keys::without_key(&current, kid.as_str()).map_err(key_set_error(&client))?;
                 // An empty `keys` array is refused by Digdir: removing the last key is a DELETE.
                 if rest.is_empty() {
                     api.delete_jwks(&client).await?;
@@ -105,85 +102,46 @@ impl KeysCommand {
     }
 }
 
-/// Read a public key file into a JWK, refusing private material.
-// TODO(h-keys): PEM public keys and certificates come with the key parser in `crate::keys`.
-fn read_public_key(path: &Path, kid: Option<&Kid>) -> Result<Jwk, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(format!("--file {}: {e}", path.display())))?;
-    let mut jwk: Jwk = serde_json::from_str(&text)
-        .map_err(|e| CliError::Usage(format!("--file {}: not a JWK ({e})", path.display())))?;
-    let private = jwk.private_members();
-    if !private.is_empty() {
+/// The one key in `path`, with `kid` if given and `use`/`alg`/kid filled in where missing.
+/// Read before any request, so a wrong file costs nothing.
+fn read_key(path: &Path, kid: Option<&Kid>) -> Result<keys::ImportedKey, CliError> {
+    let usage = |e: keys::KeyError| CliError::Usage(format!("--file: {e}"));
+    let mut found = keys::import_file(path).map_err(usage)?;
+    if found.len() != 1 {
         return Err(CliError::Usage(format!(
-            "--file {}: this is a private key (it has {}); upload only the public key",
+            "--file {}: holds {} keys; give a file with exactly one",
             path.display(),
-            private.join(", ")
+            found.len()
         )));
     }
+    let mut imported = found.remove(0);
     if let Some(kid) = kid {
-        jwk.kid = Some(kid.to_string());
+        imported.jwk.kid = Some(kid.to_string());
     }
-    Ok(jwk)
+    imported.jwk = keys::with_defaults(imported.jwk).map_err(usage)?;
+    Ok(imported)
 }
 
-/// The set to upload: the existing keys (with `use: sig`, which Digdir now requires) plus
-/// the new one, checked against what Digdir would refuse.
-fn with_added(mut keys: Vec<Jwk>, new: Jwk, client: &ClientId) -> Result<Vec<Jwk>, CliError> {
-    let Some(kid) = new.kid.clone() else {
-        return Err(CliError::Usage(
-            "the key has no kid: give one with --kid".into(),
-        ));
-    };
-    kid.parse::<Kid>()
-        .map_err(|e| CliError::Usage(format!("kid in the key file: {e}")))?;
-    if keys.iter().any(|k| k.kid.as_deref() == Some(kid.as_str())) {
+/// Lint the key against the client's keys: refusals stop the upload, warnings are printed.
+fn checked(imported: keys::ImportedKey, path: &Path, existing: &[Jwk]) -> Result<Jwk, CliError> {
+    let findings = keys::lint(&imported, existing, Utc::now());
+    let refused: Vec<String> = keys::refusals(&findings).map(ToString::to_string).collect();
+    if !refused.is_empty() {
         return Err(CliError::Usage(format!(
-            "client {client} already has a key with kid {kid}: choose another with --kid"
+            "--file {}: {}",
+            path.display(),
+            refused.join("; ")
         )));
     }
-    if keys.len() >= MAX_KEYS {
-        return Err(CliError::Usage(format!(
-            "client {client} already has {} keys, the most Digdir allows: remove one first with `mpadmin keys remove {client} KID`",
-            keys.len()
-        )));
+    for f in &findings {
+        warn(&f.to_string());
     }
-    for k in &mut keys {
-        k.use_.get_or_insert_with(|| "sig".to_owned());
-    }
-    keys.push(new);
-    Ok(keys)
+    Ok(imported.jwk)
 }
 
-/// The set without `kid`, or an error naming the kids the client has.
-fn without(keys: Vec<Jwk>, kid: &Kid, client: &ClientId) -> Result<Vec<Jwk>, CliError> {
-    if !keys.iter().any(|k| k.kid.as_deref() == Some(kid.as_str())) {
-        let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid.as_deref()).collect();
-        let has = if kids.is_empty() {
-            "it has no keys".to_owned()
-        } else {
-            format!("its keys are {}", kids.join(", "))
-        };
-        return Err(CliError::Failed(format!(
-            "client {client} has no key {kid}; {has}"
-        )));
-    }
-    Ok(keys
-        .into_iter()
-        .filter(|k| k.kid.as_deref() != Some(kid.as_str()))
-        .map(|mut k| {
-            k.use_.get_or_insert_with(|| "sig".to_owned());
-            k
-        })
-        .collect())
-}
-
-/// RSA modulus size in bits, from the JWK's base64url `n`.
-fn rsa_bits(key: &Jwk) -> Option<usize> {
-    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(key.n.as_deref()?.trim_end_matches('='))
-        .ok()?;
-    let first = n.iter().position(|b| *b != 0)?;
-    Some((n.len() - first) * 8 - n[first].leading_zeros() as usize)
+fn key_set_error(client: &ClientId) -> impl Fn(keys::KeyError) -> CliError {
+    let client = client.clone();
+    move |e| CliError::Failed(format!("client {client}: {e}"))
 }
 
 /// Keys as a table (also used by `clients show`), soonest expiry first.
@@ -192,21 +150,18 @@ pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
     sorted.sort_by_key(|k| k.exp.unwrap_or(i64::MAX));
     let mut t = Table::new(&["KID", "TYPE", "ALG", "BITS", "USE", "EXPIRES", "DAYS LEFT"]);
     for k in sorted {
-        let (date, days) = match k.exp {
-            Some(exp) => {
-                let (date, days) = expiry(exp, now);
-                (date, days.to_string())
-            }
-            None => (String::new(), String::new()),
-        };
         t.row(vec![
             k.kid.clone().unwrap_or_default(),
             k.kty.clone(),
             k.alg.clone().unwrap_or_default(),
-            rsa_bits(k).map(|b| b.to_string()).unwrap_or_default(),
+            keys::modulus_bits(k)
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
             k.use_.clone().unwrap_or_default(),
-            date,
-            days,
+            k.exp.map(epoch_date).unwrap_or_default(),
+            keys::days_left(k, now)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         ]);
     }
     t.render()
@@ -215,6 +170,7 @@ pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn key(kid: &str) -> Jwk {
         Jwk {
@@ -228,58 +184,47 @@ mod tests {
         }
     }
 
-    fn client() -> ClientId {
-        "c1".parse().unwrap()
+    fn write(dir: &tempfile::TempDir, name: &str, jwk: &Jwk) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string(jwk).unwrap()).unwrap();
+        path
     }
 
     #[test]
-    fn adding_keeps_old_keys_and_marks_them_sig() {
-        let keys = with_added(vec![key("a")], key("b"), &client()).unwrap();
-        let kids: Vec<_> = keys.iter().map(|k| k.kid.clone().unwrap()).collect();
-        assert_eq!(kids, ["a", "b"]);
-        assert_eq!(keys[0].use_.as_deref(), Some("sig"));
-    }
-
-    #[test]
-    fn adding_refuses_duplicates_a_sixth_key_and_missing_kid() {
-        let err = with_added(vec![key("a")], key("a"), &client()).unwrap_err();
-        assert!(
-            err.to_string().contains("already has a key with kid a"),
-            "{err}"
-        );
-        let five: Vec<Jwk> = (0..5).map(|i| key(&format!("k{i}"))).collect();
-        let err = with_added(five, key("b"), &client()).unwrap_err();
-        assert!(err.to_string().contains("already has 5 keys"), "{err}");
-        let mut no_kid = key("x");
-        no_kid.kid = None;
-        let err = with_added(Vec::new(), no_kid, &client()).unwrap_err();
-        assert!(err.to_string().contains("--kid"), "{err}");
-        assert_eq!(err.exit_code(), 2);
-    }
-
-    #[test]
-    fn removing_keeps_the_others_and_names_kids_when_missing() {
-        let rest = without(vec![key("a"), key("b")], &"a".parse().unwrap(), &client()).unwrap();
-        assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].kid.as_deref(), Some("b"));
-        let err = without(vec![key("a"), key("b")], &"z".parse().unwrap(), &client()).unwrap_err();
-        assert_eq!(err.to_string(), "client c1 has no key z; its keys are a, b");
-    }
-
-    #[test]
-    fn private_jwk_files_are_refused() {
+    fn a_key_file_gets_the_kid_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("k.json");
-        std::fs::write(
-            &path,
-            r#"{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB","d":"secret"}"#,
-        )
-        .unwrap();
-        let err = read_public_key(&path, None).unwrap_err();
-        assert!(err.to_string().contains("private key"), "{err}");
-        assert!(!err.to_string().contains("secret"));
-        let err = read_public_key(&dir.path().join("missing"), None).unwrap_err();
+        let mut k = key("in-file");
+        k.alg = None;
+        let path = write(&dir, "k.json", &k);
+        let jwk = read_key(&path, Some(&"given".parse().unwrap()))
+            .unwrap()
+            .jwk;
+        assert_eq!(jwk.kid.as_deref(), Some("given"));
+        assert_eq!(jwk.use_.as_deref(), Some("sig"));
+        assert_eq!(jwk.alg.as_deref(), Some("RS256"));
+        let jwk = read_key(&path, None).unwrap().jwk;
+        assert_eq!(jwk.kid.as_deref(), Some("in-file"));
+    }
+
+    #[test]
+    fn refusals_are_usage_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "k.json", &key("a"));
+        let err = checked(read_key(&path, None).unwrap(), &path, &[key("a")]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().starts_with("--file "), "{err}");
+        assert!(err.to_string().contains("'a'"), "{err}");
+
+        let mut private = key("p");
+        private.extra.insert("d".into(), "c2VjcmV0".into());
+        let path = write(&dir, "p.json", &private);
+        let err = read_key(&path, None).unwrap_err();
+        assert!(err.to_string().contains("private key"), "{err}");
+        assert!(!err.to_string().contains("c2VjcmV0"));
+
+        let err = read_key(&dir.path().join("missing"), None).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("--file: "), "{err}");
     }
 
     #[test]

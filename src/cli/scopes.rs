@@ -174,30 +174,38 @@ fn non_empty_description(d: &str) -> Result<(), CliError> {
 }
 
 impl UpdateArgs {
-    /// The scope as it will be PUT back: what the server returned, changed where asked.
-    fn apply(self, mut scope: Scope) -> Result<Scope, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         if self.description.is_none() && !self.reactivate && self.fields.is_empty() {
             return Err(CliError::Usage(
                 "nothing to change: give at least one field to set (see `mpadmin scopes update --help`)".into(),
             ));
         }
+        self.description
+            .as_deref()
+            .map_or(Ok(()), non_empty_description)
+    }
+
+    /// The scope as it will be PUT back: what the server returned, changed where asked.
+    fn apply(self, mut scope: Scope) -> Scope {
         if let Some(d) = self.description {
-            non_empty_description(&d)?;
             scope.description = d;
         }
         if self.reactivate {
             scope.active = true;
         }
         self.fields.apply(&mut scope);
-        Ok(scope)
+        scope
     }
 }
 
 impl CreateArgs {
-    fn into_scope(self) -> Result<Scope, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         ScopeName::for_create(&self.prefix, &self.subscope)
             .map_err(|e| CliError::Usage(format!("--prefix/--subscope: {e}")))?;
-        non_empty_description(&self.description)?;
+        non_empty_description(&self.description)
+    }
+
+    fn into_scope(self) -> Scope {
         let mut scope = Scope {
             prefix: self.prefix,
             subscope: self.subscope,
@@ -206,7 +214,7 @@ impl CreateArgs {
             ..Scope::default()
         };
         self.fields.apply(&mut scope);
-        Ok(scope)
+        scope
     }
 }
 
@@ -218,6 +226,15 @@ struct ScopeWithGrants {
 }
 
 impl ScopesCommand {
+    /// Checks that need no server, run before anything is sent.
+    pub(super) fn validate(&self) -> Result<(), CliError> {
+        match self {
+            ScopesCommand::Create(a) => a.validate(),
+            ScopesCommand::Update(a) => a.validate(),
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn change(&self) -> Option<Change> {
         match self {
             ScopesCommand::List(_) | ScopesCommand::Show { .. } => None,
@@ -266,7 +283,7 @@ impl ScopesCommand {
                 })?;
             }
             ScopesCommand::Create(a) => {
-                let scope = a.into_scope()?;
+                let scope = a.into_scope();
                 let created = api.create_scope(&scope).await?;
                 out.say(&format!("created scope {}", created.name))?;
                 out.show(&created, fields)?;
@@ -274,7 +291,7 @@ impl ScopesCommand {
             ScopesCommand::Update(a) => {
                 let name = a.name.clone();
                 let current = api.scope(&name).await?;
-                let updated = api.update_scope(&name, &a.apply(current)?).await?;
+                let updated = api.update_scope(&name, &a.apply(current)).await?;
                 out.say(&format!("updated scope {name}"))?;
                 out.show(&updated, fields)?;
             }
@@ -369,9 +386,9 @@ mod tests {
 
     #[test]
     fn update_changes_only_what_was_given_and_keeps_unknown_fields() {
-        let updated = update_args(&["--description", "new", "--accessible-for-all=false"])
-            .apply(stored())
-            .unwrap();
+        let args = update_args(&["--description", "new", "--accessible-for-all=false"]);
+        args.validate().unwrap();
+        let updated = args.apply(stored());
         let mut want = stored();
         want.description = "new".into();
         want.accessible_for_all = false;
@@ -394,8 +411,7 @@ mod tests {
             "",
             "--reactivate",
         ])
-        .apply(stored())
-        .unwrap();
+        .apply(stored());
         assert_eq!(updated.visibility, Some(Visibility::Public));
         assert_eq!(
             updated.allowed_integration_types,
@@ -410,11 +426,9 @@ mod tests {
 
     #[test]
     fn update_with_nothing_to_change_is_a_usage_error() {
-        let err = update_args(&[]).apply(stored()).unwrap_err();
+        let err = update_args(&[]).validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let err = update_args(&["--description", " "])
-            .apply(stored())
-            .unwrap_err();
+        let err = update_args(&["--description", " "]).validate().unwrap_err();
         assert!(err.to_string().contains("--description"), "{err}");
     }
 
@@ -433,20 +447,22 @@ mod tests {
                 delegation_source: None,
             },
         };
-        let scope = args("nav", "pensjon/v3.read").into_scope().unwrap();
+        let ok = args("nav", "pensjon/v3.read");
+        ok.validate().unwrap();
+        let scope = ok.into_scope();
         assert_eq!(
             scope.allowed_integration_types,
             vec![IntegrationType::Maskinporten]
         );
         assert!(scope.accessible_for_all);
         assert!(scope.name.is_empty(), "the server names it");
-        let err = args("nav", "mva-melding").into_scope().unwrap_err();
+        let err = args("nav", "mva-melding").validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.to_string().starts_with("--prefix/--subscope: subscope"),
             "{err}"
         );
-        let err = args("Nav", "a").into_scope().unwrap_err();
+        let err = args("Nav", "a").validate().unwrap_err();
         assert!(err.to_string().contains("prefix 'Nav'"), "{err}");
     }
 
