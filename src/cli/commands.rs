@@ -113,9 +113,11 @@ pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
 
 fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
-    if let AdminCommand::Paths = cmd {
-        return paths(global, &mut out);
-    }
+    let cmd = match cmd {
+        AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
+        other => other,
+    };
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
@@ -146,7 +148,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
             AdminCommand::Scopes(c) => c.run(&api, &mut out).await,
             AdminCommand::Access(c) => c.run(&api, &mut out).await,
             AdminCommand::Clients(c) => c.run(&api, &mut out).await,
-            AdminCommand::Keys(c) => c.run(&api, &mut out).await,
+            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out).await,
         }
     })
 }
