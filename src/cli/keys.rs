@@ -622,4 +622,55 @@ mod tests {
              late  RSA   RS256  2048       2024-09-09  300\n"
         );
     }
+
+    fn keys_command(args: &[&str]) -> KeysCommand {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(
+            ["mpadmin", "keys"].into_iter().chain(args.iter().copied()),
+        )
+        .unwrap();
+        match cli.command {
+            Some(crate::cli::Command::Admin(crate::cli::AdminCommand::Keys(k))) => k,
+            other => panic!("not a keys command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_lint_without_client_runs_offline() {
+        assert!(keys_command(&["lint", "k.pem"]).offline());
+        assert!(!keys_command(&["lint", "k.pem", "--client", "c1"]).offline());
+        assert!(!keys_command(&["expiring"]).offline());
+    }
+
+    #[test]
+    fn removing_a_key_in_generate_or_rotate_is_a_destructive_change() {
+        let change = |args: &[&str]| keys_command(args).change().unwrap();
+        let plain = change(&["generate", "c1", "--out", "k.pem"]);
+        assert!(!plain.destructive, "{plain:?}");
+        let dropping = change(&["generate", "c1", "--out", "k.pem", "--drop", "old"]);
+        assert!(dropping.destructive && dropping.what.contains("remove key old"));
+        assert!(!change(&["rotate", "c1", "--out", "k.pem"]).destructive);
+        assert!(change(&["rotate", "c1", "--out", "k.pem", "--delete-old"]).destructive);
+        assert!(
+            keys_command(&["expiring", "--days", "7"])
+                .change()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn bits_and_unencrypted_are_checked_by_the_parser() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            crate::cli::Cli::try_parse_from(
+                ["mpadmin", "keys", "generate", "c1", "--out", "k.pem"]
+                    .into_iter()
+                    .chain(args.iter().copied()),
+            )
+        };
+        assert!(parse(&["--bits", "1024"]).is_err());
+        assert!(parse(&["--bits", "4096"]).is_ok());
+        assert!(parse(&["--unencrypted", "--passphrase-env", "X"]).is_err());
+        assert!(parse(&["--kid", "a", "--thumbprint-kid"]).is_err());
+    }
 }

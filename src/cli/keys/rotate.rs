@@ -130,7 +130,12 @@ pub(super) async fn run(
         {
             Ok(token) => break Ok(token),
             Err(err) => {
-                let refusal = doctor::refusal(err, &ctx)?;
+                // Not a refusal (network, configuration): the proof is still missing.
+                let refusal = doctor::refusal(err, &ctx).map_err(|e| {
+                    CliError::Failed(format!(
+                        "could not prove the new key {new_kid}, so no key was removed: {e}"
+                    ))
+                })?;
                 let not_seen_yet = refusal
                     .error
                     .error_description
