@@ -56,6 +56,7 @@ pub fn diagnose(body: &TokenErrorBody, ctx: &GrantContext<'_>) -> Option<String>
             ),
             None => "the signature does not verify with the certificate: the private key and the certificate do not belong together, or the certificate is for the other environment".to_owned(),
         },
+        "MP-130" if lower.contains("lifetime") => "the grant lives longer than Maskinporten allows: exp may be at most 120 s after iat".to_owned(),
         "MP-130" | "clock" => "this computer's clock differs from Maskinporten's by more than 10 seconds: synchronise it (e.g. timedatectl set-ntp true) and try again".to_owned(),
         "MP-012" => "the same grant (jti) was sent twice: try again; if it repeats, something replays requests between you and Maskinporten".to_owned(),
         "MP-011" => "Maskinporten could not read the grant: check issuer and client_id for stray characters".to_owned(),

@@ -145,8 +145,10 @@ pub fn sign_grant(
     GrantSigner::new(key, header)?.sign(issuer, client_id, scopes)
 }
 
-/// Signs the admin grants of one profile and explains its refusals.
-pub struct ProfileSigner {
+/// Signs the grants of one client (the profile's admin client, or any client in a token test)
+/// and explains their refusals. Use it as a [`TokenSource`](super::TokenSource)'s signer to get
+/// a real token or a refusal with its hint.
+pub struct ClientSigner {
     grant: GrantSigner,
     issuer: String,
     client_id: String,
@@ -154,9 +156,9 @@ pub struct ProfileSigner {
     certificate: Option<CertificateInfo>,
 }
 
-impl fmt::Debug for ProfileSigner {
+impl fmt::Debug for ClientSigner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ProfileSigner")
+        f.debug_struct("ClientSigner")
             .field("grant", &self.grant)
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
@@ -164,15 +166,36 @@ impl fmt::Debug for ProfileSigner {
     }
 }
 
-impl ProfileSigner {
-    pub fn new(profile: &Profile, credentials: &Credentials) -> Result<ProfileSigner, AuthError> {
-        Ok(ProfileSigner {
+impl ClientSigner {
+    /// The admin client of `profile`, signing with the profile's credentials.
+    pub fn for_profile(
+        profile: &Profile,
+        credentials: &Credentials,
+    ) -> Result<ClientSigner, AuthError> {
+        Ok(ClientSigner {
             grant: GrantSigner::new(credentials.key(), credentials.header().clone())?,
             issuer: profile.issuer.clone(),
             client_id: profile.client_id.clone(),
             environment: profile.environment,
             certificate: credentials.certificate().cloned(),
         })
+    }
+
+    /// Any client: `grant` signs, `issuer` is the aud (from the admin profile, so the same
+    /// Maskinporten), `client_id` the client to get a token for.
+    pub fn new(
+        grant: GrantSigner,
+        issuer: &str,
+        client_id: &str,
+        environment: Option<Environment>,
+    ) -> ClientSigner {
+        ClientSigner {
+            grant,
+            issuer: issuer.to_owned(),
+            client_id: client_id.to_owned(),
+            environment,
+            certificate: None,
+        }
     }
 
     fn context(&self) -> GrantContext<'_> {
@@ -192,7 +215,7 @@ impl ProfileSigner {
     }
 }
 
-impl SignGrant for ProfileSigner {
+impl SignGrant for ClientSigner {
     fn sign(&self, scopes: &[String]) -> Result<String, AuthError> {
         self.grant.sign(&self.issuer, &self.client_id, scopes)
     }
@@ -217,7 +240,7 @@ pub fn signer_with(
     passwords: &dyn PasswordSource,
 ) -> Result<Box<dyn SignGrant>, AuthError> {
     let credentials = Credentials::load(profile, passwords)?;
-    Ok(Box::new(ProfileSigner::new(profile, &credentials)?))
+    Ok(Box::new(ClientSigner::for_profile(profile, &credentials)?))
 }
 
 #[cfg(test)]
@@ -278,8 +301,10 @@ mod tests {
         .unwrap();
 
         let header = part(&jwt, 0);
+        let mut keys: Vec<&str> = header.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["alg", "x5c"], "no typ, no kid beside x5c");
         assert_eq!(header["alg"], "RS256");
-        assert!(header.get("kid").is_none());
         let x5c = header["x5c"].as_array().expect("x5c is an array");
         assert_eq!(x5c.len(), 1);
         // Standard base64 (may hold + and /), not base64url.
@@ -321,9 +346,11 @@ mod tests {
             .sign("https://maskinporten.no/", "c", &scopes())
             .unwrap();
         let header = part(&a, 0);
+        let mut keys: Vec<&str> = header.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["alg", "kid"]);
         assert_eq!(header["kid"], "my-key-2026");
         assert_eq!(header["alg"], "RS256");
-        assert!(header.get("x5c").is_none());
         assert_ne!(
             part(&a, 1)["jti"],
             part(&b, 1)["jti"],

@@ -9,7 +9,7 @@ mod token;
 pub use credentials::{CertificateInfo, Credentials, PasswordSource, SystemPasswords};
 pub use diagnose::{GrantContext, diagnose};
 pub use grant::{
-    GRANT_LIFETIME, GrantHeader, GrantSigner, ProfileSigner, sign_grant, signer_for, signer_with,
+    ClientSigner, GRANT_LIFETIME, GrantHeader, GrantSigner, sign_grant, signer_for, signer_with,
 };
 pub use secret::Secret;
 pub use token::{AccessToken, AuthError, SignGrant, TokenSource, decode_claims};

@@ -133,6 +133,24 @@ pub fn decode_claims(jwt: &str) -> Option<AccessTokenClaims> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// Seconds this computer's clock is ahead of the server's (negative: behind), from the
+/// response's `Date` header (whole seconds, so only differences of a few seconds mean anything).
+fn clock_skew(date: Option<&reqwest::header::HeaderValue>, now: SystemTime) -> Option<i64> {
+    let server = chrono::DateTime::parse_from_rfc2822(date?.to_str().ok()?).ok()?;
+    let local = chrono::DateTime::<chrono::Utc>::from(now);
+    Some((local - server.to_utc()).num_seconds())
+}
+
+/// Maskinporten allows 10 s; say so once the clocks are further apart than that.
+fn skew_note(skew: Option<i64>) -> Option<String> {
+    let s = skew.filter(|s| s.abs() > 10)?;
+    let dir = if s > 0 { "ahead of" } else { "behind" };
+    Some(format!(
+        "this computer's clock is {} s {dir} the token endpoint's; Maskinporten allows 10 s",
+        s.abs()
+    ))
+}
+
 /// One admin token per profile per process: reused until 30 s before it expires; callers that
 /// ask at the same time share one renewal.
 pub struct TokenSource {
@@ -210,6 +228,7 @@ impl TokenSource {
             .await
             .map_err(transport)?;
         let status = resp.status();
+        let skew = clock_skew(resp.headers().get(reqwest::header::DATE), SystemTime::now());
         let bytes = resp.bytes().await.map_err(transport)?;
         let snippet = || crate::api::snippet(&bytes);
         if !status.is_success() {
@@ -219,7 +238,10 @@ impl TokenSource {
                     reason: format!("HTTP {status}, {e}"),
                     snippet: snippet(),
                 })?;
-            let hint = self.signer.diagnose(&body);
+            let hint = match (self.signer.diagnose(&body), skew_note(skew)) {
+                (Some(h), Some(n)) => Some(format!("{h} ({n})")),
+                (h, n) => h.or(n),
+            };
             return Err(AuthError::Refused {
                 status: status.as_u16(),
                 body,
@@ -239,5 +261,21 @@ impl TokenSource {
             value: Arc::from(resp.access_token),
             claims,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skew_from_date_header() {
+        let date = reqwest::header::HeaderValue::from_static("Sun, 22 Nov 2026 22:00:00 GMT");
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_384_800 + 42);
+        assert_eq!(clock_skew(Some(&date), now), Some(42));
+        assert!(skew_note(Some(42)).unwrap().contains("42 s ahead of"));
+        assert!(skew_note(Some(-30)).unwrap().contains("30 s behind"));
+        assert_eq!(skew_note(Some(3)), None);
+        assert_eq!(clock_skew(None, now), None);
     }
 }

@@ -83,6 +83,12 @@ impl CliError {
     }
 }
 
+impl From<crate::api::types::InvalidValue> for CliError {
+    fn from(e: crate::api::types::InvalidValue) -> CliError {
+        CliError::Usage(e.0)
+    }
+}
+
 /// Messages stay on one line (a token refusal adds its likely cause on a second one).
 pub(super) fn one_line(msg: &str) -> String {
     msg.lines()
@@ -112,9 +118,11 @@ pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
 
 fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
-    if let AdminCommand::Paths = cmd {
-        return paths(global, &mut out);
-    }
+    let cmd = match cmd {
+        AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
+        other => other,
+    };
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
@@ -149,7 +157,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
             AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
             AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
             AdminCommand::Clients(c) => c.run(&api, &mut out, &rec).await,
-            AdminCommand::Keys(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out, &rec).await,
         }
     })
 }

@@ -1,20 +1,35 @@
 //! `mpadmin keys ...`: a client's public keys. Digdir only replaces the whole set, so adding
-//! and removing read the set, change it and send it all back.
+//! and removing read the set, change it and send it all back. Reading key files, lint,
+//! generation and expiry come from `crate::keys`; rotation and the token doctor live in the
+//! submodules.
+
+mod doctor;
+mod passphrase;
+mod rotate;
 
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
 
 use super::commands::{CliError, warn};
 use super::confirm::Change;
 use super::output::{Output, Table, epoch_date};
 use super::record::Recorder;
 use crate::api::AdminApi;
-use crate::api::models::{Jwk, Jwks};
+use crate::api::models::{Client, Jwk, Jwks};
 use crate::api::types::{ClientId, Kid};
+use crate::config::Profile;
 use crate::journal::Operation;
-use crate::keys;
+use crate::keys::{self, KeyError, KeySize, KidChoice};
+
+pub use doctor::TokenTestArgs;
+pub(super) use doctor::token_test;
+
+/// How many clients' key sets `keys expiring` fetches at a time.
+const CONCURRENT_FETCHES: usize = 8;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -24,7 +39,7 @@ pub enum KeysCommand {
         #[arg(value_name = "CLIENT")]
         client: ClientId,
     },
-    /// Upload a public key (PEM public key, PEM certificate or JWK), keeping the existing keys.
+    /// Upload a public key (PEM public key, certificate, JWK), keeping the existing keys.
     Add(AddArgs),
     /// Remove one key; the client's other keys are kept.
     Remove {
@@ -35,6 +50,15 @@ pub enum KeysCommand {
         #[arg(value_name = "KID")]
         kid: Kid,
     },
+    /// Make a new RSA key pair: the private key goes to --out, the public key to the client.
+    Generate(GenerateArgs),
+    /// Check a public key file (PEM, certificate, JWK, JWKS) before uploading it.
+    Lint(LintArgs),
+    /// All keys of all clients, soonest expiry first; exit 1 when any expires within --days.
+    Expiring(ExpiringArgs),
+    /// Replace a key: generate, upload beside the old one, prove it with a real token, and
+    /// only then remove the old key.
+    Rotate(rotate::RotateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -42,28 +66,101 @@ pub struct AddArgs {
     /// Client id.
     #[arg(value_name = "CLIENT")]
     client: ClientId,
-    /// The public key file.
+    /// The public key file: PEM public key, certificate (PEM or DER) or JWK.
     #[arg(long, value_name = "PATH")]
     file: PathBuf,
-    /// Key id to register the key under (default: the one in the file).
+    /// Key id to register the key under (default: the file's, else its RFC 7638 thumbprint).
     #[arg(long, value_name = "KID")]
     kid: Option<Kid>,
+}
+
+/// What a new key looks like and where its private half goes (`generate` and `rotate`).
+#[derive(Debug, Args)]
+pub struct NewKeyArgs {
+    /// File for the new private key: created with mode 0600, never overwritten.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// RSA key size: 2048, 3072 or 4096.
+    #[arg(long, value_name = "BITS", default_value = "3072")]
+    bits: KeySize,
+    /// Key id (default: <client name>-<yyyy-mm-dd>).
+    #[arg(long, value_name = "KID", conflicts_with = "thumbprint_kid")]
+    kid: Option<Kid>,
+    /// Use the key's RFC 7638 thumbprint as its key id.
+    #[arg(long)]
+    thumbprint_kid: bool,
+    /// Write the private key unencrypted (by default a passphrase protects it).
+    #[arg(long, conflicts_with = "passphrase_env")]
+    unencrypted: bool,
+    /// Name of an environment variable holding the passphrase (else you are asked).
+    #[arg(long, value_name = "NAME")]
+    passphrase_env: Option<String>,
+    /// When the client already has five keys: the key to remove to make room.
+    #[arg(long, value_name = "KID")]
+    drop: Option<Kid>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Client id.
+    #[arg(value_name = "CLIENT")]
+    client: ClientId,
+    #[command(flatten)]
+    key: NewKeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The key file to check.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Also check against this client's current keys (kid taken, five-key limit).
+    #[arg(long, value_name = "CLIENT")]
+    client: Option<ClientId>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpiringArgs {
+    /// Exit 1 when any key expires within this many days.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    days: i64,
 }
 
 impl KeysCommand {
     pub(super) fn change(&self) -> Option<Change> {
         match self {
-            KeysCommand::List { .. } => None,
+            KeysCommand::List { .. } | KeysCommand::Lint(_) | KeysCommand::Expiring(_) => None,
             KeysCommand::Add(a) => Some(Change::new(format!("add a key to client {}", a.client))),
             KeysCommand::Remove { client, kid } => Some(Change::destructive(format!(
                 "remove key {kid} from client {client}"
             ))),
+            KeysCommand::Generate(g) => Some(match &g.key.drop {
+                Some(drop) => Change::destructive(format!(
+                    "generate a key for client {} and remove key {drop} to make room",
+                    g.client
+                )),
+                None => Change::new(format!("generate and upload a key for client {}", g.client)),
+            }),
+            KeysCommand::Rotate(r) => Some(r.change()),
+        }
+    }
+
+    /// Commands that need no profile and no network.
+    pub(super) fn offline(&self) -> bool {
+        matches!(self, KeysCommand::Lint(LintArgs { client: None, .. }))
+    }
+
+    pub(super) fn run_offline(self, out: &mut Output) -> Result<(), CliError> {
+        match self {
+            KeysCommand::Lint(l) => lint_file(&l.file, &[], out),
+            _ => Err(CliError::Usage("this command needs a profile".into())),
         }
     }
 
     pub(super) async fn run(
         self,
         api: &AdminApi,
+        profile: &Profile,
         out: &mut Output,
         rec: &Recorder,
     ) -> Result<(), CliError> {
@@ -75,7 +172,7 @@ impl KeysCommand {
             KeysCommand::Add(a) => {
                 let imported = read_key(&a.file, a.kid.as_ref())?;
                 let current = api.jwks(&a.client).await?.keys;
-                let key = checked(imported, &a.file, &current)?;
+                let key = checked(imported, &a.file, &a.client, &current)?;
                 let kid = key.kid.clone().unwrap_or_default();
                 let set = keys::with_key(&current, key, &[]).map_err(key_set_error(&a.client))?;
                 let entry = rec
@@ -114,9 +211,35 @@ impl KeysCommand {
                     out.json(&serde_json::json!({ "keys": rest }))?;
                 }
             }
+            KeysCommand::Generate(g) => {
+                let client = api.client(&g.client).await?;
+                let existing = api.jwks(&g.client).await?.keys;
+                let made = new_key(api, &client, &existing, &g.key, None).await?;
+                out.say(&format!(
+                    "generated key {} ({} bits) for client {}; private key in {}",
+                    made.jwk.kid.as_deref().unwrap_or_default(),
+                    g.key.bits.bits(),
+                    g.client,
+                    g.key.out.display()
+                ))?;
+                out.show(&made.uploaded, |keys| table(keys, Utc::now()))?;
+            }
+            KeysCommand::Lint(l) => {
+                let existing = match &l.client {
+                    Some(c) => api.jwks(c).await?.keys,
+                    None => Vec::new(),
+                };
+                lint_file(&l.file, &existing, out)?;
+            }
+            KeysCommand::Expiring(e) => expiring(api, e.days, out).await?,
+            KeysCommand::Rotate(r) => rotate::run(api, profile, r, out).await?,
         }
         Ok(())
     }
+}
+
+fn usage(e: KeyError) -> CliError {
+    CliError::Usage(e.to_string())
 }
 
 /// The one key in `path`, with `kid` if given and `use`/`alg`/kid filled in where missing.
@@ -140,9 +263,22 @@ fn read_key(path: &Path, kid: Option<&Kid>) -> Result<keys::ImportedKey, CliErro
 }
 
 /// Lint the key against the client's keys: refusals stop the upload, warnings are printed.
-fn checked(imported: keys::ImportedKey, path: &Path, existing: &[Jwk]) -> Result<Jwk, CliError> {
+fn checked(
+    imported: keys::ImportedKey,
+    path: &Path,
+    client: &ClientId,
+    existing: &[Jwk],
+) -> Result<Jwk, CliError> {
     let findings = keys::lint(&imported, existing, Utc::now());
-    let refused: Vec<String> = keys::refusals(&findings).map(ToString::to_string).collect();
+    let refused: Vec<String> = keys::refusals(&findings)
+        .map(|f| match &f.problem {
+            // The exact command, so the next step is a copy-paste.
+            keys::Problem::TooManyKeys { drop, .. } if !drop.is_empty() => {
+                format!("{f} (`mpadmin keys remove {client} {}`)", drop[0])
+            }
+            _ => f.to_string(),
+        })
+        .collect();
     if !refused.is_empty() {
         return Err(CliError::Usage(format!(
             "--file {}: {}",
@@ -159,6 +295,240 @@ fn checked(imported: keys::ImportedKey, path: &Path, existing: &[Jwk]) -> Result
 fn key_set_error(client: &ClientId) -> impl Fn(keys::KeyError) -> CliError {
     let client = client.clone();
     move |e| CliError::Failed(format!("client {client}: {e}"))
+}
+
+/// A new key made and uploaded: its public JWK and the client's key set afterwards.
+pub(super) struct NewKey {
+    pub jwk: Jwk,
+    pub uploaded: Vec<Jwk>,
+    /// The passphrase that protects the private key file, to load it again for the proof.
+    pub passphrase: Option<crate::auth::Secret>,
+}
+
+/// Generates a key per `args` and uploads it beside `existing`. Everything that can be
+/// checked is checked before the private key file is written; if the upload fails, the file
+/// (which nothing uses) is removed again.
+pub(super) async fn new_key(
+    api: &AdminApi,
+    client: &Client,
+    existing: &[Jwk],
+    args: &NewKeyArgs,
+    keep: Option<&str>,
+) -> Result<NewKey, CliError> {
+    let id: ClientId = client.client_id.parse()?;
+    let kid = if args.thumbprint_kid {
+        KidChoice::Thumbprint
+    } else if let Some(kid) = &args.kid {
+        KidChoice::Explicit(kid.clone())
+    } else {
+        let name = if client.client_name.trim().is_empty() {
+            &client.client_id
+        } else {
+            &client.client_name
+        };
+        KidChoice::ClientDate {
+            client_name: name.clone(),
+            date: Utc::now().date_naive(),
+        }
+    };
+    let planned_kid = match &kid {
+        KidChoice::Explicit(k) => Some(k.to_string()),
+        KidChoice::ClientDate { client_name, date } => {
+            Some(keys::default_kid(client_name, *date).map_err(usage)?.into())
+        }
+        KidChoice::Thumbprint => None,
+    };
+    if let Some(k) = &planned_kid
+        && existing
+            .iter()
+            .any(|e| e.kid.as_deref() == Some(k.as_str()))
+    {
+        return Err(CliError::Usage(format!(
+            "client {id} already has a key '{k}': give another --kid, or --thumbprint-kid"
+        )));
+    }
+    let drop: Vec<String> = args.drop.iter().map(|k| k.to_string()).collect();
+    if let Some(d) = drop.first() {
+        if keep == Some(d.as_str()) {
+            return Err(CliError::Usage(format!(
+                "--drop {d} is the key being rotated: it is removed only after the new key is proven; drop another key"
+            )));
+        }
+    } else if existing.len() >= keys::MAX_KEYS_PER_CLIENT {
+        let candidates: Vec<Jwk> = existing
+            .iter()
+            .filter(|k| k.kid.as_deref() != keep)
+            .cloned()
+            .collect();
+        let suggestion = keys::soonest_expiring(&candidates, 1);
+        return Err(CliError::Usage(format!(
+            "client {id} has {} keys, the most Digdir keeps: make room with --drop KID{}",
+            existing.len(),
+            suggestion
+                .first()
+                .map(|k| format!(" (e.g. --drop {k}, which expires soonest)"))
+                .unwrap_or_default()
+        )));
+    }
+    // Fail on a bad --drop before anything is generated.
+    keys::with_key(existing, placeholder(planned_kid.as_deref()), &drop).map_err(usage)?;
+
+    let passphrase = passphrase::for_new_key(args)?;
+    let protection = match &passphrase {
+        Some(p) => keys::Protection::Passphrase(p.expose().as_bytes()),
+        None => keys::Protection::Unencrypted,
+    };
+    let made = keys::generate(args.bits, kid, &args.out, protection).map_err(usage)?;
+    let set = keys::with_key(existing, made.jwk.clone(), &drop).map_err(usage)?;
+    match api.replace_jwks(&id, &set).await {
+        Ok(jwks) => Ok(NewKey {
+            jwk: made.jwk,
+            uploaded: jwks.keys,
+            passphrase,
+        }),
+        Err(e) => {
+            // The key never reached the client; a private key nobody uses is only a liability.
+            let _ = std::fs::remove_file(&args.out);
+            Err(CliError::Failed(format!(
+                "the new key was not uploaded, so {} was removed again; nothing changed: {e}",
+                args.out.display()
+            )))
+        }
+    }
+}
+
+/// A stand-in with the planned kid, to check a key set change before the key exists.
+fn placeholder(kid: Option<&str>) -> Jwk {
+    Jwk {
+        kid: Some(kid.unwrap_or("(new key)").to_owned()),
+        ..Jwk::default()
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct LintReport {
+    file: String,
+    kid: Option<String>,
+    thumbprint: Option<String>,
+    bits: Option<usize>,
+    findings: Vec<LintLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct LintLine {
+    severity: String,
+    message: String,
+}
+
+fn lint_file(file: &std::path::Path, existing: &[Jwk], out: &mut Output) -> Result<(), CliError> {
+    let found = keys::import_file(file).map_err(usage)?;
+    let now = Utc::now();
+    let mut refused = 0;
+    let mut reports = Vec::new();
+    for key in &found {
+        let findings = keys::lint(key, existing, now);
+        refused += keys::refusals(&findings).count();
+        reports.push(LintReport {
+            file: file.display().to_string(),
+            kid: key.jwk.kid.clone(),
+            thumbprint: keys::thumbprint(&key.jwk).ok(),
+            bits: keys::modulus_bits(&key.jwk).ok(),
+            findings: findings
+                .iter()
+                .map(|f| LintLine {
+                    severity: f.severity.to_string(),
+                    message: f.problem.to_string(),
+                })
+                .collect(),
+        });
+    }
+    out.show(&reports, |reports| {
+        let mut text = String::new();
+        for r in reports {
+            text.push_str(&format!(
+                "key {} ({} bits, thumbprint {})\n",
+                r.kid.as_deref().unwrap_or("without kid"),
+                r.bits.map_or("?".to_owned(), |b| b.to_string()),
+                r.thumbprint.as_deref().unwrap_or("?")
+            ));
+            if r.findings.is_empty() {
+                text.push_str("  ok: ready to upload\n");
+            }
+            for f in &r.findings {
+                text.push_str(&format!("  {}: {}\n", f.severity, f.message));
+            }
+        }
+        text
+    })?;
+    if refused > 0 {
+        return Err(CliError::Failed(format!(
+            "{}: {refused} problem(s) refuse the upload",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ExpiringRow {
+    client_id: String,
+    client_name: String,
+    kid: String,
+    expires: Option<String>,
+    days_left: Option<i64>,
+    within: bool,
+}
+
+async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), CliError> {
+    let clients = api.clients().await?;
+    let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
+        .map(|client| async move {
+            let id: ClientId = client.client_id.parse()?;
+            let keys = api.jwks(&id).await?.keys;
+            Ok::<_, CliError>((client, keys))
+        })
+        .buffered(CONCURRENT_FETCHES)
+        .try_collect()
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<ExpiringRow> =
+        keys::expiry_overview(key_sets.iter().map(|(c, k)| (c, k.as_slice())), now)
+            .into_iter()
+            .map(|r| ExpiringRow {
+                within: r.expires_within(days),
+                days_left: r.days_left(),
+                expires: r.exp.map(epoch_date),
+                client_id: r.client_id,
+                client_name: r.client_name,
+                kid: r.kid,
+            })
+            .collect();
+    let soon = rows.iter().filter(|r| r.within).count();
+    out.show(&rows, |rows| {
+        let mut t = Table::new(&["DAYS LEFT", "EXPIRES", "CLIENT", "CLIENT ID", "KID", ""]);
+        for r in rows {
+            t.row(vec![
+                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                r.expires.clone().unwrap_or_default(),
+                r.client_name.clone(),
+                r.client_id.clone(),
+                r.kid.clone(),
+                if r.within {
+                    format!("<= {days} days")
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        t.render()
+    })?;
+    if soon > 0 {
+        return Err(CliError::Failed(format!(
+            "{soon} key(s) expire within {days} days: rotate them with `mpadmin keys rotate CLIENT --out FILE`"
+        )));
+    }
+    out.say(&format!("no key expires within {days} days"))?;
+    Ok(())
 }
 
 /// Keys as a table (also used by `clients show`), soonest expiry first.
@@ -227,7 +597,13 @@ mod tests {
     fn refusals_are_usage_errors_naming_the_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = write(&dir, "k.json", &key("a"));
-        let err = checked(read_key(&path, None).unwrap(), &path, &[key("a")]).unwrap_err();
+        let err = checked(
+            read_key(&path, None).unwrap(),
+            &path,
+            &"c1".parse().unwrap(),
+            &[key("a")],
+        )
+        .unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().starts_with("--file "), "{err}");
         assert!(err.to_string().contains("'a'"), "{err}");
@@ -258,5 +634,56 @@ mod tests {
              soon  RSA   RS256  2048  sig  2023-12-04  20\n\
              late  RSA   RS256  2048       2024-09-09  300\n"
         );
+    }
+
+    fn keys_command(args: &[&str]) -> KeysCommand {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(
+            ["mpadmin", "keys"].into_iter().chain(args.iter().copied()),
+        )
+        .unwrap();
+        match cli.command {
+            Some(crate::cli::Command::Admin(crate::cli::AdminCommand::Keys(k))) => k,
+            other => panic!("not a keys command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_lint_without_client_runs_offline() {
+        assert!(keys_command(&["lint", "k.pem"]).offline());
+        assert!(!keys_command(&["lint", "k.pem", "--client", "c1"]).offline());
+        assert!(!keys_command(&["expiring"]).offline());
+    }
+
+    #[test]
+    fn removing_a_key_in_generate_or_rotate_is_a_destructive_change() {
+        let change = |args: &[&str]| keys_command(args).change().unwrap();
+        let plain = change(&["generate", "c1", "--out", "k.pem"]);
+        assert!(!plain.destructive, "{plain:?}");
+        let dropping = change(&["generate", "c1", "--out", "k.pem", "--drop", "old"]);
+        assert!(dropping.destructive && dropping.what.contains("remove key old"));
+        assert!(!change(&["rotate", "c1", "--out", "k.pem"]).destructive);
+        assert!(change(&["rotate", "c1", "--out", "k.pem", "--delete-old"]).destructive);
+        assert!(
+            keys_command(&["expiring", "--days", "7"])
+                .change()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn bits_and_unencrypted_are_checked_by_the_parser() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            crate::cli::Cli::try_parse_from(
+                ["mpadmin", "keys", "generate", "c1", "--out", "k.pem"]
+                    .into_iter()
+                    .chain(args.iter().copied()),
+            )
+        };
+        assert!(parse(&["--bits", "1024"]).is_err());
+        assert!(parse(&["--bits", "4096"]).is_ok());
+        assert!(parse(&["--unencrypted", "--passphrase-env", "X"]).is_err());
+        assert!(parse(&["--kid", "a", "--thumbprint-kid"]).is_err());
     }
 }
