@@ -226,8 +226,8 @@ async fn grant_and_revoke_several_organisations() {
     let before = f.emu.token_requests();
     let bad = f
         .run(&["access", "grant", OTHER_ORGNO, "974761077", "--scope", name])
-        .await;
-    assert_eq!(bad.code, 2, "{bad:?}");
+        .await
+        .failed(2);
     assert!(
         bad.stderr.contains("974761077") && bad.stderr.contains("MOD11"),
         "{bad:?}"
@@ -520,6 +520,14 @@ async fn usage_and_profile_errors_exit_2() {
         .await
         .failed(2);
     assert!(run.stderr.contains("--subscope"), "{run:?}");
+    let run = f.run(&["scopes", "frob"]).await.failed(2);
+    assert!(run.stderr.contains("'frob'"), "{run:?}");
+    let run = f
+        .run(&["access", "grant", "--scope", "difitest:x"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("<ORGNO>"), "{run:?}");
+    assert_eq!(f.emu.token_requests(), 0, "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

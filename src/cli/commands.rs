@@ -91,11 +91,20 @@ impl From<crate::api::types::InvalidValue> for CliError {
 
 /// Messages stay on one line (a token refusal adds its likely cause on a second one).
 pub(super) fn one_line(msg: &str) -> String {
-    msg.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut out = String::new();
+    for line in msg.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A command line clap refused, on one line like every other error (clap's own layout
+/// spreads it over several, with the usage).
+pub(super) fn usage_error(clap_message: &str) {
+    warn(clap_message.trim_start().trim_start_matches("error: "));
 }
 
 /// Print a problem that does not end the command (one of several grants failed).
@@ -373,6 +382,12 @@ mod tests {
         assert_eq!(
             one_line("Maskinporten refused the grant\n  likely cause: wrong aud\n"),
             "Maskinporten refused the grant; likely cause: wrong aud"
+        );
+        assert_eq!(
+            one_line(
+                "the following required arguments were not provided:\n  <ORGNO>...\n\nUsage: x"
+            ),
+            "the following required arguments were not provided: <ORGNO>...; Usage: x"
         );
     }
 }

@@ -67,7 +67,18 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if e.use_stderr()
+                && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            commands::usage_error(&e.to_string());
+            return ExitCode::from(2);
+        }
+        // --help, --version, and a command group without its subcommand (shows the help).
+        Err(e) => e.exit(),
+    };
     let log_dir = crate::config::paths(cli.global.keys.as_deref()).log_dir();
     if let Err(e) = logging::init(cli.global.log_level.as_deref(), log_dir.as_deref()) {
         eprintln!("mpadmin: {e}");
