@@ -167,7 +167,8 @@ async fn open_endpoints_and_prefixes() {
     let mut own: Vec<&str> = prefixes.iter().map(|p| p.prefix.as_str()).collect();
     own.sort_unstable();
     assert_eq!(own, ["demo", "difitest"]);
-    f.api.delegation_sources().await.unwrap();
+    let sources = f.api.delegation_sources().await.unwrap();
+    assert!(sources.iter().any(|d| d.name == "altinn"), "{sources:?}");
 }
 
 #[tokio::test]

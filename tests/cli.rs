@@ -190,8 +190,42 @@ async fn scope_create_show_update_delete() {
     );
     let after = f.emu.state().scope(name).cloned().unwrap();
     assert_eq!(after.description, "Read all orders");
+    let unknown = f
+        .run(&["scopes", "update", name, "--delegation-source", "nope"])
+        .await
+        .failed(2);
+    assert!(unknown.stderr.contains("known: altinn"), "{unknown:?}");
     assert_eq!(after.at_max_age, Some(300));
     assert_eq!(after.visibility, stored.visibility);
+
+    // Every scope field flag reaches the server.
+    f.run(&[
+        "scopes",
+        "update",
+        name,
+        "--long-description",
+        "All orders, read only",
+        "--delegation-source",
+        "altinn",
+        "--accessible-for-all",
+        "--allowed-integration-type",
+        "maskinporten,idporten",
+    ])
+    .await
+    .ok();
+    let after = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(
+        after.long_description.as_deref(),
+        Some("All orders, read only")
+    );
+    assert_eq!(
+        after.delegation_source.as_deref(),
+        Some("https://tt02.altinn.no/"),
+        "the name is resolved to the issuer Digdir stores"
+    );
+    assert!(after.accessible_for_all);
+    assert_eq!(after.allowed_integration_types.len(), 2);
+    assert_eq!(after.description, "Read all orders");
 
     // Deleting needs --yes when nobody can be asked.
     let refused = f.run(&["scopes", "delete", name]).await.failed(2);

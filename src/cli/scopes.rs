@@ -74,7 +74,8 @@ pub struct ScopeFields {
     /// Longer description shown to consumers ("" removes it).
     #[arg(long, value_name = "TEXT")]
     long_description: Option<String>,
-    /// Delegation source (e.g. altinn) for scopes consumers delegate to suppliers ("" removes it).
+    /// Delegation source for scopes consumers delegate to suppliers: its name (altinn) or
+    /// issuer URL, see /delegationsources ("" removes it).
     #[arg(long, value_name = "NAME")]
     delegation_source: Option<String>,
 }
@@ -134,6 +135,30 @@ fn optional_text(s: String) -> Option<String> {
 }
 
 impl ScopeFields {
+    /// Digdir stores a delegation source by issuer URL; people know it by name.
+    async fn resolve_delegation_source(&mut self, api: &AdminApi) -> Result<(), CliError> {
+        let Some(given) = self.delegation_source.as_mut() else {
+            return Ok(());
+        };
+        if given.is_empty() || given.contains("://") {
+            return Ok(());
+        }
+        let sources = api.delegation_sources().await?;
+        match sources.iter().find(|d| d.name.eq_ignore_ascii_case(given)) {
+            Some(d) => {
+                *given = d.issuer.clone();
+                Ok(())
+            }
+            None => {
+                let known: Vec<&str> = sources.iter().map(|d| d.name.as_str()).collect();
+                Err(CliError::Usage(format!(
+                    "--delegation-source: no delegation source is named '{given}'; known: {}",
+                    known.join(", ")
+                )))
+            }
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.visibility.is_none()
             && self.allowed_integration_types.is_empty()
@@ -289,7 +314,8 @@ impl ScopesCommand {
                     )
                 })?;
             }
-            ScopesCommand::Create(a) => {
+            ScopesCommand::Create(mut a) => {
+                a.fields.resolve_delegation_source(api).await?;
                 let scope = a.into_scope();
                 let target = format!("{}:{}", scope.prefix, scope.subscope);
                 let result = api.create_scope(&scope).await;
@@ -298,7 +324,8 @@ impl ScopesCommand {
                 out.say(&format!("created scope {}", created.name))?;
                 out.show(&created, fields)?;
             }
-            ScopesCommand::Update(a) => {
+            ScopesCommand::Update(mut a) => {
+                a.fields.resolve_delegation_source(api).await?;
                 let name = a.name.clone();
                 let current = api.scope(&name).await?;
                 let operation = if a.reactivate && !current.active {
