@@ -1,6 +1,7 @@
 //! Fault injection for reliability tests: answer the next requests with an error status
-//! (optionally with `Retry-After`), a dropped connection or malformed JSON, and add latency
-//! to every request. Tests flip these switches through `Emulator::faults()`.
+//! (optionally with `Retry-After`), a dropped connection or malformed JSON, add latency to
+//! every request, or skew the emulator's clock. Tests flip these switches through
+//! `Emulator::faults()`.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -40,6 +41,7 @@ struct Planned {
 struct Settings {
     queue: VecDeque<Planned>,
     latency: Duration,
+    clock_skew: i64,
 }
 
 /// The switches. Cheap to share; every method takes effect for the next request.
@@ -69,7 +71,17 @@ impl Faults {
         self.lock().latency = latency;
     }
 
-    /// Forget queued faults and latency.
+    /// Run the emulator's clock `seconds` ahead of the system clock (negative: behind), as
+    /// a server with a wrong clock would: grants look issued in the past or the future.
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.lock().clock_skew = seconds;
+    }
+
+    pub fn clock_skew(&self) -> i64 {
+        self.lock().clock_skew
+    }
+
+    /// Forget queued faults, latency and clock skew.
     pub fn clear(&self) {
         *self.lock() = Settings::default();
     }

@@ -101,6 +101,13 @@ pub(crate) struct Shared {
     faults: Faults,
 }
 
+impl Shared {
+    /// The emulator's clock (epoch seconds), skewed when a test asks for it.
+    fn now(&self) -> i64 {
+        state::now_secs() + self.faults.clock_skew()
+    }
+}
+
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     addr: SocketAddr,

@@ -190,8 +190,10 @@ pub async fn update(
         {
             problems.add("client_orgno", "client_orgno cannot be changed");
         }
-        match &client.integration_type {
-            Some(t) if Some(t) != current.integration_type.as_ref() => problems.add(
+        if let Some(t) = &client.integration_type
+            && Some(t) != current.integration_type.as_ref()
+        {
+            problems.add(
                 "integration_type",
                 format!(
                     "integration_type cannot be changed (is {}, got {t})",
@@ -200,9 +202,9 @@ pub async fn update(
                         .as_ref()
                         .map_or("none", |i| i.as_str())
                 ),
-            ),
-            _ => client.integration_type = current.integration_type.clone(),
+            );
         }
+        client.integration_type = current.integration_type.clone();
         check(st, &me.orgno, &mut client, &mut problems);
         problems.check()?;
         client.client_id = current.client_id.clone();
