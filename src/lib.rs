@@ -8,5 +8,6 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod journal;
 pub mod keys;
 pub mod tui;

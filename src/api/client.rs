@@ -10,6 +10,7 @@ use super::models::{
     ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Scope, ScopeAccess,
     ScopePrefix,
 };
+use super::retry::{Outcome, RetryPolicy, parse_retry_after};
 use super::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::auth::TokenSource;
 
@@ -33,6 +34,18 @@ pub struct AdminApi {
     http: reqwest::Client,
     base: Url,
     tokens: Arc<TokenSource>,
+    retry: RetryPolicy,
+}
+
+struct Answer {
+    status: StatusCode,
+    retry_after: Option<std::time::Duration>,
+    bytes: Vec<u8>,
+}
+
+enum Failed {
+    Transport(Outcome, ApiError),
+    Final(ApiError),
 }
 
 /// One request, described before it is sent.
@@ -104,7 +117,18 @@ fn build_url(base: &Url, op: &Op) -> Url {
 impl AdminApi {
     /// `base` is the API root including `/api/v1`, e.g. `https://api.test.samarbeid.digdir.no/api/v1`.
     pub fn new(http: reqwest::Client, base: Url, tokens: Arc<TokenSource>) -> AdminApi {
-        AdminApi { http, base, tokens }
+        AdminApi {
+            http,
+            base,
+            tokens,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    /// Replace the retry policy (tests use millisecond backoffs).
+    pub fn with_retry(mut self, retry: RetryPolicy) -> AdminApi {
+        self.retry = retry;
+        self
     }
 
     pub fn tokens(&self) -> &Arc<TokenSource> {
@@ -115,40 +139,91 @@ impl AdminApi {
         &self.base
     }
 
-    async fn send_once(
-        &self,
-        op: &Op,
-        body: Option<&serde_json::Value>,
-    ) -> Result<(StatusCode, Vec<u8>), ApiError> {
+    /// One attempt. `Ok` carries any HTTP answer; `Err` a failure before one arrived.
+    async fn attempt(&self, op: &Op, body: Option<&serde_json::Value>) -> Result<Answer, Failed> {
         let mut req = self
             .http
             .request(op.method.clone(), build_url(&self.base, op))
             .header("Accept", "application/json");
         if op.needs.is_some() {
-            let token = self.tokens.token().await?;
+            let token = self
+                .tokens
+                .token()
+                .await
+                .map_err(|e| Failed::Final(e.into()))?;
             req = req.bearer_auth(token.bearer());
         }
         if let Some(body) = body {
             req = req.json(body);
         }
-        let transport = |source| ApiError::Transport {
-            method: op.method_str(),
-            endpoint: op.endpoint(),
-            source,
+        let transport = |source: reqwest::Error| {
+            let outcome = if source.is_connect() {
+                Outcome::ConnectFailed
+            } else {
+                Outcome::Ambiguous
+            };
+            Failed::Transport(
+                outcome,
+                ApiError::Transport {
+                    method: op.method_str(),
+                    endpoint: op.endpoint(),
+                    source,
+                },
+            )
         };
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
+        let retry_after = parse_retry_after(
+            resp.headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok()),
+        );
         let bytes = resp.bytes().await.map_err(transport)?;
-        Ok((status, bytes.to_vec()))
+        Ok(Answer {
+            status,
+            retry_after,
+            bytes: bytes.to_vec(),
+        })
     }
 
-    /// Send, renewing the token once when the server says it is no longer valid.
+    /// Send with retries (see `retry`), renewing the token once when the server says 401.
     async fn send(&self, op: &Op, body: Option<&serde_json::Value>) -> Result<Vec<u8>, ApiError> {
-        let (mut status, mut bytes) = self.send_once(op, body).await?;
-        if status == StatusCode::UNAUTHORIZED && op.needs.is_some() {
-            self.tokens.invalidate().await;
-            (status, bytes) = self.send_once(op, body).await?;
-        }
+        let mut retries = 0;
+        let mut renewed = false;
+        let Answer { status, bytes, .. } = loop {
+            let wait = match self.attempt(op, body).await {
+                Ok(answer)
+                    if answer.status == StatusCode::UNAUTHORIZED
+                        && op.needs.is_some()
+                        && !renewed =>
+                {
+                    renewed = true;
+                    self.tokens.invalidate().await;
+                    continue;
+                }
+                Ok(answer) if answer.status.is_success() => break answer,
+                Ok(answer) => {
+                    let outcome = Outcome::Status {
+                        status: answer.status,
+                        retry_after: answer.retry_after,
+                    };
+                    match self.retry.delay(&op.method, retries, outcome) {
+                        Some(wait) => wait,
+                        None => break answer,
+                    }
+                }
+                Err(Failed::Final(e)) => return Err(e),
+                Err(Failed::Transport(outcome, e)) => {
+                    match self.retry.delay(&op.method, retries, outcome) {
+                        Some(wait) => wait,
+                        None => return Err(e),
+                    }
+                }
+            };
+            tracing::debug!(endpoint = %op.endpoint(), retry = retries + 1, wait_ms = wait.as_millis() as u64, "retrying");
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        };
         if status.is_success() {
             return Ok(bytes);
         }
