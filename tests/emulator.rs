@@ -1359,3 +1359,145 @@ async fn injected_faults() {
     assert_eq!(anon.get("/delegationsources").await.0, 200);
     assert!(t.elapsed() >= std::time::Duration::from_millis(50));
 }
+
+/// Signs fresh grants from a template (the auth module's signers are tested elsewhere).
+struct TemplateSigner(Grant);
+
+impl mpadmin::auth::SignGrant for TemplateSigner {
+    fn sign(&self, scopes: &[String]) -> Result<String, mpadmin::auth::AuthError> {
+        let mut g = self.0.clone();
+        let now = chrono::Utc::now().timestamp();
+        g.claims.insert("scope".into(), json!(scopes.join(" ")));
+        g.claims.insert("iat".into(), json!(now));
+        g.claims.insert("exp".into(), json!(now + 120));
+        g.claims
+            .insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        Ok(g.sign())
+    }
+}
+
+/// The typed client and the emulator agree on every endpoint, with one token for all calls.
+#[tokio::test]
+async fn the_typed_api_client_works_against_the_emulator() {
+    use mpadmin::api::models::{AccessState, Client, Jwk, Scope};
+    use mpadmin::api::types::{ClientId, Kid, OrgNumber, ScopeName};
+    use mpadmin::api::{AdminApi, PublicScopeQuery};
+    use std::sync::Arc;
+
+    let emu = emulator().await;
+    let http = reqwest::Client::new();
+    let scopes: Vec<String> = ALL_ADMIN.split(' ').map(str::to_owned).collect();
+    let signer = TemplateSigner(Grant::admin(&emu, ALL_ADMIN));
+    let tokens = Arc::new(mpadmin::auth::TokenSource::new(
+        http.clone(),
+        emu.token_endpoint(),
+        scopes,
+        Box::new(signer),
+    ));
+    let api = AdminApi::new(http, emu.api_base(), tokens);
+
+    let public = api
+        .public_scopes(&PublicScopeQuery::default())
+        .await
+        .unwrap();
+    assert!(public.iter().any(|s| s.name == "etaten:register.read"));
+    let open = api
+        .public_scopes(&PublicScopeQuery {
+            accessible_for_all: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(open.iter().all(|s| s.accessible_for_all) && !open.is_empty());
+    let own = api.own_scopes(false).await.unwrap();
+    assert!(own.iter().all(|s| s.active));
+    assert!(api.own_scopes(true).await.unwrap().len() > own.len());
+    let slash: ScopeName = "difitest:eksempel/v1/dokumenter.read".parse().unwrap();
+    assert_eq!(api.scope(&slash).await.unwrap().name, slash.as_str());
+    assert_eq!(api.prefixes().await.unwrap().len(), 2);
+    assert_eq!(api.delegation_sources().await.unwrap()[0].name, "altinn");
+
+    let new = Scope {
+        prefix: "demo".into(),
+        subscope: "klient/test.read".into(),
+        description: "Made by the typed client".into(),
+        ..Scope::default()
+    };
+    let created = api.create_scope(&new).await.unwrap();
+    let name: ScopeName = created.name.parse().unwrap();
+    let mut changed = created.clone();
+    changed.description = "Changed".into();
+    assert_eq!(
+        api.update_scope(&name, &changed).await.unwrap().description,
+        "Changed"
+    );
+    assert!(!api.deactivate_scope(&name).await.unwrap().active);
+    changed.active = true;
+    assert!(api.update_scope(&name, &changed).await.unwrap().active);
+
+    let consumer: OrgNumber = "974760673".parse().unwrap();
+    assert_eq!(
+        api.grant(&name, &consumer).await.unwrap().state,
+        AccessState::Approved
+    );
+    assert_eq!(api.scope_access(&name).await.unwrap().len(), 1);
+    assert!(
+        api.consumer_access(&consumer)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.scope == name.as_str())
+    );
+    assert_eq!(
+        api.revoke(&name, &consumer).await.unwrap().state,
+        AccessState::Denied
+    );
+    assert!(
+        api.granted_to_us()
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.scope == "etaten:register.read")
+    );
+
+    let clients = api.clients().await.unwrap();
+    assert!(clients.len() >= 6);
+    let c = Client::new_maskinporten(
+        "typed",
+        "Made by the typed client",
+        vec![name.to_string(), "ks:fiks".into()],
+    );
+    let created = api.create_client(&c).await.unwrap();
+    let id: ClientId = created.client_id.parse().unwrap();
+    assert_eq!(api.client(&id).await.unwrap().client_name, "typed");
+    let mut upd = created.clone();
+    upd.description = "Updated".into();
+    assert_eq!(
+        api.update_client(&id, &upd).await.unwrap().description,
+        "Updated"
+    );
+    assert!(api.jwks(&id).await.unwrap().keys.is_empty());
+    let key: Jwk = serde_json::from_value(rsa_jwk(2048, "typed-1")).unwrap();
+    let mut key2 = key.clone();
+    key2.kid = Some("typed-2".into());
+    assert_eq!(
+        api.replace_jwks(&id, &[key, key2])
+            .await
+            .unwrap()
+            .keys
+            .len(),
+        2
+    );
+    api.delete_jwk(&id, &"typed-1".parse::<Kid>().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(api.jwks(&id).await.unwrap().keys.len(), 1);
+    api.delete_jwks(&id).await.unwrap();
+    assert!(api.jwks(&id).await.unwrap().keys.is_empty());
+    assert!(api.onbehalfof(&id).await.unwrap().is_empty());
+    api.delete_client(&id).await.unwrap();
+    let err = api.client(&id).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+
+    assert_eq!(emu.token_requests(), 1, "one token for the whole session");
+}
