@@ -1090,6 +1090,12 @@ async fn jwks_rules() {
     assert_eq!(api.get(&path).await.1["keys"].as_array().unwrap().len(), 1);
     assert_eq!(api.call(Method::DELETE, &path, None).await.0, 200);
     assert_eq!(api.get(&path).await, (200, json!({})));
+    emu.faults().set_empty_jwks_not_found(true);
+    assert_eq!(
+        api.get(&path).await.0,
+        404,
+        "the other answer Digdir may give"
+    );
     assert_eq!(api.get("/clients/no-such/jwks").await.0, 404);
 }
 

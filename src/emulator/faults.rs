@@ -42,6 +42,7 @@ struct Settings {
     queue: VecDeque<Planned>,
     latency: Duration,
     clock_skew: i64,
+    empty_jwks_not_found: bool,
 }
 
 /// The switches. Cheap to share; every method takes effect for the next request.
@@ -81,7 +82,17 @@ impl Faults {
         self.lock().clock_skew
     }
 
-    /// Forget queued faults, latency and clock skew.
+    /// Answer `GET .../jwks` of a client without keys with 404 instead of `{}` (sources
+    /// disagree on which one Digdir sends; clients must take both as "no keys").
+    pub fn set_empty_jwks_not_found(&self, on: bool) {
+        self.lock().empty_jwks_not_found = on;
+    }
+
+    pub fn empty_jwks_not_found(&self) -> bool {
+        self.lock().empty_jwks_not_found
+    }
+
+    /// Forget every switch: queued faults, latency, clock skew, the JWKS 404.
     pub fn clear(&self) {
         *self.lock() = Settings::default();
     }
