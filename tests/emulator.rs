@@ -1359,6 +1359,41 @@ async fn injected_faults() {
     assert!(broken.await.is_err());
     assert_eq!(emu.faults().pending(), 0);
 
+    // A server clock 60 s behind sees a fresh grant issued in the future.
+    emu.faults().set_clock_skew(-60);
+    let (s, body) = post_grant(&emu, &Grant::admin(&emu, "idporten:dcr.read").sign()).await;
+    assert_eq!((s, mp_code(&body)), (400, "MP-130"), "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Issue time is after now")
+    );
+    emu.faults().clear();
+    let (s, _) = post_grant(&emu, &Grant::admin(&emu, "idporten:dcr.read").sign()).await;
+    assert_eq!(s, 200);
+
+    // Tokens can be expired on demand: 401, and a fresh token works.
+    let api = Api::new(&emu, "idporten:dcr.read").await;
+    assert_eq!(api.get("/clients").await.0, 200);
+    emu.faults().expire_tokens();
+    let (s, body) = api.get("/clients").await;
+    assert_eq!(s, 401);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(
+        Api::new(&emu, "idporten:dcr.read")
+            .await
+            .get("/clients")
+            .await
+            .0,
+        200
+    );
+
     emu.faults()
         .set_latency(std::time::Duration::from_millis(50));
     let t = std::time::Instant::now();

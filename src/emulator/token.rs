@@ -505,6 +505,7 @@ fn sign_access_token(
         b64_json(&header).map_err(server_error)?,
         b64_json(&claims).map_err(server_error)?
     );
+    sh.faults.token_issued(&claims.jti);
     let signature = rs256(&sh.pki.ca_key, input.as_bytes()).map_err(server_error)?;
     Ok(TokenResponse {
         access_token: format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)),
@@ -576,7 +577,7 @@ pub fn authenticate(sh: &Shared, authorization: Option<&str>) -> Result<Caller, 
     if claims.iss != sh.issuer {
         return Err(invalid());
     }
-    if claims.exp <= sh.now() {
+    if claims.exp <= sh.now() || sh.faults.token_expired_early(&claims.jti) {
         return Err(ApiFail::unauthorized(
             "Invalid access token: the token has expired",
         ));
