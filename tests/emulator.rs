@@ -736,6 +736,18 @@ async fn scope_lifecycle_follows_digdir_rules() {
         .call(
             Method::POST,
             "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "ok", "description": "d", "at_max_age": "lang"})),
+        )
+        .await;
+    assert_eq!(
+        (s, field_errors(&body)),
+        (400, vec!["at_max_age".to_owned()]),
+        "{body}"
+    );
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
             Some(json!({"prefix": "difitest", "subscope": "ok"})),
         )
         .await;
