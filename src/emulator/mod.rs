@@ -396,7 +396,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
     pub seed: SeedArg,
     /// Instead of --seed: N scopes, 20 N grants and N/2 clients with keys (benchmarks).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "seed")]
     pub seed_size: Option<usize>,
 }
 
