@@ -128,22 +128,90 @@ impl Pki {
     }
 
     /// Write the files a user (or a test) signs grants with. Private keys get mode 0600.
-    pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)?;
-    // Restricted before anything is written, also when an older, more open copy existed.
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    pub fn write_files(&self, dir: &Path, p12_password: &str) -> Result<(), EmulatorError> {
+        let io = |file: &str| {
+            let path = dir.join(file);
+            move |e: std::io::Error| EmulatorError::Io {
+                path: path.clone(),
+                source: e,
+            }
+        };
+        let crypto = |e: ErrorStack| EmulatorError::Crypto(e.to_string());
+        let files: Vec<(&str, Vec<u8>, bool)> = vec![
+            ("ca.pem", self.ca.to_pem().map_err(crypto)?, false),
+            (
+                "business.cert.pem",
+                self.business.cert.to_pem().map_err(crypto)?,
+                false,
+            ),
+            (
+                "business.key.pem",
+                self.business
+                    .key
+                    .private_key_to_pem_pkcs8()
+                    .map_err(crypto)?,
+                true,
+            ),
+            (
+                "other-org.cert.pem",
+                self.other_org.cert.to_pem().map_err(crypto)?,
+                false,
+            ),
+            (
+                "other-org.key.pem",
+                self.other_org
+                    .key
+                    .private_key_to_pem_pkcs8()
+                    .map_err(crypto)?,
+                true,
+            ),
+            (
+                "admin-own.key.pem",
+                self.admin_own.private_key_to_pem_pkcs8().map_err(crypto)?,
+                true,
+            ),
+            (
+                "business.p12",
+                self.business_p12(p12_password, false)?,
+                true,
+            ),
+            (
+                "business-legacy.p12",
+                self.business_p12(p12_password, true)?,
+                true,
+            ),
+            ("p12-password.txt", p12_password.as_bytes().to_vec(), true),
+        ];
+        for (name, bytes, private) in files {
+            write_file(&dir.join(name), &bytes, private).map_err(io(name))?;
+        }
+        Ok(())
     }
-    #[cfg(not(unix))]
-    let _ = private;
-    f.write_all(bytes)?;
-    f.sync_all()
+
+    /// The business certificate as PKCS#12: modern (AES-256 + PBKDF2, OpenSSL 3's default) or
+    /// legacy (RC2-40 for the certificates, 3DES for the key, SHA-1 MAC), as older tooling writes.
+    fn business_p12(&self, password: &str, legacy: bool) -> Result<Vec<u8>, EmulatorError> {
+        let crypto = |e: ErrorStack| EmulatorError::Crypto(format!("PKCS#12: {e}"));
+        let mut chain = Stack::new().map_err(crypto)?;
+        chain.push(self.ca.clone()).map_err(crypto)?;
+        let mut builder = Pkcs12::builder();
+        builder
+            .name("business")
+            .pkey(&self.business.key)
+            .cert(&self.business.cert)
+            .ca(chain);
+        if legacy {
+            legacy_provider()?;
+            builder
+                .key_algorithm(Nid::PBE_WITHSHA1AND3_KEY_TRIPLEDES_CBC)
+                .cert_algorithm(Nid::PBE_WITHSHA1AND40BITRC2_CBC)
+                .mac_md(MessageDigest::sha1());
+        }
+        builder
+            .build2(password)
+            .and_then(|p| p.to_der())
+            .map_err(crypto)
+    }
 }
 
 /// OpenSSL 3 keeps RC2 in the legacy provider; load it once and keep it loaded.
@@ -161,22 +229,19 @@ fn legacy_provider() -> Result<(), EmulatorError> {
 }
 
 pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    let mut f = opts.open(path)?;
-    // `mode` only applies to new files; an older copy may be more open.
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    // Restricted before anything is written, also when an older, more open copy existed.
     #[cfg(unix)]
     if private {
         use std::os::unix::fs::PermissionsExt;
         f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
+    #[cfg(not(unix))]
+    let _ = private;
     f.write_all(bytes)?;
     f.sync_all()
 }
