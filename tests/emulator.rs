@@ -371,10 +371,11 @@ async fn read_endpoints_answer_for_the_demo_organisation() {
     let _ = OTHER_ADMIN_CLIENT_ID;
 }
 
-/// A self-signed certificate for org 991825827 that does not chain to the emulator's CA.
-fn foreign_certificate() -> (Vec<u8>, String) {
-    use openssl::{asn1::Asn1Time, hash::MessageDigest, nid::Nid, pkey::PKey, rsa::Rsa, x509};
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+/// A self-signed certificate for org 991825827 (x5c entry) that does not chain to the
+/// emulator's CA, on an existing key (key generation is slow).
+fn foreign_certificate(key_pem: &[u8]) -> String {
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, nid::Nid, pkey::PKey, x509};
+    let key = PKey::private_key_from_pem(key_pem).unwrap();
     let mut name = x509::X509NameBuilder::new().unwrap();
     name.append_entry_by_nid(Nid::ORGANIZATIONNAME, "FOREIGN")
         .unwrap();
@@ -393,10 +394,7 @@ fn foreign_certificate() -> (Vec<u8>, String) {
     b.sign(&key, MessageDigest::sha256()).unwrap();
     let der = b.build().to_der().unwrap();
     use base64::Engine;
-    (
-        key.private_key_to_pem_pkcs8().unwrap(),
-        base64::engine::general_purpose::STANDARD.encode(der),
-    )
+    base64::engine::general_purpose::STANDARD.encode(der)
 }
 
 #[tokio::test]
@@ -405,7 +403,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     let now = chrono::Utc::now().timestamp();
     let ok = || Grant::admin(&emu, "idporten:dcr.read");
     let other_key = std::fs::read(emu.dir().join("other-org.key.pem")).unwrap();
-    let (foreign_key, foreign_x5c) = foreign_certificate();
+    let foreign_x5c = foreign_certificate(&other_key);
 
     type Case = (&'static str, Grant, u16, &'static str, &'static str);
     let mut cases: Vec<Case> = Vec::new();
@@ -425,7 +423,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     cases.push(("unknown client", g, 400, "MP-100", "Client not found"));
     let mut g = ok();
     g.header.insert("x5c".into(), json!([foreign_x5c]));
-    g.key_pem = foreign_key;
+    g.key_pem = other_key.clone();
     cases.push((
         "certificate of another CA",
         g,
@@ -960,6 +958,7 @@ async fn client_lifecycle_and_validation() {
     );
 }
 
+/// A fresh key (only for sizes that generate fast; 2048-bit keys come from the emulator dir).
 fn rsa_jwk(bits: u32, kid: &str) -> Value {
     use base64::Engine;
     let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
@@ -979,7 +978,7 @@ async fn jwks_rules() {
         "no keys: empty object"
     );
 
-    let template = rsa_jwk(2048, "k");
+    let template = public_jwk_of(&emu, "business.key.pem", "k");
     let key = |kid: &str| {
         let mut k = template.clone();
         k["kid"] = json!(kid);
@@ -1530,7 +1529,8 @@ async fn the_typed_api_client_works_against_the_emulator() {
         "Updated"
     );
     assert!(api.jwks(&id).await.unwrap().keys.is_empty());
-    let key: Jwk = serde_json::from_value(rsa_jwk(2048, "typed-1")).unwrap();
+    let key: Jwk =
+        serde_json::from_value(public_jwk_of(&emu, "business.key.pem", "typed-1")).unwrap();
     let mut key2 = key.clone();
     key2.kid = Some("typed-2".into());
     assert_eq!(
