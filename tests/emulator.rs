@@ -912,6 +912,20 @@ async fn client_lifecycle_and_validation() {
     );
     assert_eq!(updated["created"], created["created"]);
 
+    // An admin client keeps the scopes Digdir gave it when it is edited.
+    let (_, admin) = api.get(&format!("/clients/{ADMIN_CLIENT_ID}")).await;
+    let mut admin_upd = admin.clone();
+    admin_upd["description"] = json!("Edited by us");
+    let (s, body) = api
+        .call(
+            Method::PUT,
+            &format!("/clients/{ADMIN_CLIENT_ID}"),
+            Some(admin_upd),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["scopes"], admin["scopes"]);
+
     // Another organisation sees none of it.
     let other = Api {
         token: Some({
