@@ -2,6 +2,7 @@
 //! (the caller from the bearer token, query flags, JSON bodies parsed into the wire models).
 
 mod access;
+mod auth;
 mod clients;
 mod jwks;
 mod scopes;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use serde::de::DeserializeOwned;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::Shared;
 use super::errors::ApiFail;
-use super::token::{self, Caller};
+pub use auth::caller;
 
 pub type ApiResult = Result<Response, ApiFail>;
 pub type Query = HashMap<String, String>;
@@ -66,16 +67,6 @@ pub fn router() -> Router<Arc<Shared>> {
 
 pub async fn not_found(method: Method, uri: Uri) -> ApiFail {
     ApiFail::not_found(format!("No endpoint {method} {}", uri.path()))
-}
-
-/// The caller, if the token is valid and carries one of `any_of`.
-pub fn caller(sh: &Shared, headers: &HeaderMap, any_of: &[&str]) -> Result<Caller, ApiFail> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let caller = token::authenticate(sh, auth)?;
-    caller.require(any_of)?;
-    Ok(caller)
 }
 
 /// `?inactive=true` and friends (Digdir's docs also write `TRUE`).
