@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ALL_ADMIN, Grant, admin_token, emulator, emulator_with, post_grant};
+use common::{ALL_ADMIN, Grant, TestEmulator, admin_token, emulator, emulator_with, post_grant};
 use mpadmin::emulator::{
     ADMIN_CLIENT_ID, ADMIN_KID, ADMIN_KID_CLIENT_ID, Emulator, OTHER_ADMIN_CLIENT_ID, OTHER_ORGNO,
     OWN_ORGNO, Seed,
@@ -19,17 +19,17 @@ struct Api {
 }
 
 impl Api {
-    async fn new(emu: &Emulator, scopes: &str) -> Api {
+    async fn new(emu: &TestEmulator, scopes: &str) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http: emu.http().clone(),
             base: emu.api_base().to_string(),
             token: Some(admin_token(emu, scopes).await),
         }
     }
 
-    fn anonymous(emu: &Emulator) -> Api {
+    fn anonymous(emu: &TestEmulator) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http: emu.http().clone(),
             base: emu.api_base().to_string(),
             token: None,
         }
@@ -57,6 +57,10 @@ impl Api {
     async fn get(&self, path: &str) -> (u16, Value) {
         self.call(Method::GET, path, None).await
     }
+}
+
+async fn get(emu: &TestEmulator, url: String) -> reqwest::Result<reqwest::Response> {
+    emu.http().get(url).send().await
 }
 
 fn mp_code(body: &Value) -> &str {
@@ -87,7 +91,7 @@ async fn valid_certificate_grant_gets_a_token_for_the_organisation() {
 
     // The access token is a JWT signed by the key published on /jwk.
     let token = body["access_token"].as_str().unwrap();
-    let jwks: Value = reqwest::get(format!("{}jwk", emu.issuer()))
+    let jwks: Value = get(&emu, format!("{}jwk", emu.issuer()))
         .await
         .unwrap()
         .json()
@@ -111,10 +115,10 @@ async fn valid_certificate_grant_gets_a_token_for_the_organisation() {
 #[tokio::test]
 async fn discovery_document_names_the_endpoints() {
     let emu = emulator_with(Seed::Empty).await;
-    let doc: Value = reqwest::get(format!(
-        "{}.well-known/oauth-authorization-server",
-        emu.issuer()
-    ))
+    let doc: Value = get(
+        &emu,
+        format!("{}.well-known/oauth-authorization-server", emu.issuer()),
+    )
     .await
     .unwrap()
     .json()
@@ -210,7 +214,7 @@ async fn kid_signed_grant_gets_a_token() {
     let (status, body) = post_grant(&emu, &g.sign()).await;
     assert_eq!(status, 200, "{body}");
     let api = Api {
-        http: reqwest::Client::new(),
+        http: emu.http().clone(),
         base: emu.api_base().to_string(),
         token: body["access_token"].as_str().map(str::to_owned),
     };
@@ -551,7 +555,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     assert_eq!((s, mp_code(&body)), (400, "MP-012"), "{body}");
 
     // Malformed requests.
-    let http = reqwest::Client::new();
+    let http = emu.http().clone();
     let resp = http
         .post(emu.token_endpoint())
         .form(&[("grant_type", "client_credentials")])
@@ -1136,7 +1140,7 @@ fn public_jwk_of(emu: &Emulator, key_file: &str, kid: &str) -> Value {
     json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(rsa.n().to_vec()), "e": b64(rsa.e().to_vec())})
 }
 
-async fn token_for(emu: &Emulator, client: &str, kid: &str, scope: &str) -> (u16, Value) {
+async fn token_for(emu: &TestEmulator, client: &str, kid: &str, scope: &str) -> (u16, Value) {
     post_grant(
         emu,
         &Grant::kid(emu, client, scope, "admin-own.key.pem", kid).sign(),
@@ -1353,7 +1357,7 @@ async fn injected_faults() {
         },
         1,
     );
-    let resp = reqwest::get(format!("{}/scopes/all", emu.api_base()))
+    let resp = get(&emu, format!("{}/scopes/all", emu.api_base()))
         .await
         .unwrap();
     assert_eq!(resp.status(), 503);
@@ -1366,7 +1370,7 @@ async fn injected_faults() {
 
     emu.faults()
         .inject("/api/v1/delegationsources", Fault::MalformedJson, 1);
-    let body = reqwest::get(format!("{}/delegationsources", emu.api_base()))
+    let body = get(&emu, format!("{}/delegationsources", emu.api_base()))
         .await
         .unwrap()
         .text()
@@ -1376,7 +1380,7 @@ async fn injected_faults() {
 
     emu.faults().inject("/api/v1/", Fault::DropConnection, 1);
     let broken = async {
-        reqwest::get(format!("{}/scopes/all", emu.api_base()))
+        get(&emu, format!("{}/scopes/all", emu.api_base()))
             .await?
             .bytes()
             .await
@@ -1451,7 +1455,7 @@ async fn the_typed_api_client_works_against_the_emulator() {
     use std::sync::Arc;
 
     let emu = emulator().await;
-    let http = reqwest::Client::new();
+    let http = emu.http().clone();
     let scopes: Vec<String> = ALL_ADMIN.split(' ').map(str::to_owned).collect();
     let signer = TemplateSigner(Grant::admin(&emu, ALL_ADMIN));
     let tokens = Arc::new(mpadmin::auth::TokenSource::new(

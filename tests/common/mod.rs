@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 pub struct TestEmulator {
     emu: Option<Emulator>,
     dir: tempfile::TempDir,
+    http: reqwest::Client,
 }
 
 impl Deref for TestEmulator {
@@ -46,6 +47,12 @@ impl TestEmulator {
 
     pub fn temp_dir(&self) -> PathBuf {
         self.dir.path().to_owned()
+    }
+
+    /// One HTTP client per emulator: building a client loads the system root certificates,
+    /// which costs tens of milliseconds each time.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 }
 
@@ -80,6 +87,7 @@ async fn start(opts: EmulatorOptions, dir: tempfile::TempDir) -> TestEmulator {
     TestEmulator {
         emu: Some(emu),
         dir,
+        http: reqwest::Client::new(),
     }
 }
 
@@ -170,8 +178,9 @@ impl Grant {
 }
 
 /// POST a grant to the token endpoint: (status, JSON body).
-pub async fn post_grant(emu: &Emulator, assertion: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
+pub async fn post_grant(emu: &TestEmulator, assertion: &str) -> (u16, Value) {
+    let resp = emu
+        .http()
         .post(emu.token_endpoint())
         .form(&[
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
@@ -185,7 +194,7 @@ pub async fn post_grant(emu: &Emulator, assertion: &str) -> (u16, Value) {
 }
 
 /// An admin access token of the demo organisation with `scopes`.
-pub async fn admin_token(emu: &Emulator, scopes: &str) -> String {
+pub async fn admin_token(emu: &TestEmulator, scopes: &str) -> String {
     let (status, body) = post_grant(emu, &Grant::admin(emu, scopes).sign()).await;
     assert_eq!(status, 200, "admin token: {body}");
     body["access_token"]
