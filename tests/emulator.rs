@@ -227,6 +227,29 @@ async fn kid_signed_grant_gets_a_token() {
             .iter()
             .any(|c| c["client_id"] == ADMIN_KID_CLIENT_ID)
     );
+
+    // A year later the key has expired: MP-121.
+    emu.edit_state(|st| {
+        for k in st
+            .jwks
+            .get_mut(ADMIN_KID_CLIENT_ID)
+            .unwrap()
+            .keys
+            .iter_mut()
+        {
+            k.exp = Some(chrono::Utc::now().timestamp() - 1);
+        }
+    })
+    .unwrap();
+    let g = Grant::kid(
+        &emu,
+        ADMIN_KID_CLIENT_ID,
+        "idporten:dcr.read",
+        "admin-own.key.pem",
+        ADMIN_KID,
+    );
+    let (status, body) = post_grant(&emu, &g.sign()).await;
+    assert_eq!((status, mp_code(&body)), (400, "MP-121"), "{body}");
 }
 
 #[tokio::test]

@@ -237,6 +237,15 @@ impl Emulator {
         self.shared.store.snapshot()
     }
 
+    /// Change the state directly (persisted like any change), for tests that need what the
+    /// API refuses to create: a key that has expired, a REQUESTED grant, ...
+    pub fn edit_state<R>(
+        &self,
+        f: impl FnOnce(&mut StateSnapshot) -> R,
+    ) -> Result<R, EmulatorError> {
+        self.shared.store.edit(f)
+    }
+
     /// Fault injection switches (status codes, latency, dropped connections, ...).
     pub fn faults(&self) -> &Faults {
         &self.shared.faults
