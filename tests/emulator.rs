@@ -1001,9 +1001,13 @@ async fn client_lifecycle_and_validation() {
 
 /// A fresh key (only for sizes that generate fast; 2048-bit keys come from the emulator dir).
 fn rsa_jwk(bits: u32, kid: &str) -> Value {
+    jwk_of(&openssl::rsa::Rsa::generate(bits).unwrap(), kid)
+}
+
+/// The public JWK of an RSA key, as an upload body carries it.
+fn jwk_of<T: openssl::pkey::HasPublic>(rsa: &openssl::rsa::RsaRef<T>, kid: &str) -> Value {
     use base64::Engine;
     let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let rsa = openssl::rsa::Rsa::generate(bits).unwrap();
     json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(rsa.n().to_vec()), "e": b64(rsa.e().to_vec())})
 }
 
@@ -1153,14 +1157,9 @@ async fn jwks_rules() {
 
 /// The public JWK of a PEM private key in the emulator dir.
 fn public_jwk_of(emu: &Emulator, key_file: &str, kid: &str) -> Value {
-    use base64::Engine;
-    let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
-    let key = openssl::pkey::PKey::private_key_from_pem(
-        &std::fs::read(emu.dir().join(key_file)).unwrap(),
-    )
-    .unwrap();
-    let rsa = key.rsa().unwrap();
-    json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(rsa.n().to_vec()), "e": b64(rsa.e().to_vec())})
+    let pem = std::fs::read(emu.dir().join(key_file)).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&pem).unwrap();
+    jwk_of(&key.rsa().unwrap(), kid)
 }
 
 async fn token_for(emu: &TestEmulator, client: &str, kid: &str, scope: &str) -> (u16, Value) {

@@ -227,7 +227,8 @@ impl Emulator {
         std::fs::read_to_string(&path).map_err(|source| EmulatorError::Io { path, source })
     }
 
-    /// Token requests received (answered or refused).
+    /// Requests that reached the token endpoint, answered or refused (an injected fault
+    /// answers before the endpoint and is not counted).
     pub fn token_requests(&self) -> u64 {
         self.shared.token_requests.load(Ordering::Relaxed)
     }
