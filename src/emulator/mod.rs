@@ -371,8 +371,30 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         );
         println!();
         println!("Ctrl-C stops.");
-        let _ = tokio::signal::ctrl_c().await;
+        let code = match stop_signal().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mpadmin emulator: cannot wait for Ctrl-C: {e}");
+                ExitCode::from(1)
+            }
+        };
         emu.shutdown().await;
-        ExitCode::SUCCESS
+        code
     })
+}
+
+/// Ctrl-C, or SIGTERM from a script or service manager.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }
