@@ -1594,3 +1594,60 @@ async fn the_typed_api_client_works_against_the_emulator() {
 
     assert_eq!(emu.token_requests(), 1, "one token for the whole session");
 }
+
+/// `mpadmin emulator` prints where it listens, serves, keeps its state file, and stops on SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_emulator_command_serves_until_terminated() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"))
+        .args(["emulator", "--port", "0", "--seed", "empty", "--dir"])
+        .arg(dir.path().join("emu"))
+        .arg("--state")
+        .arg(&state)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut issuer = None;
+    let mut printed = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(i) = line.trim().strip_prefix("issuer") {
+            issuer = Some(i.trim().to_owned());
+        }
+        let done = line.starts_with("Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    let issuer = issuer.unwrap_or_else(|| panic!("no issuer in:\n{text}"));
+    assert!(
+        issuer.starts_with("http://127.0.0.1:") && issuer.ends_with('/'),
+        "{issuer}"
+    );
+    assert!(text.contains(&format!("{issuer}token")), "{text}");
+    assert!(text.contains(&format!("{issuer}api/v1")), "{text}");
+    assert!(text.contains("--profile emulator scopes list"), "{text}");
+
+    let doc: Value = reqwest::get(format!("{issuer}.well-known/oauth-authorization-server"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], issuer.as_str());
+    assert!(state.is_file(), "state written at start");
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().await.unwrap().success());
+}
