@@ -36,8 +36,9 @@ pub const OWN_ORG_NAME: &str = "DEMO DIREKTORATET";
 pub const OTHER_ORGNO: &str = "889640782";
 pub const OTHER_ORG_NAME: &str = "DEMO ETATEN";
 
-/// Kid of the admin client's own key (`admin-own.key.pem`) and of the token-signing key.
+/// Kid of the admin client's own key (`admin-own.key.pem`).
 pub const ADMIN_KID: &str = "mpadmin-emulator-admin-key";
+/// Kid of the key that signs access tokens (the CA key, published on `/jwk`).
 pub const TOKEN_SIGNING_KID: &str = "mpadmin-emulator-signing-key";
 
 const KEY_BITS: u32 = 2048;
@@ -73,28 +74,33 @@ static PROCESS_PKI: OnceLock<Result<Pki, String>> = OnceLock::new();
 /// The process-wide key material (generated on first use).
 pub fn pki() -> Result<&'static Pki, EmulatorError> {
     PROCESS_PKI
-        .get_or_init(|| Pki::generate().map_err(|e| e.to_string()))
+        .get_or_init(Pki::generate)
         .as_ref()
         .map_err(|e| EmulatorError::Crypto(e.clone()))
 }
 
 impl Pki {
-    fn generate() -> Result<Pki, ErrorStack> {
+    fn generate() -> Result<Pki, String> {
         // Two threads halve the wait on a 2-core machine.
-        let keys: Vec<Result<PKey<Private>, ErrorStack>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| s.spawn(|| (0..2).map(|_| rsa_key()).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(ErrorStack::get())]))
-                .collect()
+        let [first, second] = std::thread::scope(|s| {
+            let spawn = || s.spawn(|| Ok::<_, ErrorStack>([rsa_key()?, rsa_key()?]));
+            [spawn(), spawn()].map(|h| match h.join() {
+                Ok(keys) => keys.map_err(|e| format!("RSA key generation: {e}")),
+                Err(_) => Err("RSA key generation panicked".to_owned()),
+            })
         });
-        let mut keys = keys.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter();
-        let mut next = || keys.next().ok_or_else(ErrorStack::get);
-        let ca_key = next()?;
+        let [ca_key, business_key] = first?;
+        let [other_key, admin_own] = second?;
+        Self::issue(ca_key, business_key, other_key, admin_own).map_err(|e| e.to_string())
+    }
+
+    fn issue(
+        ca_key: PKey<Private>,
+        business_key: PKey<Private>,
+        other_key: PKey<Private>,
+        admin_own: PKey<Private>,
+    ) -> Result<Pki, ErrorStack> {
         let ca = ca_cert(&ca_key)?;
-        let business_key = next()?;
         let business = BusinessCert {
             cert: business_cert(
                 &ca,
@@ -106,7 +112,6 @@ impl Pki {
             )?,
             key: business_key,
         };
-        let other_key = next()?;
         let other_org = BusinessCert {
             cert: business_cert(
                 &ca,
@@ -123,7 +128,7 @@ impl Pki {
             ca,
             business,
             other_org,
-            admin_own: next()?,
+            admin_own,
         })
     }
 
