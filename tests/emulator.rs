@@ -623,6 +623,13 @@ fn assert_error_body(body: &Value, status: u16) {
 #[tokio::test]
 async fn admin_api_refuses_missing_tokens_and_scopes() {
     let emu = emulator().await;
+    let resp = get(&emu, format!("{}/scopes", emu.api_base()))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
     let (s, body) = Api::anonymous(&emu).get("/scopes").await;
     assert_eq!(s, 401);
     assert_error_body(&body, 401);
