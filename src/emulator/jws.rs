@@ -73,3 +73,49 @@ pub fn sign_rs256<H: Serialize, C: Serialize>(
     let signature = signer.sign_to_vec().map_err(|e| e.to_string())?;
     Ok(format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn parse_never_panics(token in ".{0,200}") {
+            let _ = parse(&token);
+        }
+
+        #[test]
+        fn parse_never_panics_on_jws_shaped_input(
+            h in proptest::collection::vec(any::<u8>(), 0..64),
+            c in proptest::collection::vec(any::<u8>(), 0..64),
+            sig in "[A-Za-z0-9_-]{0,40}",
+        ) {
+            let token = format!("{}.{}.{sig}", URL_SAFE_NO_PAD.encode(h), URL_SAFE_NO_PAD.encode(c));
+            let _ = parse(&token);
+        }
+    }
+
+    #[test]
+    fn signed_tokens_verify_and_tampered_ones_do_not() {
+        let key = &crate::emulator::certs::pki().unwrap().ca_key;
+        let token = sign_rs256(
+            &serde_json::json!({"alg": "RS256"}),
+            &serde_json::json!({"a": 1}),
+            key,
+        )
+        .unwrap();
+        let jws = parse(&token).unwrap();
+        assert_eq!(jws.claims["a"], 1);
+        assert!(jws.verify(MessageDigest::sha256(), key));
+        let (input, _) = token.rsplit_once('.').unwrap();
+        let other = sign_rs256(
+            &serde_json::json!({"alg": "RS256"}),
+            &serde_json::json!({"a": 2}),
+            key,
+        )
+        .unwrap();
+        let forged = format!("{input}.{}", other.rsplit_once('.').unwrap().1);
+        assert!(!parse(&forged).unwrap().verify(MessageDigest::sha256(), key));
+    }
+}

@@ -148,3 +148,31 @@ impl Problems {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::{Client, Scope};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes as a request body give a model or a 400 naming a field, never a panic.
+        #[test]
+        fn bodies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            if let Err(e) = body::<Scope>(&bytes, "Scope") {
+                prop_assert_eq!(e.status, StatusCode::BAD_REQUEST);
+                prop_assert!(e.errors.iter().all(|(f, _)| f.is_some()));
+            }
+            let _ = body::<Client>(&bytes, "Client");
+        }
+    }
+
+    #[test]
+    fn mistyped_fields_are_named() {
+        let e =
+            body::<Scope>(br#"{"prefix":"a","accessible_for_all":"yes"}"#, "Scope").unwrap_err();
+        assert_eq!(e.errors[0].0.as_deref(), Some("accessible_for_all"));
+        let e = body::<Scope>(b"[1,2]", "Scope").unwrap_err();
+        assert_eq!(e.errors[0].0.as_deref(), Some("body"));
+    }
+}
