@@ -466,3 +466,44 @@ fn sign_access_token(
         scope: scopes.join(" "),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{Faults, Seed, seed, state::Store};
+    use proptest::prelude::*;
+    use std::sync::atomic::AtomicU64;
+
+    fn shared() -> Shared {
+        let pki = certs::pki().unwrap();
+        let mut data = seed::build(Seed::Demo, pki).unwrap();
+        seed::ensure_admin_clients(&mut data, pki).unwrap();
+        Shared {
+            issuer: "http://127.0.0.1:1/".into(),
+            pki,
+            store: Store::new(data, None).unwrap(),
+            token_requests: AtomicU64::new(0),
+            faults: Faults::default(),
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any request body is refused with a 4xx OAuth error, never a panic or a token.
+        #[test]
+        fn random_requests_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let sh = shared();
+            let fail = issue(&sh, &bytes).unwrap_err();
+            prop_assert!(fail.status.is_client_error());
+        }
+
+        #[test]
+        fn random_assertions_are_refused(assertion in "[A-Za-z0-9_.-]{0,300}") {
+            let sh = shared();
+            let body = format!("grant_type={}&assertion={assertion}", url::form_urlencoded::byte_serialize(JWT_BEARER_GRANT.as_bytes()).collect::<String>());
+            let fail = issue(&sh, body.as_bytes()).unwrap_err();
+            prop_assert!(fail.status.is_client_error());
+        }
+    }
+}
