@@ -1,0 +1,245 @@
+//! Client registrations of the caller's organisation: list, get, create, update, delete.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+
+use super::{ApiResult, DCR_READ, DCR_WRITE, Problems, body, caller, empty, ok};
+use crate::api::models::{
+    ApplicationType, Client, ClientOnBehalfOf, IntegrationType, JWT_BEARER_GRANT,
+    TokenEndpointAuthMethod,
+};
+use crate::emulator::Shared;
+use crate::emulator::errors::ApiFail;
+use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
+use crate::emulator::token::ADMIN_SCOPES;
+
+/// The active client `id` of `orgno`: 404 when unknown or deleted, 403 when someone else's.
+pub fn own_client<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'a Client, ApiFail> {
+    let client = st
+        .client(id)
+        .filter(|c| c.active)
+        .ok_or_else(|| ApiFail::not_found(format!("Client '{id}' not found")))?;
+    if client.client_orgno.as_deref() != Some(orgno) {
+        return Err(ApiFail::forbidden(format!(
+            "Client '{id}' does not belong to organization {orgno}"
+        )));
+    }
+    Ok(client)
+}
+
+pub async fn list(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_READ)?;
+    let list: Vec<Client> = sh
+        .store
+        .read(|st| st.clients_of(&me.orgno).cloned().collect());
+    ok(&list)
+}
+
+pub async fn get_one(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_READ)?;
+    let client = sh
+        .store
+        .read(|st| own_client(st, &me.orgno, &id).cloned())?;
+    ok(&client)
+}
+
+pub async fn onbehalfof(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_READ)?;
+    sh.store
+        .read(|st| own_client(st, &me.orgno, &id).map(drop))?;
+    // Onbehalfof registrations exist only for ID-porten clients, which the emulator does not hold.
+    ok(&Vec::<ClientOnBehalfOf>::new())
+}
+
+/// Every rule of a client body: required fields, Maskinporten's auth method and grant type,
+/// and scopes the organisation may use with this integration type. Admin scopes only Digdir
+/// adds, so they pass only when the client already had them (`before`).
+fn check(
+    st: &StateSnapshot,
+    orgno: &str,
+    c: &mut Client,
+    before: &[String],
+    problems: &mut Problems,
+) {
+    if c.client_name.trim().is_empty() {
+        problems.add("client_name", "client_name is required");
+    }
+    if c.description.trim().is_empty() {
+        problems.add("description", "description is required");
+    }
+    let itype = match &c.integration_type {
+        None => {
+            problems.add(
+                "integration_type",
+                "integration_type is required (e.g. maskinporten)",
+            );
+            return;
+        }
+        Some(IntegrationType::Unknown(t)) => {
+            problems.add(
+                "integration_type",
+                format!("integration_type '{t}' is not known"),
+            );
+            return;
+        }
+        Some(t) => t.clone(),
+    };
+    if itype == IntegrationType::Maskinporten {
+        let method = c
+            .token_endpoint_auth_method
+            .get_or_insert(TokenEndpointAuthMethod::PrivateKeyJwt);
+        if *method != TokenEndpointAuthMethod::PrivateKeyJwt {
+            problems.add(
+                "token_endpoint_auth_method",
+                format!("Maskinporten clients must use private_key_jwt, not {method}"),
+            );
+        }
+        if c.grant_types.is_empty() {
+            c.grant_types.push(JWT_BEARER_GRANT.to_owned());
+        }
+        if c.grant_types.iter().any(|g| g != JWT_BEARER_GRANT) {
+            problems.add(
+                "grant_types",
+                format!("Maskinporten clients may only have the grant type {JWT_BEARER_GRANT}"),
+            );
+        }
+        c.application_type.get_or_insert(ApplicationType::Web);
+    }
+    for name in &c.scopes {
+        let msg = if ADMIN_SCOPES.contains(&name.as_str()) {
+            (!before.contains(name)).then(|| format!("scope '{name}' can only be added by Digdir"))
+        } else {
+            match st.scope(name) {
+                None => Some(format!("scope '{name}' does not exist")),
+                Some(s) if !s.active => Some(format!("scope '{name}' is inactive")),
+                Some(s) if !st.may_use(orgno, s) => Some(format!(
+                    "organization {orgno} has no access to scope '{name}' (ask its owner {} for a grant)",
+                    s.owner_orgno.as_deref().unwrap_or("?")
+                )),
+                Some(s) if !allows_type(s, itype.as_str()) => Some(format!(
+                    "scope '{name}' is not allowed for integration_type {itype}"
+                )),
+                Some(_) => None,
+            }
+        };
+        if let Some(m) = msg {
+            problems.add("scopes", m);
+        }
+    }
+}
+
+pub async fn create(State(sh): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let (_, mut client): (_, Client) = body(&bytes, "Client")?;
+    if client
+        .client_orgno
+        .as_deref()
+        .is_some_and(|o| o != me.orgno)
+    {
+        return Err(ApiFail::forbidden(format!(
+            "client_orgno {} is not your organization {}: creating clients for others needs idporten:dcr.supplier",
+            client.client_orgno.as_deref().unwrap_or(""),
+            me.orgno
+        )));
+    }
+    let created = sh.store.mutate(|st| {
+        let mut problems = Problems::new("Client");
+        check(st, &me.orgno, &mut client, &[], &mut problems);
+        problems.check()?;
+        let now = timestamp_now();
+        client.client_id = uuid::Uuid::new_v4().to_string();
+        client.client_orgno = Some(me.orgno.clone());
+        client.supplier_orgno = None;
+        client.active = true;
+        client.created = Some(now.clone());
+        client.last_updated = Some(now);
+        st.clients.insert(client.client_id.clone(), client.clone());
+        Ok(client)
+    })?;
+    ok(&created)
+}
+
+pub async fn update(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let (_, mut client): (_, Client) = body(&bytes, "Client")?;
+    let updated = sh.store.mutate(|st| {
+        let current = own_client(st, &me.orgno, &id)?.clone();
+        let mut problems = Problems::new("Client");
+        if !client.client_id.is_empty() && client.client_id != id {
+            problems.add(
+                "client_id",
+                format!(
+                    "client_id '{}' does not match the path ('{id}')",
+                    client.client_id
+                ),
+            );
+        }
+        if client
+            .client_orgno
+            .as_deref()
+            .is_some_and(|o| Some(o) != current.client_orgno.as_deref())
+        {
+            problems.add("client_orgno", "client_orgno cannot be changed");
+        }
+        if let Some(t) = &client.integration_type
+            && Some(t) != current.integration_type.as_ref()
+        {
+            problems.add(
+                "integration_type",
+                format!(
+                    "integration_type cannot be changed (is {}, got {t})",
+                    current
+                        .integration_type
+                        .as_ref()
+                        .map_or("none", |i| i.as_str())
+                ),
+            );
+        }
+        client.integration_type = current.integration_type.clone();
+        check(st, &me.orgno, &mut client, &current.scopes, &mut problems);
+        problems.check()?;
+        client.client_id = current.client_id.clone();
+        client.client_orgno = current.client_orgno.clone();
+        client.supplier_orgno = current.supplier_orgno.clone();
+        client.active = true;
+        client.created = current.created.clone();
+        client.last_updated = Some(timestamp_now());
+        st.clients.insert(id.clone(), client.clone());
+        Ok(client)
+    })?;
+    ok(&updated)
+}
+
+/// DELETE deactivates: the client is gone from listings and can no longer get tokens.
+pub async fn delete_one(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> ApiResult {
+    let me = caller(&sh, &headers, DCR_WRITE)?;
+    sh.store.mutate(|st| {
+        own_client(st, &me.orgno, &id)?;
+        if let Some(c) = st.clients.get_mut(&id) {
+            c.active = false;
+            c.last_updated = Some(timestamp_now());
+        }
+        Ok(())
+    })?;
+    empty()
+}

@@ -1,0 +1,182 @@
+//! Fault injection for reliability tests: answer the next requests with an error status
+//! (optionally with `Retry-After`), a dropped connection or malformed JSON, add latency to
+//! every request, or skew the emulator's clock. Tests flip these switches through
+//! `Emulator::faults()`.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::Shared;
+use super::errors::ApiFail;
+
+/// One injected misbehaviour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer with this status and a Digdir error body; `retry_after` seconds if set.
+    Status {
+        status: u16,
+        retry_after: Option<u64>,
+    },
+    /// Start a response and break the connection before the body is complete.
+    DropConnection,
+    /// 200 with a body that is not valid JSON.
+    MalformedJson,
+}
+
+#[derive(Debug)]
+struct Planned {
+    fault: Fault,
+    /// Only requests whose path starts with this (e.g. `/api/v1/scopes`, `/token`).
+    path_prefix: String,
+}
+
+#[derive(Debug, Default)]
+struct Settings {
+    queue: VecDeque<Planned>,
+    latency: Duration,
+    clock_skew: i64,
+    empty_jwks_not_found: bool,
+    /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
+    token_epoch: u64,
+    /// Epoch each access token (by `jti`) was issued in.
+    token_epochs: HashMap<String, u64>,
+}
+
+/// The switches. Cheap to share; every method takes effect for the next request.
+#[derive(Debug, Default)]
+pub struct Faults {
+    settings: Mutex<Settings>,
+}
+
+impl Faults {
+    fn lock(&self) -> MutexGuard<'_, Settings> {
+        self.settings.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The next `times` requests under `path_prefix` get `fault` (queued after earlier ones).
+    pub fn inject(&self, path_prefix: &str, fault: Fault, times: usize) {
+        let mut s = self.lock();
+        for _ in 0..times {
+            s.queue.push_back(Planned {
+                fault: fault.clone(),
+                path_prefix: path_prefix.to_owned(),
+            });
+        }
+    }
+
+    /// Delay every request by `latency` (zero turns it off).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Run the emulator's clock `seconds` ahead of the system clock (negative: behind), as
+    /// a server with a wrong clock would: grants look issued in the past or the future.
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.lock().clock_skew = seconds;
+    }
+
+    pub fn clock_skew(&self) -> i64 {
+        self.lock().clock_skew
+    }
+
+    /// Answer `GET .../jwks` of a client without keys with 404 instead of `{}` (sources
+    /// disagree on which one Digdir sends; clients must take both as "no keys").
+    pub fn set_empty_jwks_not_found(&self, on: bool) {
+        self.lock().empty_jwks_not_found = on;
+    }
+
+    pub fn empty_jwks_not_found(&self) -> bool {
+        self.lock().empty_jwks_not_found
+    }
+
+    /// Treat every access token issued so far as expired (401), as if its lifetime ran out:
+    /// for testing renewal mid-session without waiting or skewing the grant clock.
+    pub fn expire_tokens(&self) {
+        self.lock().token_epoch += 1;
+    }
+
+    pub(crate) fn token_issued(&self, jti: &str) {
+        let mut s = self.lock();
+        let epoch = s.token_epoch;
+        s.token_epochs.insert(jti.to_owned(), epoch);
+    }
+
+    pub(crate) fn token_expired_early(&self, jti: &str) -> bool {
+        let s = self.lock();
+        s.token_epochs.get(jti).is_some_and(|e| *e < s.token_epoch)
+    }
+
+    /// Forget every switch: queued faults, latency, clock skew, the JWKS 404.
+    pub fn clear(&self) {
+        let mut s = self.lock();
+        let epochs = std::mem::take(&mut s.token_epochs);
+        let epoch = s.token_epoch;
+        *s = Settings::default();
+        // Tokens expired by `expire_tokens` stay expired.
+        s.token_epochs = epochs;
+        s.token_epoch = epoch;
+    }
+
+    /// Faults still queued.
+    pub fn pending(&self) -> usize {
+        self.lock().queue.len()
+    }
+
+    fn take(&self, path: &str) -> (Duration, Option<Fault>) {
+        let mut s = self.lock();
+        let pos = s
+            .queue
+            .iter()
+            .position(|p| path.starts_with(&p.path_prefix));
+        let fault = pos.and_then(|i| s.queue.remove(i)).map(|p| p.fault);
+        (s.latency, fault)
+    }
+}
+
+pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let (latency, fault) = sh.faults.take(req.uri().path());
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    match fault {
+        None => next.run(req).await,
+        Some(Fault::Status {
+            status,
+            retry_after,
+        }) => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let mut resp = ApiFail::new(status, "Injected fault").into_response();
+            if let Some(secs) = retry_after {
+                resp.headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+            }
+            resp
+        }
+        Some(Fault::MalformedJson) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "{\"name\": \"truncated",
+        )
+            .into_response(),
+        Some(Fault::DropConnection) => {
+            // A body that fails after promising more bytes makes the server abort the connection.
+            let stream = futures::stream::iter([
+                Ok(axum::body::Bytes::from_static(b"[{\"name\":")),
+                Err(std::io::Error::other("injected connection drop")),
+            ]);
+            Response::builder()
+                .status(StatusCode::OK)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::CONTENT_LENGTH, "4096")
+                .body(Body::from_stream(stream))
+                .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+        }
+    }
+}

@@ -1,0 +1,457 @@
+//! Seed data: the admin clients every emulator has, a realistic demo organisation, and a
+//! generated organisation of any size for benchmarks.
+
+use serde_json::{Map, Value};
+
+use super::EmulatorError;
+use super::certs::{self, ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORG_NAME, OWN_ORGNO, Pki};
+use super::state::{StateSnapshot, now_secs, timestamp_now};
+use super::token::ADMIN_SCOPES;
+use crate::api::models::{
+    AccessState, Client, IntegrationType, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix, TokenType,
+    Visibility,
+};
+use crate::api::types::orgno_check_digit;
+
+/// What the emulator holds at start (when no state file exists yet).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seed {
+    /// A realistic organisation: two prefixes, a dozen scopes, ~40 grants, six clients.
+    Demo,
+    /// Only the admin clients and the organisation's prefixes.
+    Empty,
+    /// `n` scopes, `20 n` grants, `n / 2` clients with a key each (benchmarks).
+    Size(usize),
+}
+
+/// The admin client whose grants are signed with the business certificate (`x5c`).
+pub const ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c01";
+/// The admin client with a registered key (`admin-own.key.pem`, kid `ADMIN_KID`).
+pub const ADMIN_KID_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c02";
+/// An admin client of the other organisation (signs with `other-org.*.pem`).
+pub const OTHER_ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c03";
+/// The prefixes the demo organisation owns.
+pub const OWN_PREFIXES: [&str; 2] = ["difitest", "demo"];
+/// The other organisation's prefix.
+pub const OTHER_PREFIX: &str = "etaten";
+/// Lifetime of admin access tokens, seconds.
+const ADMIN_TOKEN_LIFETIME: u32 = 600;
+
+const DAY: i64 = 86_400;
+
+/// Organisations of the seed, with the prefix each owns.
+const ORGS: &[(&str, &str, &str)] = &[
+    (OWN_ORGNO, OWN_ORG_NAME, "difitest"),
+    (OWN_ORGNO, OWN_ORG_NAME, "demo"),
+    (OTHER_ORGNO, OTHER_ORG_NAME, OTHER_PREFIX),
+    ("974761076", "SKATTEETATEN", "skatteetaten"),
+    ("974760673", "REGISTERENHETEN I BRØNNØYSUND", "brreg"),
+    ("983887457", "KS-KOMMUNESEKTORENS ORGANISASJON", "ks"),
+];
+
+/// `count` valid organisation numbers (MOD11), the same on every run.
+pub fn orgnos(count: usize) -> Vec<String> {
+    let mut out = Vec::with_capacity(count);
+    let mut stem: u32 = 81_000_000;
+    while out.len() < count {
+        stem += 7_919;
+        let digits: Vec<u32> = format!("{stem:08}")
+            .bytes()
+            .map(|b| u32::from(b - b'0'))
+            .collect();
+        let mut first8 = [0u32; 8];
+        first8.copy_from_slice(&digits[..8]);
+        if let Some(check) = orgno_check_digit(&first8) {
+            out.push(format!("{stem:08}{check}"));
+        }
+    }
+    out
+}
+
+struct Builder {
+    st: StateSnapshot,
+    now: String,
+}
+
+impl Builder {
+    fn new() -> Builder {
+        let now = timestamp_now();
+        let mut st = StateSnapshot::default();
+        for (orgno, name, prefix) in ORGS {
+            st.organizations.insert((*orgno).into(), (*name).into());
+            st.prefixes.insert(
+                (*prefix).into(),
+                ScopePrefix {
+                    prefix: (*prefix).into(),
+                    owner_orgno: Some((*orgno).into()),
+                    organization_name: Some((*name).into()),
+                    active: true,
+                    created: Some(now.clone()),
+                    last_updated: Some(now.clone()),
+                    extra: Map::new(),
+                },
+            );
+        }
+        Builder { st, now }
+    }
+
+    fn scope(&mut self, owner: &str, name: &str, description: &str) -> &mut Scope {
+        let (prefix, subscope) = name.split_once(':').unwrap_or((name, ""));
+        let scope = Scope {
+            name: name.into(),
+            prefix: prefix.into(),
+            subscope: subscope.into(),
+            description: description.into(),
+            active: true,
+            visibility: Some(Visibility::Public),
+            token_type: Some(TokenType::SelfContained),
+            allowed_integration_types: vec![IntegrationType::Maskinporten],
+            at_max_age: Some(1200),
+            owner_orgno: Some(owner.into()),
+            created: Some(self.now.clone()),
+            last_updated: Some(self.now.clone()),
+            ..Scope::default()
+        };
+        self.st.scopes.entry(name.to_owned()).or_insert(scope)
+    }
+
+    fn grant(&mut self, scope: &str, consumer: &str, state: AccessState) {
+        let owner = self
+            .st
+            .scopes
+            .get(scope)
+            .and_then(|s| s.owner_orgno.clone());
+        self.st.grants.entry(scope.to_owned()).or_default().insert(
+            consumer.to_owned(),
+            ScopeAccess {
+                scope: scope.into(),
+                consumer_orgno: consumer.into(),
+                owner_orgno: owner,
+                state,
+                created: Some(self.now.clone()),
+                last_updated: Some(self.now.clone()),
+                extra: Map::new(),
+            },
+        );
+    }
+
+    fn client(
+        &mut self,
+        id: &str,
+        orgno: &str,
+        name: &str,
+        description: &str,
+        scopes: &[&str],
+    ) -> &mut Client {
+        let mut c = Client::new_maskinporten(
+            name,
+            description,
+            scopes.iter().map(|s| (*s).to_owned()).collect(),
+        );
+        c.client_id = id.into();
+        c.client_orgno = Some(orgno.into());
+        c.active = true;
+        c.created = Some(self.now.clone());
+        c.last_updated = Some(self.now.clone());
+        self.st.clients.insert(id.to_owned(), c);
+        self.st
+            .clients
+            .get_mut(id)
+            .unwrap_or_else(|| unreachable!("just inserted"))
+    }
+
+    fn keys(&mut self, client_id: &str, keys: Vec<Jwk>) {
+        self.st.jwks.insert(
+            client_id.to_owned(),
+            Jwks {
+                keys,
+                created: Some(self.now.clone()),
+                last_updated: Some(self.now.clone()),
+                extra: Map::new(),
+            },
+        );
+    }
+}
+
+/// The admin's own public key under another kid, expiring in `days`.
+fn demo_key(template: &Jwk, kid: &str, days: i64) -> Jwk {
+    Jwk {
+        kid: Some(kid.to_owned()),
+        exp: Some(now_secs() + days * DAY),
+        ..template.clone()
+    }
+}
+
+/// The seeded state for `seed` (the admin clients come from `ensure_admin_clients`).
+pub fn build(seed: Seed, pki: &Pki) -> Result<StateSnapshot, EmulatorError> {
+    let mut b = Builder::new();
+    let template = certs::public_jwk(&pki.admin_own, "demo")?;
+    match seed {
+        Seed::Empty => {}
+        Seed::Demo => demo(&mut b, &template),
+        Seed::Size(n) => sized(&mut b, &template, n),
+    }
+    Ok(b.st)
+}
+
+/// Put the admin clients (and the admin key under its kid) in place: after loading a state
+/// file too, since the key material is new on every start.
+pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), EmulatorError> {
+    let now = timestamp_now();
+    let admin = |id: &str, orgno: &str, name: &str| {
+        let mut c = Client::new_maskinporten(
+            name,
+            "Admin client for the self-service API (registered by Digdir)",
+            ADMIN_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+        );
+        c.client_id = id.into();
+        c.client_orgno = Some(orgno.into());
+        c.active = true;
+        c.access_token_lifetime = Some(ADMIN_TOKEN_LIFETIME);
+        c.created = Some(now.clone());
+        c.last_updated = Some(now.clone());
+        c
+    };
+    st.clients.insert(
+        ADMIN_CLIENT_ID.into(),
+        admin(
+            ADMIN_CLIENT_ID,
+            OWN_ORGNO,
+            "mpadmin emulator admin (certificate)",
+        ),
+    );
+    st.clients.insert(
+        ADMIN_KID_CLIENT_ID.into(),
+        admin(
+            ADMIN_KID_CLIENT_ID,
+            OWN_ORGNO,
+            "mpadmin emulator admin (own key)",
+        ),
+    );
+    st.clients.insert(
+        OTHER_ADMIN_CLIENT_ID.into(),
+        admin(
+            OTHER_ADMIN_CLIENT_ID,
+            OTHER_ORGNO,
+            "other organisation admin",
+        ),
+    );
+    st.jwks.remove(ADMIN_CLIENT_ID);
+    st.jwks.remove(OTHER_ADMIN_CLIENT_ID);
+    let mut key = certs::public_jwk(&pki.admin_own, ADMIN_KID)?;
+    key.exp = Some(now_secs() + 365 * DAY);
+    st.jwks.insert(
+        ADMIN_KID_CLIENT_ID.into(),
+        Jwks {
+            keys: vec![key],
+            created: Some(now.clone()),
+            last_updated: Some(now),
+            extra: Map::new(),
+        },
+    );
+    Ok(())
+}
+
+fn demo(b: &mut Builder, template: &Jwk) {
+    let own = OWN_ORGNO;
+    b.scope(own, "difitest:api3", "Testing API for demo consumers");
+    b.scope(own, "difitest:api3.read", "Read access to the test API");
+    let s = b.scope(
+        own,
+        "difitest:eksempel/v1/dokumenter.read",
+        "Read documents (versioned API)",
+    );
+    s.long_description =
+        Some("Gives **read** access to the document archive, API version 1.".into());
+    b.scope(
+        own,
+        "difitest:eksempel/v1/dokumenter.write",
+        "Write documents (versioned API)",
+    );
+    let s = b.scope(own, "difitest:statistikk", "Open statistics for everyone");
+    s.accessible_for_all = true;
+    let s = b.scope(
+        own,
+        "difitest:intern",
+        "Internal reporting (not listed publicly)",
+    );
+    s.visibility = Some(Visibility::Private);
+    let s = b.scope(own, "difitest:gammel", "Retired API, kept for reference");
+    s.active = false;
+    b.scope(own, "difitest:kontakt.read", "Contact information lookup");
+    let s = b.scope(own, "demo:tilskudd.read", "Read grant applications");
+    s.delegation_source = Some("https://tt02.altinn.no/".into());
+    b.scope(own, "demo:tilskudd.write", "Submit grant applications");
+    b.scope(own, "demo:rapport", "Quarterly reports");
+    let s = b.scope(
+        own,
+        "demo:innsyn",
+        "Public insight API (all integration types)",
+    );
+    s.allowed_integration_types.clear();
+    s.extra.insert(
+        "description#en".into(),
+        Value::String("Public insight API".into()),
+    );
+
+    // Other organisations' scopes: for /scopes/all, and some granted to us.
+    b.scope(OTHER_ORGNO, "etaten:register.read", "Look up the register");
+    b.scope(OTHER_ORGNO, "etaten:register.write", "Update the register");
+    b.scope("974761076", "skatteetaten:mvameldinger", "VAT returns");
+    let s = b.scope("974761076", "skatteetaten:inntekt", "Income data (private)");
+    s.visibility = Some(Visibility::Private);
+    b.scope(
+        "974760673",
+        "brreg:enhetsregisteret/roller.read",
+        "Roles in the entity register",
+    );
+    let s = b.scope("983887457", "ks:fiks", "KS FIKS platform");
+    s.accessible_for_all = true;
+    b.grant("etaten:register.read", own, AccessState::Approved);
+    b.grant("skatteetaten:mvameldinger", own, AccessState::Approved);
+    b.grant("skatteetaten:inntekt", own, AccessState::Approved);
+    b.grant(
+        "brreg:enhetsregisteret/roller.read",
+        own,
+        AccessState::Denied,
+    );
+    b.grant("etaten:register.write", own, AccessState::Requested);
+
+    // ~40 grants of our scopes, every fifth revoked.
+    let granted = [
+        "difitest:api3",
+        "difitest:api3.read",
+        "difitest:eksempel/v1/dokumenter.read",
+        "difitest:intern",
+        "demo:tilskudd.read",
+        "demo:rapport",
+    ];
+    let consumers = orgnos(14);
+    let mut n = 0;
+    for (i, scope) in granted.iter().enumerate() {
+        for consumer in consumers.iter().skip(i).take(7) {
+            let state = if n % 5 == 4 {
+                AccessState::Denied
+            } else {
+                AccessState::Approved
+            };
+            b.grant(scope, consumer, state);
+            n += 1;
+        }
+    }
+    b.grant("difitest:api3", OTHER_ORGNO, AccessState::Approved);
+    b.grant("difitest:gammel", OTHER_ORGNO, AccessState::Approved);
+    b.grant("demo:rapport", OTHER_ORGNO, AccessState::Approved);
+
+    let clients: [(&str, &str, &str, &[&str]); 6] = [
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a01",
+            "saksbehandling",
+            "Case handling system, fetches VAT returns",
+            &["skatteetaten:mvameldinger", "etaten:register.read"],
+        ),
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a02",
+            "rapportering",
+            "Quarterly reporting job",
+            &["demo:rapport", "difitest:statistikk"],
+        ),
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a03",
+            "integrasjonstest",
+            "Integration tests of our own API",
+            &["difitest:api3", "difitest:api3.read"],
+        ),
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a04",
+            "fiks-klient",
+            "Uses the KS FIKS platform",
+            &["ks:fiks"],
+        ),
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a05",
+            "dokumentarkiv",
+            "Archive sync",
+            &[
+                "difitest:eksempel/v1/dokumenter.read",
+                "difitest:eksempel/v1/dokumenter.write",
+            ],
+        ),
+        (
+            "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a06",
+            "uten-nokler",
+            "New client, no keys yet",
+            &["difitest:kontakt.read"],
+        ),
+    ];
+    for (id, name, description, scopes) in clients {
+        b.client(id, own, name, description, scopes);
+    }
+    let [c1, c2, c3, _, c5, _] = clients.map(|c| c.0);
+    b.keys(
+        c1,
+        vec![
+            demo_key(template, "saksbehandling-2026-01", 40),
+            demo_key(template, "saksbehandling-2026-06", 200),
+            demo_key(template, "saksbehandling-2026-11", 360),
+        ],
+    );
+    b.keys(c2, vec![demo_key(template, "rapportering-2025-12", 12)]);
+    b.keys(c3, vec![demo_key(template, "integrasjonstest", 300)]);
+    b.keys(
+        c5,
+        vec![
+            demo_key(template, "dokumentarkiv-a", 150),
+            demo_key(template, "dokumentarkiv-b", 330),
+        ],
+    );
+}
+
+fn sized(b: &mut Builder, template: &Jwk, n: usize) {
+    let consumers = orgnos(1000);
+    let prefixes = OWN_PREFIXES;
+    let mut names = Vec::with_capacity(n);
+    for i in 0..n {
+        let name = format!("{}:last/s{i:06}.read", prefixes[i % 2]);
+        let s = b.scope(OWN_ORGNO, &name, &format!("Generated scope number {i}"));
+        if i % 10 == 9 {
+            s.visibility = Some(Visibility::Private);
+        }
+        names.push(name);
+    }
+    for (i, name) in names.iter().enumerate() {
+        for j in 0..20 {
+            let consumer = &consumers[(i * 7 + j * 31) % consumers.len()];
+            let state = if j % 10 == 9 {
+                AccessState::Denied
+            } else {
+                AccessState::Approved
+            };
+            b.grant(name, consumer, state);
+        }
+    }
+    for i in 0..n / 2 {
+        let id = format!("00000000-0000-4000-8000-{i:012}");
+        let scopes: Vec<&str> = names
+            .iter()
+            .skip(i % n.max(1))
+            .take(2)
+            .map(String::as_str)
+            .collect();
+        b.client(
+            &id,
+            OWN_ORGNO,
+            &format!("klient-{i:05}"),
+            &format!("Generated client number {i}"),
+            &scopes,
+        );
+        b.keys(
+            &id,
+            vec![demo_key(
+                template,
+                &format!("klient-{i:05}-key"),
+                30 + (i as i64 * 37) % 330,
+            )],
+        );
+    }
+}
