@@ -26,6 +26,8 @@ use serde_json::{Value, json};
 
 struct Env {
     emu: Emulator,
+    /// One client for every token source: building one loads the system's CA roots.
+    http: reqwest::Client,
     _dir: tempfile::TempDir,
 }
 
@@ -39,7 +41,11 @@ async fn start() -> Env {
     })
     .await
     .unwrap();
-    Env { emu, _dir: dir }
+    Env {
+        emu,
+        http: reqwest::Client::new(),
+        _dir: dir,
+    }
 }
 
 impl Env {
@@ -67,7 +73,7 @@ impl Env {
     ) -> TokenSource {
         let diagnose = signer_with(profile, &self.passwords()).unwrap();
         TokenSource::new(
-            reqwest::Client::new(),
+            self.http.clone(),
             profile.token_endpoint.clone(),
             profile.scopes.clone(),
             Box::new(Custom {
@@ -81,7 +87,7 @@ impl Env {
     async fn refusal(&self, profile: &Profile) -> (TokenErrorBody, String) {
         let signer = signer_with(profile, &self.passwords()).unwrap();
         refusal_of(TokenSource::new(
-            reqwest::Client::new(),
+            self.http.clone(),
             profile.token_endpoint.clone(),
             profile.scopes.clone(),
             signer,
