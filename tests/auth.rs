@@ -653,3 +653,69 @@ async fn scope_rules_show_their_code_and_hint() {
         assert!(shown.contains(hint), "{scope}: {shown}");
     }
 }
+
+/// Everything logged at trace level while a p12 profile gets a token and calls the API, plus
+/// the errors and Debug output a user might paste: no password, token or key material.
+#[tokio::test]
+async fn secrets_stay_out_of_logs_errors_and_debug_output() {
+    use std::sync::Mutex;
+
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    let env = start().await;
+    let sink = Sink::default();
+    let writer = sink.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let password = env.emu.p12_password().unwrap();
+    let profile = env.profile("emulator-p12");
+    let api = env.connect(&profile);
+    api.own_scopes(false).await.unwrap();
+    let token = api.tokens().token().await.unwrap();
+    let refused = api::connect_with(
+        &profile,
+        &TestPasswords::with_var(P12_PASSWORD_ENV, &format!("{password}x")),
+    )
+    .err()
+    .unwrap();
+    let credentials = mpadmin::auth::Credentials::load(&profile, &env.passwords()).unwrap();
+    tracing::info!(?token, ?credentials, ?profile, "end of scenario");
+
+    let key_pem = std::fs::read_to_string(env.file("business.key.pem")).unwrap();
+    let key_body: String = key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let log = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("end of scenario"), "the capture works");
+    let shown = [
+        log,
+        format!("{refused} {refused:?}"),
+        format!("{token:?} {credentials:?} {profile:?}"),
+    ];
+    for text in shown {
+        assert!(!text.contains(&password), "password leaked: {text}");
+        assert!(
+            !text.contains(token.bearer()),
+            "access token leaked: {text}"
+        );
+        for chunk in key_body.as_bytes().chunks(40) {
+            let chunk = std::str::from_utf8(chunk).unwrap();
+            assert!(!text.contains(chunk), "key material leaked: {text}");
+        }
+    }
+}
