@@ -53,6 +53,16 @@ impl Run {
     }
 }
 
+/// Home, config, data (journal) and state (logs) inside the test's temp dir.
+fn isolated_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("HOME", dir.to_owned()),
+        ("XDG_CONFIG_HOME", dir.join("config")),
+        ("XDG_DATA_HOME", dir.join("data")),
+        ("XDG_STATE_HOME", dir.join("state")),
+    ]
+}
+
 impl Fixture {
     async fn run(&self, args: &[&str]) -> Run {
         self.run_with(&self.emu.keys_toml(), args).await
@@ -60,19 +70,12 @@ impl Fixture {
 
     /// Run the binary with `--keys keys`, no terminal on stdin and a clean environment.
     async fn run_with(&self, keys: &Path, args: &[&str]) -> Run {
-        let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"))
-            .arg("--keys")
-            .arg(keys)
-            .args(args)
-            .env_remove("MPADMIN_KEYS")
-            .env("HOME", self.emu.temp_dir())
-            .env("XDG_CONFIG_HOME", self.emu.temp_dir().join("config"))
-            .env("XDG_DATA_HOME", self.emu.temp_dir().join("data"))
-            .env("XDG_STATE_HOME", self.emu.temp_dir().join("state"))
-            .stdin(Stdio::null())
-            .output()
-            .await
-            .unwrap();
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"));
+        cmd.arg("--keys").arg(keys).args(args).stdin(Stdio::null());
+        for (k, v) in isolated_env(&self.emu.temp_dir()) {
+            cmd.env(k, v);
+        }
+        let out = cmd.env_remove("MPADMIN_KEYS").output().await.unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -537,4 +540,297 @@ fn public_jwk_json() -> String {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.to_vec())
     };
     serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(rsa.n()), "e": b64(rsa.e())}).to_string()
+}
+
+/// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
+/// its exit code and everything it wrote to the terminal.
+fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mpadmin"));
+    cmd.arg("--keys");
+    cmd.arg(keys);
+    cmd.args(args);
+    cmd.env_remove("MPADMIN_KEYS");
+    for (k, v) in isolated_env(home) {
+        cmd.env(k, v);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("[y/N] ") {
+        let n = reader.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "ended before asking: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    writer.write_all(answer.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    // Until the child closes the terminal (EOF, or EIO on Linux).
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let status = child.wait().unwrap();
+    (
+        status.exit_code(),
+        String::from_utf8_lossy(&seen).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_is_asked_before_destructive_changes() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:asked";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "asked",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let keys = f.emu.keys_toml();
+    let home = f.emu.temp_dir();
+    let args = ["scopes", "delete", name];
+
+    let (code, screen) = {
+        let (home, keys) = (home.clone(), keys.clone());
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "n\n"))
+            .await
+            .unwrap()
+    };
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains(&format!("Deactivate scope {name}? [y/N]")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("cancelled; nothing was changed"),
+        "{screen}"
+    );
+    assert!(f.emu.state().scope(name).unwrap().active);
+
+    let (code, screen) =
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "y\n"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains(&format!("deactivated scope {name}")),
+        "{screen}"
+    );
+    assert!(!f.emu.state().scope(name).unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_add_takes_pem_public_keys_and_certificates() {
+    let f = start(Seed::Empty).await;
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "pem",
+            "--description",
+            "PEM keys",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let public = f.emu.temp_dir().join("public.pem");
+    std::fs::write(&public, rsa.public_key_to_pem().unwrap()).unwrap();
+    let private = f.emu.temp_dir().join("private.pem");
+    std::fs::write(&private, rsa.private_key_to_pem().unwrap()).unwrap();
+    let cert = f.emu.dir().join("business.cert.pem");
+
+    let refused = f
+        .run(&["keys", "add", &id, "--file", private.to_str().unwrap()])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("private key"), "{refused:?}");
+
+    f.run(&[
+        "keys",
+        "add",
+        &id,
+        "--file",
+        public.to_str().unwrap(),
+        "--kid",
+        "pem-1",
+    ])
+    .await
+    .ok();
+    // Without --kid, a certificate's key is named by its RFC 7638 thumbprint.
+    let added = f
+        .run(&[
+            "--json",
+            "keys",
+            "add",
+            &id,
+            "--file",
+            cert.to_str().unwrap(),
+        ])
+        .await
+        .ok()
+        .json();
+    let keys = f.emu.state().keys(&id).to_vec();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].kid.as_deref(), Some("pem-1"));
+    let thumbprint = mpadmin::keys::thumbprint(&keys[1]).unwrap();
+    assert_eq!(keys[1].kid.as_deref(), Some(thumbprint.as_str()));
+    assert_eq!(added["keys"].as_array().unwrap().len(), 2);
+    assert!(keys.iter().all(|k| k.private_members().is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_go_to_the_state_dir_and_never_hold_the_token() {
+    let f = start(Seed::Empty).await;
+    let shown = f
+        .run(&["--log-level", "trace", "--json", "token", "--show"])
+        .await
+        .ok()
+        .json();
+    let token = shown["access_token"].as_str().unwrap().to_owned();
+    f.run(&[
+        "--log-level",
+        "trace",
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "logged",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    f.run(&["--log-level", "trace", "scopes", "show", "difitest:nothing"])
+        .await
+        .failed(1);
+
+    let dir = f.emu.temp_dir().join("state/mpadmin/logs");
+    let mut log = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        log.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(
+        log.contains("about to create scope difitest:logged"),
+        "{log}"
+    );
+    assert!(log.contains("HTTP 404"), "{log}");
+    assert!(
+        !log.contains(&token),
+        "the access token leaked into the log"
+    );
+    let key = std::fs::read_to_string(f.emu.dir().join("business.key.pem")).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!log.contains(key_body), "key material leaked into the log");
+
+    let bad = f
+        .run(&["--log-level", "loud", "scopes", "list"])
+        .await
+        .failed(2);
+    assert!(bad.stderr.contains("--log-level"), "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_sent_is_journaled_refusals_included() {
+    use mpadmin::journal::{Journal, Operation};
+
+    let f = start(Seed::Empty).await;
+    let name = "difitest:journaled";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "first",
+    ])
+    .await
+    .ok();
+    f.run(&["scopes", "update", name, "--description", "second"])
+        .await
+        .ok();
+    f.run(&["access", "grant", OTHER_ORGNO, "--scope", name])
+        .await
+        .ok();
+    f.run(&["access", "revoke", OTHER_ORGNO, "--scope", name, "--yes"])
+        .await
+        .ok();
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "again",
+    ])
+    .await
+    .failed(1);
+    // Refused before anything was sent: not a change, not journaled.
+    f.run(&["--read-only", "scopes", "delete", name, "--yes"])
+        .await
+        .failed(2);
+    f.run(&["scopes", "delete", name]).await.failed(2);
+
+    let journal = Journal::at(f.emu.temp_dir().join("data/mpadmin/journal.jsonl"));
+    let entries = journal.read().unwrap();
+    let ops: Vec<(Operation, &str)> = entries
+        .iter()
+        .map(|e| (e.operation, e.target.as_str()))
+        .collect();
+    let grant_target = format!("{name} -> {OTHER_ORGNO}");
+    assert_eq!(
+        ops,
+        [
+            (Operation::ScopeCreate, name),
+            (Operation::ScopeUpdate, name),
+            (Operation::AccessGrant, grant_target.as_str()),
+            (Operation::AccessRevoke, grant_target.as_str()),
+            (Operation::ScopeCreate, name),
+        ]
+    );
+    assert!(
+        entries[..4]
+            .iter()
+            .all(|e| e.result == "ok" && e.profile == "emulator")
+    );
+    assert_eq!(entries[1].before.as_ref().unwrap()["description"], "first");
+    assert_eq!(entries[1].after.as_ref().unwrap()["description"], "second");
+    assert_eq!(entries[3].after.as_ref().unwrap()["state"], "DENIED");
+    assert!(entries[4].result.contains("HTTP 409"), "{:?}", entries[4]);
+    assert!(entries[4].correlation_id.is_some(), "{:?}", entries[4]);
 }

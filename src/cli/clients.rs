@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, fields, yes_no};
+use super::record::Recorder;
 use crate::api::AdminApi;
 use crate::api::models::{Client, Jwk};
 use crate::api::types::{ClientId, ScopeName};
+use crate::journal::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -159,7 +161,12 @@ impl ClientsCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             ClientsCommand::List => {
                 let mut clients = api.clients().await?;
@@ -182,7 +189,9 @@ impl ClientsCommand {
             }
             ClientsCommand::Create(a) => {
                 let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
-                let created = api.create_client(&client).await?;
+                let result = api.create_client(&client).await;
+                rec.append(rec.entry(Operation::ClientCreate, &a.name), &result);
+                let created = result?;
                 out.say(&format!(
                     "created client {} ({}); add a key with `mpadmin keys add {} --file PUBLIC_KEY`",
                     created.client_id, created.client_name, created.client_id
@@ -192,12 +201,19 @@ impl ClientsCommand {
             ClientsCommand::Update(a) => {
                 let id = a.id.clone();
                 let current = api.client(&id).await?;
-                let updated = api.update_client(&id, &a.apply(current)?).await?;
+                let entry = rec
+                    .entry(Operation::ClientUpdate, id.as_str())
+                    .before(&current);
+                let result = api.update_client(&id, &a.apply(current)?).await;
+                rec.append(entry, &result);
+                let updated = result?;
                 out.say(&format!("updated client {id}"))?;
                 out.show(&updated, fields)?;
             }
             ClientsCommand::Delete { id } => {
-                api.delete_client(&id).await?;
+                let result = api.delete_client(&id).await;
+                rec.append(rec.entry(Operation::ClientDelete, id.as_str()), &result);
+                result?;
                 out.say(&format!("deleted client {id}"))?;
                 if out.json_mode() {
                     out.json(&serde_json::json!({ "deleted": id }))?;

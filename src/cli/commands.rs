@@ -10,9 +10,11 @@ use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
+use super::record::Recorder;
 use super::{GlobalArgs, access, clients, keys, scopes, token};
 use crate::api::ApiError;
 use crate::config::{self, Profile};
+use crate::journal::Journal;
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -81,12 +83,6 @@ impl CliError {
     }
 }
 
-impl From<crate::api::types::InvalidValue> for CliError {
-    fn from(e: crate::api::types::InvalidValue) -> CliError {
-        CliError::Usage(e.0)
-    }
-}
-
 /// Messages stay on one line (a token refusal adds its likely cause on a second one).
 pub(super) fn one_line(msg: &str) -> String {
     msg.lines()
@@ -104,7 +100,10 @@ pub(super) fn warn(msg: &str) {
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
     match execute(global, cmd) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`mpadmin ... | head`): there is nobody to tell.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
+            tracing::warn!(exit = e.exit_code(), "{e}");
             warn(&e.to_string());
             ExitCode::from(e.exit_code())
         }
@@ -121,6 +120,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
+        tracing::info!(profile = %profile.name, "about to {}", change.what);
         let read_only = if global.read_only {
             ReadOnly::Flag
         } else if profile.read_only {
@@ -142,13 +142,16 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
         let api = crate::api::connect(&profile)?;
+        let journal = config::paths(global.keys.as_deref()).journal();
+        let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
+            // Answered above, without a profile.
             AdminCommand::Paths => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
-            AdminCommand::Scopes(c) => c.run(&api, &mut out).await,
-            AdminCommand::Access(c) => c.run(&api, &mut out).await,
-            AdminCommand::Clients(c) => c.run(&api, &mut out).await,
-            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Clients(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out, &rec).await,
         }
     })
 }

@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, cell, fields, short_time, truncate, yes_no};
+use super::record::Recorder;
 use crate::api::models::{IntegrationType, Scope, ScopeAccess, Visibility};
 use crate::api::types::ScopeName;
 use crate::api::{AdminApi, PublicScopeQuery};
+use crate::journal::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum ScopesCommand {
@@ -249,7 +251,12 @@ impl ScopesCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             ScopesCommand::List(a) => {
                 let mut scopes = if a.public {
@@ -284,19 +291,35 @@ impl ScopesCommand {
             }
             ScopesCommand::Create(a) => {
                 let scope = a.into_scope();
-                let created = api.create_scope(&scope).await?;
+                let target = format!("{}:{}", scope.prefix, scope.subscope);
+                let result = api.create_scope(&scope).await;
+                rec.append(rec.entry(Operation::ScopeCreate, target), &result);
+                let created = result?;
                 out.say(&format!("created scope {}", created.name))?;
                 out.show(&created, fields)?;
             }
             ScopesCommand::Update(a) => {
                 let name = a.name.clone();
                 let current = api.scope(&name).await?;
-                let updated = api.update_scope(&name, &a.apply(current)).await?;
+                let operation = if a.reactivate && !current.active {
+                    Operation::ScopeReactivate
+                } else {
+                    Operation::ScopeUpdate
+                };
+                let entry = rec.entry(operation, name.as_str()).before(&current);
+                let result = api.update_scope(&name, &a.apply(current)).await;
+                rec.append(entry, &result);
+                let updated = result?;
                 out.say(&format!("updated scope {name}"))?;
                 out.show(&updated, fields)?;
             }
             ScopesCommand::Delete { name } => {
-                let scope = api.deactivate_scope(&name).await?;
+                let result = api.deactivate_scope(&name).await;
+                rec.append(
+                    rec.entry(Operation::ScopeDeactivate, name.as_str()),
+                    &result,
+                );
+                let scope = result?;
                 out.say(&format!(
                     "deactivated scope {name}; its grants are kept (reactivate with `mpadmin scopes update {name} --reactivate`)"
                 ))?;

@@ -29,7 +29,8 @@ pub enum TokenCommand {
     Test(super::keys::TokenTestArgs),
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+/// What `token` prints. No `Debug`: it may hold the token.
+#[derive(Serialize)]
 struct TokenInfo {
     profile: String,
     token_endpoint: String,
