@@ -588,10 +588,11 @@ fn legacy_child() {
     let dir = PathBuf::from(dir);
     let der = std::fs::read(dir.join("legacy.p12")).unwrap();
     let raw = openssl::pkcs12::Pkcs12::from_der(&der).unwrap();
-    assert!(
-        raw.parse2(P12_PASSWORD).is_err(),
-        "plain OpenSSL 3 should need the legacy provider for RC2-40"
-    );
+    // Debian's OpenSSL 3 needs the legacy provider for RC2-40; a system whose openssl.cnf
+    // activates it already opens the file either way.
+    if raw.parse2(P12_PASSWORD).is_ok() {
+        println!("note: this OpenSSL opens RC2-40 without loading the legacy provider");
+    }
     let p = p12_profile(&dir, "legacy.p12", "");
     let c = open(&p, &good_password()).unwrap();
     assert!(c.key().public_eq(&material_key_from(&dir)));

@@ -30,6 +30,16 @@ pub enum GrantHeader {
     Kid(String),
 }
 
+impl GrantHeader {
+    /// The business certificate (first in `x5c`), if the grant carries one.
+    pub fn leaf(&self) -> Option<&X509> {
+        match self {
+            GrantHeader::X5c(chain) => chain.first(),
+            GrantHeader::Kid(_) => None,
+        }
+    }
+}
+
 impl fmt::Debug for GrantHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
