@@ -1,7 +1,8 @@
-//! The emulator's key material: a test CA, test business certificates issued by it, the
-//! admin client's own key, the key that signs access tokens and a key for demo clients.
-//! RSA generation is the slow part of start-up, so each key is generated once per process
-//! (in parallel) and shared by every emulator the process starts.
+//! The emulator's key material: a test CA, test business certificates issued by it and the
+//! admin client's own key. RSA generation is the slow part of start-up (up to half a second
+//! per key on a slow machine), so there are four keys, generated two by two in parallel once
+//! per process and shared by every emulator the process starts. The CA key also signs the
+//! access tokens; the admin's own key is also the public key of every seeded client.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -58,13 +59,13 @@ pub struct BusinessCert {
 
 /// Everything the emulator signs or trusts with.
 pub struct Pki {
+    /// Signs the certificates and the access tokens (published on `/jwk`).
+    pub ca_key: PKey<Private>,
     pub ca: X509,
     pub business: BusinessCert,
     pub other_org: BusinessCert,
+    /// The admin client's own key; seeded clients carry its public half under other kids.
     pub admin_own: PKey<Private>,
-    pub token_signing: PKey<Private>,
-    /// Private half of the public key every seeded client carries (different kids).
-    pub demo_client: PKey<Private>,
 }
 
 static PROCESS_PKI: OnceLock<Result<Pki, String>> = OnceLock::new();
@@ -79,10 +80,10 @@ pub fn pki() -> Result<&'static Pki, EmulatorError> {
 
 impl Pki {
     fn generate() -> Result<Pki, ErrorStack> {
-        // Six keys: two threads halve the wait on a 2-core machine.
+        // Two threads halve the wait on a 2-core machine.
         let keys: Vec<Result<PKey<Private>, ErrorStack>> = std::thread::scope(|s| {
             let handles: Vec<_> = (0..2)
-                .map(|_| s.spawn(|| (0..3).map(|_| rsa_key()).collect::<Vec<_>>()))
+                .map(|_| s.spawn(|| (0..2).map(|_| rsa_key()).collect::<Vec<_>>()))
                 .collect();
             handles
                 .into_iter()
@@ -118,12 +119,11 @@ impl Pki {
             key: other_key,
         };
         Ok(Pki {
+            ca_key,
             ca,
             business,
             other_org,
             admin_own: next()?,
-            token_signing: next()?,
-            demo_client: next()?,
         })
     }
 
@@ -168,13 +168,6 @@ impl Pki {
             (
                 "admin-own.key.pem",
                 self.admin_own.private_key_to_pem_pkcs8().map_err(crypto)?,
-                true,
-            ),
-            (
-                "demo-client.key.pem",
-                self.demo_client
-                    .private_key_to_pem_pkcs8()
-                    .map_err(crypto)?,
                 true,
             ),
             (
@@ -236,16 +229,19 @@ fn legacy_provider() -> Result<(), EmulatorError> {
 }
 
 pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    // Restricted before anything is written, also when an older, more open copy existed.
     #[cfg(unix)]
     if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     #[cfg(not(unix))]
     let _ = private;
-    let mut f = opts.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }

@@ -101,6 +101,13 @@ pub(crate) struct Shared {
     faults: Faults,
 }
 
+impl Shared {
+    /// The emulator's clock (epoch seconds), skewed when a test asks for it.
+    fn now(&self) -> i64 {
+        state::now_secs() + self.faults.clock_skew()
+    }
+}
+
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     addr: SocketAddr,
@@ -389,7 +396,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
     pub seed: SeedArg,
     /// Instead of --seed: N scopes, 20 N grants and N/2 clients with keys (benchmarks).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "seed")]
     pub seed_size: Option<usize>,
 }
 

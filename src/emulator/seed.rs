@@ -173,7 +173,7 @@ impl Builder {
     }
 }
 
-/// A key of the demo-client key pair under another kid, expiring in `days`.
+/// The admin's own public key under another kid, expiring in `days`.
 fn demo_key(template: &Jwk, kid: &str, days: i64) -> Jwk {
     Jwk {
         kid: Some(kid.to_owned()),
@@ -185,7 +185,7 @@ fn demo_key(template: &Jwk, kid: &str, days: i64) -> Jwk {
 /// The seeded state for `seed` (the admin clients come from `ensure_admin_clients`).
 pub fn build(seed: Seed, pki: &Pki) -> Result<StateSnapshot, EmulatorError> {
     let mut b = Builder::new();
-    let template = certs::public_jwk(&pki.demo_client, "demo")?;
+    let template = certs::public_jwk(&pki.admin_own, "demo")?;
     match seed {
         Seed::Empty => {}
         Seed::Demo => demo(&mut b, &template),

@@ -20,7 +20,7 @@ use serde_json::{Map, Value, json};
 use super::Shared;
 use super::certs::{self, TOKEN_SIGNING_KID};
 use super::errors::{ApiFail, TokenFail, hex_id};
-use super::state::{StateSnapshot, allows_type, now_secs};
+use super::state::{StateSnapshot, allows_type};
 use crate::api::models::{
     AccessTokenClaims, Client, IntegrationType, JWT_BEARER_GRANT, OrgClaim, TokenResponse,
 };
@@ -85,7 +85,7 @@ pub async fn discovery(State(sh): State<Arc<Shared>>) -> Json<Value> {
 }
 
 pub async fn jwk(State(sh): State<Arc<Shared>>) -> Response {
-    match certs::public_jwk(&sh.pki.token_signing, TOKEN_SIGNING_KID) {
+    match certs::public_jwk(&sh.pki.ca_key, TOKEN_SIGNING_KID) {
         Ok(k) => Json(json!({ "keys": [k] })).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
@@ -273,7 +273,7 @@ fn issue(sh: &Shared, body: &[u8]) -> Result<TokenResponse, TokenFail> {
             format!("{INVALID_ASSERTION} Client not found: '{iss}'"),
         )
     })?;
-    let now = now_secs();
+    let now = sh.now();
     let exp = check_times(claims, now)?;
     let client_amr = check_signer(sh, &jws, md, proof, client, &keys, now)?;
     if let Some(jti) = claims.get("jti") {
@@ -505,7 +505,8 @@ fn sign_access_token(
         b64_json(&header).map_err(server_error)?,
         b64_json(&claims).map_err(server_error)?
     );
-    let signature = rs256(&sh.pki.token_signing, input.as_bytes()).map_err(server_error)?;
+    sh.faults.token_issued(&claims.jti);
+    let signature = rs256(&sh.pki.ca_key, input.as_bytes()).map_err(server_error)?;
     Ok(TokenResponse {
         access_token: format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)),
         token_type: "Bearer".into(),
@@ -567,7 +568,7 @@ pub fn authenticate(sh: &Shared, authorization: Option<&str>) -> Result<Caller, 
     let invalid = || ApiFail::unauthorized("Invalid access token: not issued by this Maskinporten");
     let jws = parse_jws(token.trim()).ok_or_else(invalid)?;
     if jws.header.get("kid").and_then(Value::as_str) != Some(TOKEN_SIGNING_KID)
-        || !signature_ok(&jws, MessageDigest::sha256(), &sh.pki.token_signing)
+        || !signature_ok(&jws, MessageDigest::sha256(), &sh.pki.ca_key)
     {
         return Err(invalid());
     }
@@ -576,7 +577,7 @@ pub fn authenticate(sh: &Shared, authorization: Option<&str>) -> Result<Caller, 
     if claims.iss != sh.issuer {
         return Err(invalid());
     }
-    if claims.exp <= now_secs() {
+    if claims.exp <= sh.now() || sh.faults.token_expired_early(&claims.jti) {
         return Err(ApiFail::unauthorized(
             "Invalid access token: the token has expired",
         ));

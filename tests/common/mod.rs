@@ -64,8 +64,10 @@ pub async fn emulator_with(seed: Seed) -> TestEmulator {
     start(opts, dir).await
 }
 
-/// An emulator persisting to `state_file` (loaded when it exists), files in `dir`.
-pub async fn emulator_with_state(dir: tempfile::TempDir, state_file: PathBuf) -> TestEmulator {
+/// An emulator persisting to `state_file` (loaded when it exists); certificates in a fresh
+/// temp dir, so two of these in a row behave like a restart.
+pub async fn emulator_with_state(state_file: PathBuf) -> TestEmulator {
+    let dir = tempfile::tempdir().expect("temp dir");
     let opts = EmulatorOptions {
         state_file: Some(state_file),
         ..EmulatorOptions::demo(dir.path().join("emu"))

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use serde::de::DeserializeOwned;
@@ -110,8 +110,10 @@ pub fn body<T: DeserializeOwned>(
             "The request body must be a JSON object",
         ));
     };
-    let model = serde_json::from_value(Value::Object(map.clone()))
-        .map_err(|e| ApiFail::field(object, "body", format!("Invalid {object}: {e}")))?;
+    let model = serde_path_to_error::deserialize(Value::Object(map.clone())).map_err(|e| {
+        let field = e.path().to_string();
+        ApiFail::field(object, &field, format!("{field}: {}", e.inner()))
+    })?;
     Ok((map, model))
 }
 
@@ -122,33 +124,36 @@ pub fn ok<T: serde::Serialize>(value: &T) -> ApiResult {
 
 /// 200 with an empty body (DELETE of clients and keys).
 pub fn empty() -> ApiResult {
-    Ok(axum::http::StatusCode::OK.into_response())
+    Ok(StatusCode::OK.into_response())
 }
 
 /// Collects field errors so one answer lists every problem of a body.
 pub struct Problems {
     object: &'static str,
-    fail: Option<ApiFail>,
+    errors: Vec<(Option<String>, String)>,
 }
 
 impl Problems {
     pub fn new(object: &'static str) -> Problems {
-        Problems { object, fail: None }
-    }
-
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        let entry = (Some(field.to_owned()), message.into());
-        match &mut self.fail {
-            Some(f) => f.errors.push(entry),
-            None => {
-                let mut f = ApiFail::field(self.object, field, String::new());
-                f.errors = vec![entry];
-                self.fail = Some(f);
-            }
+        Problems {
+            object,
+            errors: Vec::new(),
         }
     }
 
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push((Some(field.to_owned()), message.into()));
+    }
+
+    /// A 400 listing every problem, or `Ok` when there were none.
     pub fn check(self) -> Result<(), ApiFail> {
-        self.fail.map_or(Ok(()), Err)
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        Err(ApiFail {
+            status: StatusCode::BAD_REQUEST,
+            object: self.object,
+            errors: self.errors,
+        })
     }
 }
