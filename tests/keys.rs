@@ -851,8 +851,9 @@ fn path_str(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
+/// The private key behind the demo clients' keys (the emulator reuses its own-key admin key).
 fn demo_key_file(emu: &TestEmulator) -> PathBuf {
-    emu.dir().join("demo-client.key.pem")
+    emu.dir().join("admin-own.key.pem")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1408,10 +1409,9 @@ async fn doctor_expired_key_says_rotate() {
     let seeded = common::emulator().await;
     let mut snapshot = seeded.state();
     snapshot.jwks.get_mut(RAPPORTERING).unwrap().keys[0].exp = Some(Utc::now().timestamp() - 60);
-    let dir = tempfile::tempdir().unwrap();
-    let state_file = dir.path().join("state.json");
+    let state_file = seeded.temp_dir().join("state.json");
     std::fs::write(&state_file, serde_json::to_vec(&snapshot).unwrap()).unwrap();
-    let emu = common::emulator_with_state(dir, state_file).await;
+    let emu = common::emulator_with_state(state_file).await;
 
     let key = demo_key_file(&seeded);
     let o = mpadmin(

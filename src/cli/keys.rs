@@ -214,7 +214,7 @@ impl KeysCommand {
             KeysCommand::Generate(g) => {
                 let client = api.client(&g.client).await?;
                 let existing = api.jwks(&g.client).await?.keys;
-                let made = new_key(api, &client, &existing, &g.key, None).await?;
+                let made = new_key(api, &client, &existing, &g.key, None, rec).await?;
                 out.say(&format!(
                     "generated key {} ({} bits) for client {}; private key in {}",
                     made.jwk.kid.as_deref().unwrap_or_default(),
@@ -232,7 +232,7 @@ impl KeysCommand {
                 lint_file(&l.file, &existing, out)?;
             }
             KeysCommand::Expiring(e) => expiring(api, e.days, out).await?,
-            KeysCommand::Rotate(r) => rotate::run(api, profile, r, out).await?,
+            KeysCommand::Rotate(r) => rotate::run(api, profile, r, out, rec).await?,
         }
         Ok(())
     }
@@ -297,6 +297,15 @@ fn key_set_error(client: &ClientId) -> impl Fn(keys::KeyError) -> CliError {
     move |e| CliError::Failed(format!("client {client}: {e}"))
 }
 
+/// The id of a client the server listed, checked like any other id before it is used.
+fn client_id_of(client: &Client) -> Result<ClientId, CliError> {
+    client.client_id.parse().map_err(|e| {
+        CliError::Failed(format!(
+            "the server listed a client whose id cannot be used: {e}"
+        ))
+    })
+}
+
 /// A new key made and uploaded: its public JWK and the client's key set afterwards.
 pub(super) struct NewKey {
     pub jwk: Jwk,
@@ -314,8 +323,9 @@ pub(super) async fn new_key(
     existing: &[Jwk],
     args: &NewKeyArgs,
     keep: Option<&str>,
+    rec: &Recorder,
 ) -> Result<NewKey, CliError> {
-    let id: ClientId = client.client_id.parse()?;
+    let id = client_id_of(client)?;
     let kid = if args.thumbprint_kid {
         KidChoice::Thumbprint
     } else if let Some(kid) = &args.kid {
@@ -380,7 +390,15 @@ pub(super) async fn new_key(
     };
     let made = keys::generate(args.bits, kid, &args.out, protection).map_err(usage)?;
     let set = keys::with_key(existing, made.jwk.clone(), &drop).map_err(usage)?;
-    match api.replace_jwks(&id, &set).await {
+    let entry = rec
+        .entry(
+            Operation::KeyAdd,
+            format!("{id}/{}", made.jwk.kid.as_deref().unwrap_or_default()),
+        )
+        .before(&existing);
+    let result = api.replace_jwks(&id, &set).await;
+    rec.append(entry, &result);
+    match result {
         Ok(jwks) => Ok(NewKey {
             jwk: made.jwk,
             uploaded: jwks.keys,
@@ -483,7 +501,7 @@ async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), Cli
     let clients = api.clients().await?;
     let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
         .map(|client| async move {
-            let id: ClientId = client.client_id.parse()?;
+            let id = client_id_of(&client)?;
             let keys = api.jwks(&id).await?.keys;
             Ok::<_, CliError>((client, keys))
         })

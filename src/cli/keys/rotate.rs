@@ -14,7 +14,9 @@ use crate::api::types::{ClientId, Kid, ScopeName};
 use crate::cli::commands::CliError;
 use crate::cli::confirm::{self, Change};
 use crate::cli::output::Output;
+use crate::cli::record::Recorder;
 use crate::config::Profile;
+use crate::journal::Operation;
 use crate::keys::{self, DoctorContext};
 
 /// Between proof attempts while Maskinporten has not yet seen the new key (Digdir: 0-2 min).
@@ -72,6 +74,7 @@ pub(super) async fn run(
     profile: &Profile,
     args: RotateArgs,
     out: &mut Output,
+    rec: &Recorder,
 ) -> Result<(), CliError> {
     let client = api.client(&args.client).await?;
     let existing = api.jwks(&args.client).await?.keys;
@@ -84,7 +87,7 @@ pub(super) async fn run(
     };
     let scopes = doctor::scopes_for(&args.scopes, &client)?;
 
-    let made = new_key(api, &client, &existing, &args.key, old.as_deref()).await?;
+    let made = new_key(api, &client, &existing, &args.key, old.as_deref(), rec).await?;
     let new_kid = made.jwk.kid.clone().unwrap_or_default();
     out.say(&format!(
         "uploaded new key {new_kid} beside {} ({} keys now); private key in {}",
@@ -158,7 +161,7 @@ pub(super) async fn run(
             ))?;
             report.proof = Some(TokenReport::new(&token, &new_kid, args.client.as_str()));
             if let Some(old_kid) = &old {
-                report.old_removed = remove_old(api, &args, old_kid, out).await?;
+                report.old_removed = remove_old(api, &args, old_kid, out, rec).await?;
             }
             if out.json_mode() {
                 out.json(&report)?;
@@ -197,6 +200,7 @@ async fn remove_old(
     args: &RotateArgs,
     old: &str,
     out: &mut Output,
+    rec: &Recorder,
 ) -> Result<bool, CliError> {
     let later = format!("mpadmin keys remove {} {old}", args.client);
     let now = args.delete_old
@@ -214,7 +218,12 @@ async fn remove_old(
     // Re-read: the set may have changed since the upload.
     let current = api.jwks(&args.client).await?.keys;
     let rest = keys::without_key(&current, old).map_err(usage)?;
-    api.replace_jwks(&args.client, &rest).await?;
+    let entry = rec
+        .entry(Operation::KeyRemove, format!("{}/{old}", args.client))
+        .before(&current);
+    let result = api.replace_jwks(&args.client, &rest).await;
+    rec.append(entry, &result);
+    result?;
     out.say(&format!("removed the old key {old}"))?;
     Ok(true)
 }
