@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{ALL_ADMIN, Grant, admin_token, emulator, emulator_with, post_grant};
+use common::{ALL_ADMIN, Grant, TestEmulator, admin_token, emulator, emulator_with, post_grant};
 use mpadmin::emulator::{
     ADMIN_CLIENT_ID, ADMIN_KID, ADMIN_KID_CLIENT_ID, Emulator, OTHER_ADMIN_CLIENT_ID, OTHER_ORGNO,
     OWN_ORGNO, Seed,
@@ -19,17 +19,17 @@ struct Api {
 }
 
 impl Api {
-    async fn new(emu: &Emulator, scopes: &str) -> Api {
+    async fn new(emu: &TestEmulator, scopes: &str) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http: emu.http().clone(),
             base: emu.api_base().to_string(),
             token: Some(admin_token(emu, scopes).await),
         }
     }
 
-    fn anonymous(emu: &Emulator) -> Api {
+    fn anonymous(emu: &TestEmulator) -> Api {
         Api {
-            http: reqwest::Client::new(),
+            http: emu.http().clone(),
             base: emu.api_base().to_string(),
             token: None,
         }
@@ -57,6 +57,10 @@ impl Api {
     async fn get(&self, path: &str) -> (u16, Value) {
         self.call(Method::GET, path, None).await
     }
+}
+
+async fn get(emu: &TestEmulator, url: String) -> reqwest::Result<reqwest::Response> {
+    emu.http().get(url).send().await
 }
 
 fn mp_code(body: &Value) -> &str {
@@ -87,7 +91,7 @@ async fn valid_certificate_grant_gets_a_token_for_the_organisation() {
 
     // The access token is a JWT signed by the key published on /jwk.
     let token = body["access_token"].as_str().unwrap();
-    let jwks: Value = reqwest::get(format!("{}jwk", emu.issuer()))
+    let jwks: Value = get(&emu, format!("{}jwk", emu.issuer()))
         .await
         .unwrap()
         .json()
@@ -111,10 +115,10 @@ async fn valid_certificate_grant_gets_a_token_for_the_organisation() {
 #[tokio::test]
 async fn discovery_document_names_the_endpoints() {
     let emu = emulator_with(Seed::Empty).await;
-    let doc: Value = reqwest::get(format!(
-        "{}.well-known/oauth-authorization-server",
-        emu.issuer()
-    ))
+    let doc: Value = get(
+        &emu,
+        format!("{}.well-known/oauth-authorization-server", emu.issuer()),
+    )
     .await
     .unwrap()
     .json()
@@ -210,7 +214,7 @@ async fn kid_signed_grant_gets_a_token() {
     let (status, body) = post_grant(&emu, &g.sign()).await;
     assert_eq!(status, 200, "{body}");
     let api = Api {
-        http: reqwest::Client::new(),
+        http: emu.http().clone(),
         base: emu.api_base().to_string(),
         token: body["access_token"].as_str().map(str::to_owned),
     };
@@ -223,6 +227,29 @@ async fn kid_signed_grant_gets_a_token() {
             .iter()
             .any(|c| c["client_id"] == ADMIN_KID_CLIENT_ID)
     );
+
+    // A year later the key has expired: MP-121.
+    emu.edit_state(|st| {
+        for k in st
+            .jwks
+            .get_mut(ADMIN_KID_CLIENT_ID)
+            .unwrap()
+            .keys
+            .iter_mut()
+        {
+            k.exp = Some(chrono::Utc::now().timestamp() - 1);
+        }
+    })
+    .unwrap();
+    let g = Grant::kid(
+        &emu,
+        ADMIN_KID_CLIENT_ID,
+        "idporten:dcr.read",
+        "admin-own.key.pem",
+        ADMIN_KID,
+    );
+    let (status, body) = post_grant(&emu, &g.sign()).await;
+    assert_eq!((status, mp_code(&body)), (400, "MP-121"), "{body}");
 }
 
 #[tokio::test]
@@ -371,10 +398,11 @@ async fn read_endpoints_answer_for_the_demo_organisation() {
     let _ = OTHER_ADMIN_CLIENT_ID;
 }
 
-/// A self-signed certificate for org 991825827 that does not chain to the emulator's CA.
-fn foreign_certificate() -> (Vec<u8>, String) {
-    use openssl::{asn1::Asn1Time, hash::MessageDigest, nid::Nid, pkey::PKey, rsa::Rsa, x509};
-    let key = PKey::from_rsa(Rsa::generate(2048).unwrap()).unwrap();
+/// A self-signed certificate for org 991825827 (x5c entry) that does not chain to the
+/// emulator's CA, on an existing key (key generation is slow).
+fn foreign_certificate(key_pem: &[u8]) -> String {
+    use openssl::{asn1::Asn1Time, hash::MessageDigest, nid::Nid, pkey::PKey, x509};
+    let key = PKey::private_key_from_pem(key_pem).unwrap();
     let mut name = x509::X509NameBuilder::new().unwrap();
     name.append_entry_by_nid(Nid::ORGANIZATIONNAME, "FOREIGN")
         .unwrap();
@@ -393,10 +421,7 @@ fn foreign_certificate() -> (Vec<u8>, String) {
     b.sign(&key, MessageDigest::sha256()).unwrap();
     let der = b.build().to_der().unwrap();
     use base64::Engine;
-    (
-        key.private_key_to_pem_pkcs8().unwrap(),
-        base64::engine::general_purpose::STANDARD.encode(der),
-    )
+    base64::engine::general_purpose::STANDARD.encode(der)
 }
 
 #[tokio::test]
@@ -405,7 +430,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     let now = chrono::Utc::now().timestamp();
     let ok = || Grant::admin(&emu, "idporten:dcr.read");
     let other_key = std::fs::read(emu.dir().join("other-org.key.pem")).unwrap();
-    let (foreign_key, foreign_x5c) = foreign_certificate();
+    let foreign_x5c = foreign_certificate(&other_key);
 
     type Case = (&'static str, Grant, u16, &'static str, &'static str);
     let mut cases: Vec<Case> = Vec::new();
@@ -425,7 +450,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     cases.push(("unknown client", g, 400, "MP-100", "Client not found"));
     let mut g = ok();
     g.header.insert("x5c".into(), json!([foreign_x5c]));
-    g.key_pem = foreign_key;
+    g.key_pem = other_key.clone();
     cases.push((
         "certificate of another CA",
         g,
@@ -553,7 +578,7 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     assert_eq!((s, mp_code(&body)), (400, "MP-012"), "{body}");
 
     // Malformed requests.
-    let http = reqwest::Client::new();
+    let http = emu.http().clone();
     let resp = http
         .post(emu.token_endpoint())
         .form(&[("grant_type", "client_credentials")])
@@ -565,4 +590,1071 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     assert_eq!(body["error"], "unsupported_grant_type");
     let (s, body) = post_grant(&emu, "not.a.jwt").await;
     assert_eq!((s, mp_code(&body)), (400, "MP-011"), "{body}");
+}
+
+fn field_errors(body: &Value) -> Vec<String> {
+    body["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|f| f["fieldIdentifier"].as_str().unwrap_or("").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The §4.8 error body: status, timestamp, 32-hex correlation id, errors, description.
+fn assert_error_body(body: &Value, status: u16) {
+    assert_eq!(body["status"], status, "{body}");
+    let corr = body["correlation_id"].as_str().unwrap();
+    assert!(
+        corr.len() == 32 && corr.chars().all(|c| c.is_ascii_hexdigit()),
+        "{corr}"
+    );
+    let ts = body["timestamp"].as_str().unwrap();
+    assert!(
+        chrono::DateTime::parse_from_str(ts, "%Y-%m-%dT%H:%M:%S%.3f%:z").is_ok(),
+        "{ts}"
+    );
+    assert!(!body["error_description"].as_str().unwrap().is_empty());
+    assert!(!body["errors"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn admin_api_refuses_missing_tokens_and_scopes() {
+    let emu = emulator().await;
+    let resp = get(&emu, format!("{}/scopes", emu.api_base()))
+        .await
+        .unwrap();
+    assert_eq!(
+        resp.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    let (s, body) = Api::anonymous(&emu).get("/scopes").await;
+    assert_eq!(s, 401);
+    assert_error_body(&body, 401);
+    let garbage = Api {
+        token: Some("eyJhbGciOiJub25lIn0.e30.".into()),
+        ..Api::anonymous(&emu)
+    };
+    assert_eq!(garbage.get("/clients").await.0, 401);
+
+    // A token of another emulator (another issuer) is not accepted.
+    let other = emulator_with(Seed::Empty).await;
+    let foreign = Api {
+        token: Some(admin_token(&other, "idporten:dcr.read").await),
+        ..Api::anonymous(&emu)
+    };
+    assert_eq!(foreign.get("/clients").await.0, 401);
+
+    let reader = Api::new(&emu, "idporten:dcr.read").await;
+    let (s, body) = reader
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "x", "description": "d"})),
+        )
+        .await;
+    assert_eq!(s, 403);
+    assert_error_body(&body, 403);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("idporten:scopes.write"),
+        "{body}"
+    );
+    assert_eq!(
+        reader.get("/scopes").await.0,
+        403,
+        "scope reads need a scopes scope"
+    );
+    assert_eq!(reader.get("/clients").await.0, 200);
+    assert_eq!(
+        reader
+            .call(Method::POST, "/clients", Some(json!({})))
+            .await
+            .0,
+        403
+    );
+    let scope_reader = Api::new(&emu, "idporten:scopes.read").await;
+    assert_eq!(scope_reader.get("/scopes").await.0, 200);
+    assert_eq!(scope_reader.get("/clients").await.0, 403);
+    assert_eq!(scope_reader.get("/scopes/access/all").await.0, 403);
+    assert_eq!(
+        scope_reader
+            .call(Method::DELETE, "/scopes?scope=difitest%3Aapi3", None)
+            .await
+            .0,
+        403
+    );
+
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let (s, body) = api.get("/clients/no-such-client").await;
+    assert_eq!(s, 404);
+    assert_error_body(&body, 404);
+    assert_eq!(api.get("/no/such/endpoint").await.0, 404);
+}
+
+#[tokio::test]
+async fn scope_lifecycle_follows_digdir_rules() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let create = json!({
+        "prefix": "difitest", "subscope": "ny/tjeneste.read", "description": "A new scope",
+        "allowed_integration_types": ["maskinporten"], "future_field": {"kept": true}
+    });
+    let (s, scope) = api
+        .call(Method::POST, "/scopes", Some(create.clone()))
+        .await;
+    assert_eq!(s, 200, "{scope}");
+    assert_eq!(scope["name"], "difitest:ny/tjeneste.read");
+    assert_eq!(scope["owner_orgno"], OWN_ORGNO);
+    assert_eq!(scope["active"], true);
+    assert_eq!(
+        scope["future_field"],
+        json!({"kept": true}),
+        "unknown fields are stored and echoed"
+    );
+    assert!(scope["created"].is_string());
+
+    let (s, body) = api
+        .call(Method::POST, "/scopes", Some(create.clone()))
+        .await;
+    assert_eq!(s, 409, "{body}");
+    assert_error_body(&body, 409);
+
+    let q = "/scopes?scope=difitest%3Any%2Ftjeneste.read";
+    let (s, gone) = api.call(Method::DELETE, q, None).await;
+    assert_eq!((s, gone["active"].clone()), (200, json!(false)));
+    assert!(!names(&api.get("/scopes").await.1).contains(&"difitest:ny/tjeneste.read"));
+    let (s, _) = api.call(Method::POST, "/scopes", Some(create)).await;
+    assert_eq!(s, 409, "re-POST of a deactivated scope does not reactivate");
+    assert!(
+        !emu.state()
+            .scope("difitest:ny/tjeneste.read")
+            .unwrap()
+            .active
+    );
+
+    let mut put = gone.clone();
+    put["active"] = json!(true);
+    put["description"] = json!("Changed");
+    let (s, back) = api.call(Method::PUT, q, Some(put.clone())).await;
+    assert_eq!(s, 200, "{back}");
+    assert_eq!(
+        (back["active"].clone(), back["description"].clone()),
+        (json!(true), json!("Changed"))
+    );
+    assert_eq!(back["future_field"], json!({"kept": true}));
+
+    let mut renamed = put.clone();
+    renamed["subscope"] = json!("annet");
+    let (s, body) = api.call(Method::PUT, q, Some(renamed)).await;
+    assert_eq!(s, 400);
+    assert_eq!(field_errors(&body), ["subscope"]);
+
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "Bad_Name", "description": "d"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    assert_error_body(&body, 400);
+    assert_eq!(field_errors(&body), ["subscope"]);
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "ok", "description": "d", "at_max_age": "lang"})),
+        )
+        .await;
+    assert_eq!(
+        (s, field_errors(&body)),
+        (400, vec!["at_max_age".to_owned()]),
+        "{body}"
+    );
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "ok"})),
+        )
+        .await;
+    assert_eq!(
+        (s, field_errors(&body)),
+        (400, vec!["description".to_owned()])
+    );
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "etaten", "subscope": "mine", "description": "d"})),
+        )
+        .await;
+    assert_eq!(s, 403, "prefix of another organisation: {body}");
+    let (s, _) = api
+        .call(
+            Method::PUT,
+            "/scopes?scope=etaten%3Aregister.read",
+            Some(json!({"description": "x"})),
+        )
+        .await;
+    assert_eq!(s, 403, "another organisation's scope");
+    let (s, _) = api
+        .call(Method::DELETE, "/scopes?scope=difitest%3Afinnes.ikke", None)
+        .await;
+    assert_eq!(s, 404);
+}
+
+#[tokio::test]
+async fn grants_are_revoked_to_denied_and_reapproved() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let consumer = "974760673";
+    let path =
+        format!("/scopes/access/{consumer}?scope=difitest%3Aeksempel%2Fv1%2Fdokumenter.write");
+    let (s, row) = api.call(Method::PUT, &path, None).await;
+    assert_eq!(s, 200, "{row}");
+    assert_eq!(row["state"], "APPROVED");
+    assert_eq!(row["consumer_orgno"], consumer);
+    let (s, row) = api.call(Method::DELETE, &path, None).await;
+    assert_eq!((s, row["state"].as_str()), (200, Some("DENIED")));
+    let state = emu.state();
+    let kept = state
+        .grant("difitest:eksempel/v1/dokumenter.write", consumer)
+        .unwrap();
+    assert_eq!(
+        kept.state,
+        mpadmin::api::models::AccessState::Denied,
+        "the row stays"
+    );
+    let (s, row) = api.call(Method::PUT, &path, None).await;
+    assert_eq!((s, row["state"].as_str()), (200, Some("APPROVED")));
+
+    let (s, body) = api
+        .call(
+            Method::PUT,
+            "/scopes/access/974760674?scope=difitest%3Aapi3",
+            None,
+        )
+        .await;
+    assert_eq!(s, 400, "MOD11 fails: {body}");
+    assert_eq!(field_errors(&body), ["consumer_orgno"]);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("MOD11")
+    );
+    let (s, _) = api
+        .call(
+            Method::PUT,
+            "/scopes/access/974760673?scope=etaten%3Aregister.read",
+            None,
+        )
+        .await;
+    assert_eq!(s, 403);
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            "/scopes/access/983887457?scope=difitest%3Astatistikk",
+            None,
+        )
+        .await;
+    assert_eq!(s, 404, "no such grant");
+    let (s, _) = api
+        .call(Method::PUT, "/scopes/access/974760673", None)
+        .await;
+    assert_eq!(s, 400, "scope is required");
+}
+
+async fn client_id_named(api: &Api, name: &str) -> String {
+    let (_, list) = api.get("/clients").await;
+    list.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["client_name"] == name)
+        .unwrap()["client_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn client_lifecycle_and_validation() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let body = json!({
+        "client_name": "ny-klient", "description": "Fetches registers",
+        "integration_type": "maskinporten", "application_type": "web",
+        "token_endpoint_auth_method": "private_key_jwt",
+        "grant_types": ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+        "scopes": ["etaten:register.read", "ks:fiks", "difitest:api3"],
+        "x_custom": 7
+    });
+    let (s, created) = api.call(Method::POST, "/clients", Some(body.clone())).await;
+    assert_eq!(s, 200, "{created}");
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(created["client_orgno"], OWN_ORGNO);
+    assert_eq!(created["x_custom"], 7);
+
+    for (scopes, why) in [
+        (json!(["skatteetaten:finnes.ikke"]), "does not exist"),
+        (
+            json!(["brreg:enhetsregisteret/roller.read"]),
+            "DENIED grant",
+        ),
+        (json!(["etaten:register.write"]), "REQUESTED only"),
+        (json!(["difitest:gammel"]), "inactive"),
+        (json!(["idporten:dcr.write"]), "admin scope"),
+    ] {
+        let mut b = body.clone();
+        b["scopes"] = scopes;
+        let (s, err) = api.call(Method::POST, "/clients", Some(b)).await;
+        assert_eq!(s, 400, "{why}: {err}");
+        assert_eq!(field_errors(&err), ["scopes"], "{why}");
+    }
+    let mut b = body.clone();
+    b["token_endpoint_auth_method"] = json!("client_secret_basic");
+    assert_eq!(api.call(Method::POST, "/clients", Some(b)).await.0, 400);
+    let mut b = body.clone();
+    b["client_orgno"] = json!(OTHER_ORGNO);
+    assert_eq!(api.call(Method::POST, "/clients", Some(b)).await.0, 403);
+
+    let mut upd = created.clone();
+    upd["integration_type"] = json!("idporten");
+    let (s, err) = api
+        .call(Method::PUT, &format!("/clients/{id}"), Some(upd))
+        .await;
+    assert_eq!(
+        (s, field_errors(&err)),
+        (400, vec!["integration_type".to_owned()])
+    );
+    let mut upd = created.clone();
+    upd["client_name"] = json!("omdøpt");
+    upd["scopes"] = json!(["ks:fiks"]);
+    let (s, updated) = api
+        .call(Method::PUT, &format!("/clients/{id}"), Some(upd))
+        .await;
+    assert_eq!(s, 200, "{updated}");
+    assert_eq!(
+        (updated["client_name"].as_str(), updated["scopes"].clone()),
+        (Some("omdøpt"), json!(["ks:fiks"]))
+    );
+    assert_eq!(updated["created"], created["created"]);
+
+    // An admin client keeps the scopes Digdir gave it when it is edited.
+    let (_, admin) = api.get(&format!("/clients/{ADMIN_CLIENT_ID}")).await;
+    let mut admin_upd = admin.clone();
+    admin_upd["description"] = json!("Edited by us");
+    let (s, body) = api
+        .call(
+            Method::PUT,
+            &format!("/clients/{ADMIN_CLIENT_ID}"),
+            Some(admin_upd),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["scopes"], admin["scopes"]);
+
+    // Another organisation sees none of it.
+    let other = Api {
+        token: Some({
+            let g = Grant::x5c(
+                &emu,
+                OTHER_ADMIN_CLIENT_ID,
+                ALL_ADMIN,
+                "other-org.key.pem",
+                "other-org.cert.pem",
+            );
+            let (s, b) = post_grant(&emu, &g.sign()).await;
+            assert_eq!(s, 200, "{b}");
+            b["access_token"].as_str().unwrap().to_owned()
+        }),
+        ..Api::anonymous(&emu)
+    };
+    assert_eq!(other.get(&format!("/clients/{id}")).await.0, 403);
+    assert!(
+        !other
+            .get("/clients")
+            .await
+            .1
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c["client_id"] == id.as_str())
+    );
+    assert_eq!(
+        other
+            .call(Method::DELETE, &format!("/clients/{id}"), None)
+            .await
+            .0,
+        403
+    );
+
+    let (s, _) = api
+        .call(Method::DELETE, &format!("/clients/{id}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(api.get(&format!("/clients/{id}")).await.0, 404);
+    assert!(
+        !emu.state().client(&id).unwrap().active,
+        "deactivated, not purged"
+    );
+}
+
+/// A fresh key (only for sizes that generate fast; 2048-bit keys come from the emulator dir).
+fn rsa_jwk(bits: u32, kid: &str) -> Value {
+    jwk_of(&openssl::rsa::Rsa::generate(bits).unwrap(), kid)
+}
+
+/// The public JWK of an RSA key, as an upload body carries it.
+fn jwk_of<T: openssl::pkey::HasPublic>(rsa: &openssl::rsa::RsaRef<T>, kid: &str) -> Value {
+    use base64::Engine;
+    let b64 = |b: Vec<u8>| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b);
+    json!({"kty": "RSA", "use": "sig", "alg": "RS256", "kid": kid, "n": b64(rsa.n().to_vec()), "e": b64(rsa.e().to_vec())})
+}
+
+#[tokio::test]
+async fn jwks_rules() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let id = client_id_named(&api, "uten-nokler").await;
+    let path = format!("/clients/{id}/jwks");
+    assert_eq!(
+        api.get(&path).await,
+        (200, json!({})),
+        "no keys: empty object"
+    );
+
+    let template = public_jwk_of(&emu, "business.key.pem", "k");
+    let key = |kid: &str| {
+        let mut k = template.clone();
+        k["kid"] = json!(kid);
+        k
+    };
+    let now = chrono::Utc::now().timestamp();
+    let mut short = key("kort");
+    short["exp"] = json!(now + 10 * 86_400);
+    let mut long = key("lang");
+    long["exp"] = json!(now + 3 * 365 * 86_400);
+    let (s, set) = api
+        .call(Method::POST, &path, Some(json!({"keys": [short, long]})))
+        .await;
+    assert_eq!(s, 200, "{set}");
+    let exp = |set: &Value, kid: &str| {
+        set["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|k| k["kid"] == kid)
+            .unwrap()["exp"]
+            .as_i64()
+            .unwrap()
+    };
+    assert_eq!(exp(&set, "kort"), now + 10 * 86_400);
+    let cap = exp(&set, "lang") - now;
+    assert!(
+        (365 * 86_400 - 5..=365 * 86_400 + 5).contains(&cap),
+        "capped at a year: {cap}"
+    );
+
+    // Re-posting keeps the expiry of known keys; POST replaces the set.
+    let mut renewed = key("kort");
+    renewed["exp"] = json!(now + 300 * 86_400);
+    let (s, set2) = api
+        .call(
+            Method::PUT,
+            &path,
+            Some(json!({"keys": [renewed, key("ny")]})),
+        )
+        .await;
+    assert_eq!(s, 200, "{set2}");
+    assert_eq!(
+        exp(&set2, "kort"),
+        now + 10 * 86_400,
+        "existing key keeps its exp"
+    );
+    assert_eq!(
+        set2["keys"].as_array().unwrap().len(),
+        2,
+        "lang is gone: the set was replaced"
+    );
+
+    let six: Vec<Value> = (0..6).map(|i| key(&format!("k{i}"))).collect();
+    let bad_cases = [
+        (json!({"keys": []}), "keys", "empty set"),
+        (json!({"keys": six}), "keys", "six keys"),
+        (
+            json!({"keys": [rsa_jwk(1024, "small")]}),
+            "keys[0].n",
+            "1024-bit",
+        ),
+        (
+            json!({"keys": [{"kty": "EC", "use": "sig", "kid": "ec", "crv": "P-256"}]}),
+            "keys[0].kty",
+            "EC key",
+        ),
+        (
+            json!({"keys": [key("a"), key("a")]}),
+            "keys[1].kid",
+            "duplicate kid",
+        ),
+        (
+            json!({"keys": [{"kty": "RSA", "kid": "x", "n": template["n"], "e": "AQAB"}]}),
+            "keys[0].use",
+            "no use",
+        ),
+        (
+            json!({"keys": [{"kty": "RSA", "use": "sig", "n": template["n"], "e": "AQAB"}]}),
+            "keys[0].kid",
+            "no kid",
+        ),
+        (
+            json!({"keys": [{"kty": "RSA", "use": "sig", "kid": "p", "n": template["n"], "e": "AQAB", "d": "c2VjcmV0"}]}),
+            "keys[0].d",
+            "private member",
+        ),
+        (
+            json!({"keys": [{"kty": "RSA", "use": "sig", "kid": "bad kid", "n": template["n"], "e": "AQAB"}]}),
+            "keys[0].kid",
+            "kid characters",
+        ),
+    ];
+    for (body, field, why) in bad_cases {
+        let (s, err) = api.call(Method::POST, &path, Some(body)).await;
+        assert_eq!(s, 400, "{why}: {err}");
+        assert!(
+            field_errors(&err).contains(&field.to_owned()),
+            "{why}: {err}"
+        );
+    }
+    assert_eq!(
+        api.get(&path).await.1["keys"].as_array().unwrap().len(),
+        2,
+        "refused uploads change nothing"
+    );
+
+    assert_eq!(
+        api.call(Method::DELETE, &format!("{path}/finnes-ikke"), None)
+            .await
+            .0,
+        404
+    );
+    assert_eq!(
+        api.call(Method::DELETE, &format!("{path}/ny"), None)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(api.get(&path).await.1["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(api.call(Method::DELETE, &path, None).await.0, 200);
+    assert_eq!(api.get(&path).await, (200, json!({})));
+    emu.faults().set_empty_jwks_not_found(true);
+    assert_eq!(
+        api.get(&path).await.0,
+        404,
+        "the other answer Digdir may give"
+    );
+    assert_eq!(api.get("/clients/no-such/jwks").await.0, 404);
+}
+
+/// The public JWK of a PEM private key in the emulator dir.
+fn public_jwk_of(emu: &Emulator, key_file: &str, kid: &str) -> Value {
+    let pem = std::fs::read(emu.dir().join(key_file)).unwrap();
+    let key = openssl::pkey::PKey::private_key_from_pem(&pem).unwrap();
+    jwk_of(&key.rsa().unwrap(), kid)
+}
+
+async fn token_for(emu: &TestEmulator, client: &str, kid: &str, scope: &str) -> (u16, Value) {
+    post_grant(
+        emu,
+        &Grant::kid(emu, client, scope, "admin-own.key.pem", kid).sign(),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn token_follows_scope_access_and_integration_types() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let id = client_id_named(&api, "integrasjonstest").await;
+    let (s, _) = api
+        .call(
+            Method::POST,
+            &format!("/clients/{id}/jwks"),
+            Some(json!({"keys": [public_jwk_of(&emu, "admin-own.key.pem", "proof")]})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = token_for(&emu, &id, "proof", "difitest:api3 difitest:api3.read").await;
+    assert_eq!(s, 200, "{body}");
+
+    // The scope stops allowing Maskinporten clients: MP-201.
+    let (_, scope) = api.get("/scopes?scope=difitest%3Aapi3.read").await;
+    let mut scope = scope[0].clone();
+    scope["allowed_integration_types"] = json!(["idporten"]);
+    assert_eq!(
+        api.call(
+            Method::PUT,
+            "/scopes?scope=difitest%3Aapi3.read",
+            Some(scope)
+        )
+        .await
+        .0,
+        200
+    );
+    let (s, body) = token_for(&emu, &id, "proof", "difitest:api3.read").await;
+    assert_eq!(
+        (s, mp_code(&body), body["error"].as_str()),
+        (400, "MP-201", Some("invalid_scope")),
+        "{body}"
+    );
+
+    // An inactive scope gives no tokens.
+    assert_eq!(
+        api.call(Method::DELETE, "/scopes?scope=difitest%3Aapi3", None)
+            .await
+            .0,
+        200
+    );
+    let (s, body) = token_for(&emu, &id, "proof", "difitest:api3").await;
+    assert_eq!((s, mp_code(&body)), (400, "MP-200"), "{body}");
+
+    // Another organisation's client loses access when we revoke its grant: MP-250, 403.
+    let other = Api {
+        token: Some({
+            let g = Grant::x5c(
+                &emu,
+                OTHER_ADMIN_CLIENT_ID,
+                ALL_ADMIN,
+                "other-org.key.pem",
+                "other-org.cert.pem",
+            );
+            post_grant(&emu, &g.sign()).await.1["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        }),
+        ..Api::anonymous(&emu)
+    };
+    let (s, c) = other
+        .call(Method::POST, "/clients", Some(json!({"client_name": "rapportleser", "description": "reads reports", "integration_type": "maskinporten", "scopes": ["demo:rapport"]})))
+        .await;
+    assert_eq!(s, 200, "{c}");
+    let other_id = c["client_id"].as_str().unwrap();
+    let jwk = public_jwk_of(&emu, "admin-own.key.pem", "other-proof");
+    assert_eq!(
+        other
+            .call(
+                Method::POST,
+                &format!("/clients/{other_id}/jwks"),
+                Some(json!({"keys": [jwk]}))
+            )
+            .await
+            .0,
+        200
+    );
+    let (s, body) = token_for(&emu, other_id, "other-proof", "demo:rapport").await;
+    assert_eq!(s, 200, "{body}");
+    let (s, _) = api
+        .call(
+            Method::DELETE,
+            &format!("/scopes/access/{OTHER_ORGNO}?scope=demo%3Arapport"),
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = token_for(&emu, other_id, "other-proof", "demo:rapport").await;
+    assert_eq!(
+        (s, mp_code(&body), body["error"].as_str()),
+        (403, "MP-250", Some("forbidden")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn state_survives_a_restart_and_expired_keys_are_refused() {
+    let files = tempfile::tempdir().unwrap();
+    let state_file = files.path().join("state.json");
+    let mut emu = common::emulator_with_state(state_file.clone()).await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let (s, _) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(
+                json!({"prefix": "demo", "subscope": "varig", "description": "Survives restarts"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let id = client_id_named(&api, "integrasjonstest").await;
+    let jwk = public_jwk_of(&emu, "admin-own.key.pem", "gammel");
+    assert_eq!(
+        api.call(
+            Method::POST,
+            &format!("/clients/{id}/jwks"),
+            Some(json!({"keys": [jwk]}))
+        )
+        .await
+        .0,
+        200
+    );
+    let before = emu.state();
+    emu.shutdown().await;
+
+    // Written atomically: only the state file is left, and it parses.
+    let leftovers: Vec<_> = std::fs::read_dir(files.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, ["state.json"]);
+    let mut saved: Value = serde_json::from_slice(&std::fs::read(&state_file).unwrap()).unwrap();
+    assert!(saved["scopes"]["demo:varig"].is_object());
+
+    // Age the key past its expiry, as a year would.
+    saved["jwks"][&id]["keys"][0]["exp"] = json!(chrono::Utc::now().timestamp() - 60);
+    std::fs::write(&state_file, serde_json::to_vec(&saved).unwrap()).unwrap();
+
+    let emu = common::emulator_with_state(state_file.clone()).await;
+    let after = emu.state();
+    assert_eq!(after.scope("demo:varig"), before.scope("demo:varig"));
+    assert_eq!(after.all_grants().count(), before.all_grants().count());
+    assert_eq!(after.clients.len(), before.clients.len());
+    let (s, body) = token_for(&emu, &id, "gammel", "difitest:api3").await;
+    assert_eq!((s, mp_code(&body)), (400, "MP-121"), "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Expired key")
+    );
+    // The admin clients work with the new key material.
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    assert!(names(&api.get("/scopes").await.1).contains(&"demo:varig"));
+}
+
+#[tokio::test]
+async fn size_and_empty_seeds() {
+    let emu = emulator_with(Seed::Size(10)).await;
+    let st = emu.state();
+    assert_eq!(st.scopes.len(), 10);
+    assert_eq!(st.all_grants().count(), 200);
+    let own_clients = st
+        .clients_of(OWN_ORGNO)
+        .filter(|c| !c.scopes.iter().any(|s| s.starts_with("idporten:")))
+        .count();
+    assert_eq!(own_clients, 5);
+    assert_eq!(
+        st.jwks.values().filter(|j| !j.keys.is_empty()).count(),
+        5 + 1,
+        "one key per client + admin kid"
+    );
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    assert_eq!(api.get("/scopes").await.1.as_array().unwrap().len(), 10);
+
+    let empty = emulator_with(Seed::Empty).await;
+    let st = empty.state();
+    assert!(st.scopes.is_empty() && st.grants.is_empty());
+    assert_eq!(st.clients.len(), 3, "only the admin clients");
+    let api = Api::new(&empty, ALL_ADMIN).await;
+    assert_eq!(api.get("/scopes").await, (200, json!([])));
+    let (s, _) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "first", "description": "d"})),
+        )
+        .await;
+    assert_eq!(s, 200, "the organisation keeps its prefixes");
+}
+
+#[tokio::test]
+async fn injected_faults() {
+    use mpadmin::emulator::Fault;
+    let emu = emulator_with(Seed::Empty).await;
+    let anon = Api::anonymous(&emu);
+    emu.faults().inject(
+        "/api/v1/scopes/all",
+        Fault::Status {
+            status: 503,
+            retry_after: Some(2),
+        },
+        1,
+    );
+    let resp = get(&emu, format!("{}/scopes/all", emu.api_base()))
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 503);
+    assert_eq!(resp.headers()["retry-after"], "2");
+    assert_eq!(
+        anon.get("/scopes/all").await.0,
+        200,
+        "only the next request"
+    );
+
+    emu.faults()
+        .inject("/api/v1/delegationsources", Fault::MalformedJson, 1);
+    let body = get(&emu, format!("{}/delegationsources", emu.api_base()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(serde_json::from_str::<Value>(&body).is_err());
+
+    emu.faults().inject("/api/v1/", Fault::DropConnection, 1);
+    let broken = async {
+        get(&emu, format!("{}/scopes/all", emu.api_base()))
+            .await?
+            .bytes()
+            .await
+    };
+    assert!(broken.await.is_err());
+    assert_eq!(emu.faults().pending(), 0);
+
+    // A server clock 60 s behind sees a fresh grant issued in the future.
+    emu.faults().set_clock_skew(-60);
+    let (s, body) = post_grant(&emu, &Grant::admin(&emu, "idporten:dcr.read").sign()).await;
+    assert_eq!((s, mp_code(&body)), (400, "MP-130"), "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("Issue time is after now")
+    );
+    emu.faults().clear();
+    let (s, _) = post_grant(&emu, &Grant::admin(&emu, "idporten:dcr.read").sign()).await;
+    assert_eq!(s, 200);
+
+    // Tokens can be expired on demand: 401, and a fresh token works.
+    let api = Api::new(&emu, "idporten:dcr.read").await;
+    assert_eq!(api.get("/clients").await.0, 200);
+    emu.faults().expire_tokens();
+    let (s, body) = api.get("/clients").await;
+    assert_eq!(s, 401);
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("expired")
+    );
+    assert_eq!(
+        Api::new(&emu, "idporten:dcr.read")
+            .await
+            .get("/clients")
+            .await
+            .0,
+        200
+    );
+
+    emu.faults()
+        .set_latency(std::time::Duration::from_millis(50));
+    let t = std::time::Instant::now();
+    assert_eq!(anon.get("/delegationsources").await.0, 200);
+    assert!(t.elapsed() >= std::time::Duration::from_millis(50));
+}
+
+/// Signs fresh grants from a template (the auth module's signers are tested elsewhere).
+struct TemplateSigner(Grant);
+
+impl mpadmin::auth::SignGrant for TemplateSigner {
+    fn sign(&self, scopes: &[String]) -> Result<String, mpadmin::auth::AuthError> {
+        let mut g = self.0.clone();
+        let now = chrono::Utc::now().timestamp();
+        g.claims.insert("scope".into(), json!(scopes.join(" ")));
+        g.claims.insert("iat".into(), json!(now));
+        g.claims.insert("exp".into(), json!(now + 120));
+        g.claims
+            .insert("jti".into(), json!(uuid::Uuid::new_v4().to_string()));
+        Ok(g.sign())
+    }
+}
+
+/// The typed client and the emulator agree on every endpoint, with one token for all calls.
+#[tokio::test]
+async fn the_typed_api_client_works_against_the_emulator() {
+    use mpadmin::api::models::{AccessState, Client, Jwk, Scope};
+    use mpadmin::api::types::{ClientId, Kid, OrgNumber, ScopeName};
+    use mpadmin::api::{AdminApi, PublicScopeQuery};
+    use std::sync::Arc;
+
+    let emu = emulator().await;
+    let http = emu.http().clone();
+    let scopes: Vec<String> = ALL_ADMIN.split(' ').map(str::to_owned).collect();
+    let signer = TemplateSigner(Grant::admin(&emu, ALL_ADMIN));
+    let tokens = Arc::new(mpadmin::auth::TokenSource::new(
+        http.clone(),
+        emu.token_endpoint(),
+        scopes,
+        Box::new(signer),
+    ));
+    let api = AdminApi::new(http, emu.api_base(), tokens);
+
+    let public = api
+        .public_scopes(&PublicScopeQuery::default())
+        .await
+        .unwrap();
+    assert!(public.iter().any(|s| s.name == "etaten:register.read"));
+    let open = api
+        .public_scopes(&PublicScopeQuery {
+            accessible_for_all: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(open.iter().all(|s| s.accessible_for_all) && !open.is_empty());
+    let own = api.own_scopes(false).await.unwrap();
+    assert!(own.iter().all(|s| s.active));
+    assert!(api.own_scopes(true).await.unwrap().len() > own.len());
+    let slash: ScopeName = "difitest:eksempel/v1/dokumenter.read".parse().unwrap();
+    assert_eq!(api.scope(&slash).await.unwrap().name, slash.as_str());
+    assert_eq!(api.prefixes().await.unwrap().len(), 2);
+    assert_eq!(api.delegation_sources().await.unwrap()[0].name, "altinn");
+
+    let new = Scope {
+        prefix: "demo".into(),
+        subscope: "klient/test.read".into(),
+        description: "Made by the typed client".into(),
+        ..Scope::default()
+    };
+    let created = api.create_scope(&new).await.unwrap();
+    let name: ScopeName = created.name.parse().unwrap();
+    let mut changed = created.clone();
+    changed.description = "Changed".into();
+    assert_eq!(
+        api.update_scope(&name, &changed).await.unwrap().description,
+        "Changed"
+    );
+    assert!(!api.deactivate_scope(&name).await.unwrap().active);
+    changed.active = true;
+    assert!(api.update_scope(&name, &changed).await.unwrap().active);
+
+    let consumer: OrgNumber = "974760673".parse().unwrap();
+    assert_eq!(
+        api.grant(&name, &consumer).await.unwrap().state,
+        AccessState::Approved
+    );
+    assert_eq!(api.scope_access(&name).await.unwrap().len(), 1);
+    assert!(
+        api.consumer_access(&consumer)
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.scope == name.as_str())
+    );
+    assert_eq!(
+        api.revoke(&name, &consumer).await.unwrap().state,
+        AccessState::Denied
+    );
+    assert!(
+        api.granted_to_us()
+            .await
+            .unwrap()
+            .iter()
+            .any(|a| a.scope == "etaten:register.read")
+    );
+
+    let clients = api.clients().await.unwrap();
+    assert!(clients.len() >= 6);
+    let c = Client::new_maskinporten(
+        "typed",
+        "Made by the typed client",
+        vec![name.to_string(), "ks:fiks".into()],
+    );
+    let created = api.create_client(&c).await.unwrap();
+    let id: ClientId = created.client_id.parse().unwrap();
+    assert_eq!(api.client(&id).await.unwrap().client_name, "typed");
+    let mut upd = created.clone();
+    upd.description = "Updated".into();
+    assert_eq!(
+        api.update_client(&id, &upd).await.unwrap().description,
+        "Updated"
+    );
+    assert!(api.jwks(&id).await.unwrap().keys.is_empty());
+    let key: Jwk =
+        serde_json::from_value(public_jwk_of(&emu, "business.key.pem", "typed-1")).unwrap();
+    let mut key2 = key.clone();
+    key2.kid = Some("typed-2".into());
+    assert_eq!(
+        api.replace_jwks(&id, &[key, key2])
+            .await
+            .unwrap()
+            .keys
+            .len(),
+        2
+    );
+    api.delete_jwk(&id, &"typed-1".parse::<Kid>().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(api.jwks(&id).await.unwrap().keys.len(), 1);
+    api.delete_jwks(&id).await.unwrap();
+    assert!(api.jwks(&id).await.unwrap().keys.is_empty());
+    assert!(api.onbehalfof(&id).await.unwrap().is_empty());
+    api.delete_client(&id).await.unwrap();
+    let err = api.client(&id).await.unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+
+    assert_eq!(emu.token_requests(), 1, "one token for the whole session");
+}
+
+/// `mpadmin emulator` prints where it listens, serves, keeps its state file, and stops on SIGTERM.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_emulator_command_serves_until_terminated() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state.json");
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"))
+        .args(["emulator", "--port", "0", "--seed", "empty", "--dir"])
+        .arg(dir.path().join("emu"))
+        .arg("--state")
+        .arg(&state)
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut issuer = None;
+    let mut printed = Vec::new();
+    while let Some(line) = lines.next_line().await.unwrap() {
+        if let Some(i) = line.trim().strip_prefix("issuer") {
+            issuer = Some(i.trim().to_owned());
+        }
+        let done = line.starts_with("Ctrl-C");
+        printed.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = printed.join("\n");
+    let issuer = issuer.unwrap_or_else(|| panic!("no issuer in:\n{text}"));
+    assert!(
+        issuer.starts_with("http://127.0.0.1:") && issuer.ends_with('/'),
+        "{issuer}"
+    );
+    assert!(text.contains(&format!("{issuer}token")), "{text}");
+    assert!(text.contains(&format!("{issuer}api/v1")), "{text}");
+    assert!(text.contains("--profile emulator scopes list"), "{text}");
+
+    let doc: Value = reqwest::get(format!("{issuer}.well-known/oauth-authorization-server"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["issuer"], issuer.as_str());
+    assert!(state.is_file(), "state written at start");
+
+    let pid = child.id().unwrap().to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    assert!(child.wait().await.unwrap().success());
 }

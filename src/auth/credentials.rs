@@ -128,13 +128,12 @@ impl Credentials {
                 GrantHeader::Kid(kid.clone()),
             ),
         };
-        let certificate = match &header {
-            GrantHeader::X5c(chain) => {
-                let leaf = &chain[0];
+        let certificate = match header.leaf() {
+            Some(leaf) => {
                 fail.check_dates(leaf)?;
                 Some(CertificateInfo::from_x509(leaf))
             }
-            GrantHeader::Kid(_) => None,
+            None => None,
         };
         Ok(Credentials {
             key,

@@ -6,9 +6,11 @@ use clap::{Args, Subcommand};
 use super::commands::{CliError, warn};
 use super::confirm::Change;
 use super::output::{Output, Table, short_time};
+use super::record::Recorder;
 use crate::api::models::ScopeAccess;
 use crate::api::types::{OrgNumber, ScopeName};
 use crate::api::{AdminApi, ApiError};
+use crate::journal::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
@@ -84,7 +86,12 @@ impl AccessCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             AccessCommand::List(a) => {
                 let mut grants = match (&a.scope, &a.consumer) {
@@ -102,8 +109,8 @@ impl AccessCommand {
                 out.show(&grants, |g| table(g))?;
                 Ok(())
             }
-            AccessCommand::Grant(a) => apply(api, out, &a, Verb::Grant).await,
-            AccessCommand::Revoke(a) => apply(api, out, &a, Verb::Revoke).await,
+            AccessCommand::Grant(a) => apply(api, out, rec, &a, Verb::Grant).await,
+            AccessCommand::Revoke(a) => apply(api, out, rec, &a, Verb::Revoke).await,
         }
     }
 }
@@ -113,6 +120,7 @@ impl AccessCommand {
 async fn apply(
     api: &AdminApi,
     out: &mut Output,
+    rec: &Recorder,
     args: &ChangeArgs,
     verb: Verb,
 ) -> Result<(), CliError> {
@@ -120,10 +128,14 @@ async fn apply(
     let mut done = Vec::new();
     let mut failed = Vec::new();
     for org in &orgnos {
-        let result = match verb {
-            Verb::Grant => api.grant(&args.scope, org).await,
-            Verb::Revoke => api.revoke(&args.scope, org).await,
+        let (result, operation) = match verb {
+            Verb::Grant => (api.grant(&args.scope, org).await, Operation::AccessGrant),
+            Verb::Revoke => (api.revoke(&args.scope, org).await, Operation::AccessRevoke),
         };
+        rec.append(
+            rec.entry(operation, format!("{} -> {org}", args.scope)),
+            &result,
+        );
         match result {
             Ok(access) => {
                 out.say(&match verb {

@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, fields, yes_no};
+use super::record::Recorder;
 use crate::api::AdminApi;
 use crate::api::models::{Client, Jwk};
 use crate::api::types::{ClientId, ScopeName};
+use crate::journal::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -79,8 +81,7 @@ fn names(scopes: &[ScopeName]) -> Vec<String> {
 }
 
 impl UpdateArgs {
-    /// The client as it will be PUT back: what the server returned, changed where asked.
-    fn apply(self, mut client: Client) -> Result<Client, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         if self.name.is_none()
             && self.description.is_none()
             && self.scopes.is_empty()
@@ -91,12 +92,21 @@ impl UpdateArgs {
                 "nothing to change: give --name, --description, --scope, --add-scope or --remove-scope".into(),
             ));
         }
+        if let Some(n) = &self.name {
+            non_empty("--name", n)?;
+        }
+        if let Some(d) = &self.description {
+            non_empty("--description", d)?;
+        }
+        Ok(())
+    }
+
+    /// The client as it will be PUT back: what the server returned, changed where asked.
+    fn apply(self, mut client: Client) -> Result<Client, CliError> {
         if let Some(n) = self.name {
-            non_empty("--name", &n)?;
             client.client_name = n;
         }
         if let Some(d) = self.description {
-            non_empty("--description", &d)?;
             client.description = d;
         }
         if !self.scopes.is_empty() {
@@ -128,6 +138,18 @@ struct ClientWithKeys {
 }
 
 impl ClientsCommand {
+    /// Checks that need no server, run before anything is sent.
+    pub(super) fn validate(&self) -> Result<(), CliError> {
+        match self {
+            ClientsCommand::Create(a) => {
+                non_empty("--name", &a.name)?;
+                non_empty("--description", &a.description)
+            }
+            ClientsCommand::Update(a) => a.validate(),
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn change(&self) -> Option<Change> {
         match self {
             ClientsCommand::List | ClientsCommand::Show { .. } => None,
@@ -139,7 +161,12 @@ impl ClientsCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             ClientsCommand::List => {
                 let mut clients = api.clients().await?;
@@ -161,10 +188,10 @@ impl ClientsCommand {
                 })?;
             }
             ClientsCommand::Create(a) => {
-                non_empty("--name", &a.name)?;
-                non_empty("--description", &a.description)?;
                 let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
-                let created = api.create_client(&client).await?;
+                let result = api.create_client(&client).await;
+                rec.append(rec.entry(Operation::ClientCreate, &a.name), &result);
+                let created = result?;
                 out.say(&format!(
                     "created client {} ({}); add a key with `mpadmin keys add {} --file PUBLIC_KEY`",
                     created.client_id, created.client_name, created.client_id
@@ -174,12 +201,19 @@ impl ClientsCommand {
             ClientsCommand::Update(a) => {
                 let id = a.id.clone();
                 let current = api.client(&id).await?;
-                let updated = api.update_client(&id, &a.apply(current)?).await?;
+                let entry = rec
+                    .entry(Operation::ClientUpdate, id.as_str())
+                    .before(&current);
+                let result = api.update_client(&id, &a.apply(current)?).await;
+                rec.append(entry, &result);
+                let updated = result?;
                 out.say(&format!("updated client {id}"))?;
                 out.show(&updated, fields)?;
             }
             ClientsCommand::Delete { id } => {
-                api.delete_client(&id).await?;
+                let result = api.delete_client(&id).await;
+                rec.append(rec.entry(Operation::ClientDelete, id.as_str()), &result);
+                result?;
                 out.say(&format!("deleted client {id}"))?;
                 if out.json_mode() {
                     out.json(&serde_json::json!({ "deleted": id }))?;
@@ -271,7 +305,7 @@ mod tests {
         assert_eq!(
             update_args(&[])
                 .unwrap()
-                .apply(stored())
+                .validate()
                 .unwrap_err()
                 .exit_code(),
             2
@@ -283,7 +317,7 @@ mod tests {
         assert!(err.to_string().contains("--remove-scope"), "{err}");
         let err = update_args(&["--name", ""])
             .unwrap()
-            .apply(stored())
+            .validate()
             .unwrap_err();
         assert!(err.to_string().contains("--name"), "{err}");
     }

@@ -3,15 +3,18 @@
 //! and the command runs against `AdminApi`. Exit codes: 0 success, 1 API or network error,
 //! 2 usage, profile or validation error; always with one line on stderr.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
-use super::output::Output;
+use super::output::{Output, fields};
+use super::record::Recorder;
 use super::{GlobalArgs, access, clients, keys, scopes, token};
-use crate::api::{AdminApi, ApiError};
-use crate::config::Profile;
+use crate::api::ApiError;
+use crate::config::{self, Profile};
+use crate::journal::Journal;
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -34,6 +37,15 @@ pub enum AdminCommand {
 }
 
 impl AdminCommand {
+    /// Checks of the arguments that clap's types cannot express; nothing is sent before them.
+    fn validate(&self) -> Result<(), CliError> {
+        match self {
+            AdminCommand::Scopes(c) => c.validate(),
+            AdminCommand::Clients(c) => c.validate(),
+            _ => Ok(()),
+        }
+    }
+
     /// The change this command makes, if any: what the read-only gate and the confirmation
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
@@ -79,11 +91,20 @@ impl From<crate::api::types::InvalidValue> for CliError {
 
 /// Messages stay on one line (a token refusal adds its likely cause on a second one).
 pub(super) fn one_line(msg: &str) -> String {
-    msg.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect::<Vec<_>>()
-        .join("; ")
+    let mut out = String::new();
+    for line in msg.lines().map(str::trim).filter(|l| !l.is_empty()) {
+        if !out.is_empty() {
+            out.push_str(if out.ends_with(':') { " " } else { "; " });
+        }
+        out.push_str(line);
+    }
+    out
+}
+
+/// A command line clap refused, on one line like every other error (clap's own layout
+/// spreads it over several, with the usage).
+pub(super) fn usage_error(clap_message: &str) {
+    warn(clap_message.trim_start().trim_start_matches("error: "));
 }
 
 /// Print a problem that does not end the command (one of several grants failed).
@@ -94,7 +115,10 @@ pub(super) fn warn(msg: &str) {
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
     match execute(global, cmd) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`mpadmin ... | head`): there is nobody to tell.
+        Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
+            tracing::warn!(exit = e.exit_code(), "{e}");
             warn(&e.to_string());
             ExitCode::from(e.exit_code())
         }
@@ -103,11 +127,15 @@ pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
 
 fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
-    if let AdminCommand::Paths = cmd {
-        return paths(&mut out);
-    }
+    let cmd = match cmd {
+        AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
+        other => other,
+    };
+    cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
+        tracing::info!(profile = %profile.name, "about to {}", change.what);
         let read_only = if global.read_only {
             ReadOnly::Flag
         } else if profile.read_only {
@@ -128,31 +156,57 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
-        let api = connect(&profile)?;
+        let api = crate::api::connect(&profile)?;
+        let journal = config::paths(global.keys.as_deref()).journal();
+        let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
+            // Answered above, without a profile.
             AdminCommand::Paths => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
-            AdminCommand::Scopes(c) => c.run(&api, &mut out).await,
-            AdminCommand::Access(c) => c.run(&api, &mut out).await,
-            AdminCommand::Clients(c) => c.run(&api, &mut out).await,
-            AdminCommand::Keys(c) => c.run(&api, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Clients(c) => c.run(&api, &mut out, &rec).await,
+            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out, &rec).await,
         }
     })
 }
 
-// The profile loader and `api::connect` arrive with the auth work; these two functions are
-// the only places that call them.
-
-fn paths(_out: &mut Output) -> Result<(), CliError> {
-    Err(CliError::Usage("`paths` is not available yet".into()))
+/// `mpadmin paths`: every file and directory mpadmin uses, and whether the profiles file
+/// exists yet. Needs no profile, so it works on a fresh machine.
+fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
+    let p = config::paths(global.keys.as_deref());
+    let show = |path: Option<PathBuf>| path.map(|p| p.display().to_string());
+    let profiles = match &p.profiles {
+        Some(path) if path.exists() => format!("{} ({})", path.display(), p.profiles_origin),
+        Some(path) => format!(
+            "{} ({}; missing: copy keys.example there)",
+            path.display(),
+            p.profiles_origin
+        ),
+        None => "no config directory on this system: give --keys FILE or set MPADMIN_KEYS".into(),
+    };
+    let json = serde_json::json!({
+        "profiles": show(p.profiles.clone()),
+        "profiles_from": p.profiles_origin.to_string(),
+        "profiles_exists": p.profiles.as_ref().is_some_and(|f| f.exists()),
+        "tui_config": show(p.tui_config.clone()),
+        "journal": show(p.journal()),
+        "logs": show(p.log_dir()),
+    });
+    out.show(&json, |_| {
+        fields(&serde_json::json!({
+            "profiles": profiles,
+            "tui config": show(p.tui_config.clone()),
+            "journal": show(p.journal()),
+            "logs": show(p.log_dir()),
+        }))
+    })?;
+    Ok(())
 }
 
-fn load_profile(_global: &GlobalArgs) -> Result<Profile, CliError> {
-    Err(CliError::Usage("profiles are not available yet".into()))
-}
-
-fn connect(_profile: &Profile) -> Result<AdminApi, CliError> {
-    Err(CliError::Usage("profiles are not available yet".into()))
+fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
+    config::load(global.keys.as_deref(), global.profile.as_deref())
+        .map_err(|e| CliError::Usage(e.to_string()))
 }
 
 #[cfg(test)]
@@ -328,6 +382,12 @@ mod tests {
         assert_eq!(
             one_line("Maskinporten refused the grant\n  likely cause: wrong aud\n"),
             "Maskinporten refused the grant; likely cause: wrong aud"
+        );
+        assert_eq!(
+            one_line(
+                "the following required arguments were not provided:\n  <ORGNO>...\n\nUsage: x"
+            ),
+            "the following required arguments were not provided: <ORGNO>...; Usage: x"
         );
     }
 }

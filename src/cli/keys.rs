@@ -1,21 +1,35 @@
 //! `mpadmin keys ...`: a client's public keys. Digdir only replaces the whole set, so adding
-//! and removing read the set, change it and send it all back.
+//! and removing read the set, change it and send it all back. Reading key files, lint,
+//! generation and expiry come from `crate::keys`; rotation and the token doctor live in the
+//! submodules.
+
+mod doctor;
+mod passphrase;
+mod rotate;
 
 use std::path::{Path, PathBuf};
 
-use base64::Engine;
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
+use futures::{StreamExt, TryStreamExt};
+use serde::Serialize;
 
-use super::commands::CliError;
+use super::commands::{CliError, warn};
 use super::confirm::Change;
-use super::output::{Output, Table, expiry};
+use super::output::{Output, Table, epoch_date};
+use super::record::Recorder;
 use crate::api::AdminApi;
-use crate::api::models::Jwk;
+use crate::api::models::{Client, Jwk, Jwks};
 use crate::api::types::{ClientId, Kid};
+use crate::config::Profile;
+use crate::journal::Operation;
+use crate::keys::{self, KeyError, KeySize, KidChoice};
 
-/// Digdir's limit on keys per client.
-const MAX_KEYS: usize = 5;
+pub use doctor::TokenTestArgs;
+pub(super) use doctor::token_test;
+
+/// How many clients' key sets `keys expiring` fetches at a time.
+const CONCURRENT_FETCHES: usize = 8;
 
 #[derive(Debug, Subcommand)]
 pub enum KeysCommand {
@@ -25,7 +39,7 @@ pub enum KeysCommand {
         #[arg(value_name = "CLIENT")]
         client: ClientId,
     },
-    /// Upload a public key (PEM public key, PEM certificate or JWK), keeping the existing keys.
+    /// Upload a public key (PEM public key, certificate, JWK), keeping the existing keys.
     Add(AddArgs),
     /// Remove one key; the client's other keys are kept.
     Remove {
@@ -36,6 +50,15 @@ pub enum KeysCommand {
         #[arg(value_name = "KID")]
         kid: Kid,
     },
+    /// Make a new RSA key pair: the private key goes to --out, the public key to the client.
+    Generate(GenerateArgs),
+    /// Check a public key file (PEM, certificate, JWK, JWKS) before uploading it.
+    Lint(LintArgs),
+    /// All keys of all clients, soonest expiry first; exit 1 when any expires within --days.
+    Expiring(ExpiringArgs),
+    /// Replace a key: generate, upload beside the old one, prove it with a real token, and
+    /// only then remove the old key.
+    Rotate(rotate::RotateArgs),
 }
 
 #[derive(Debug, Args)]
@@ -43,41 +66,123 @@ pub struct AddArgs {
     /// Client id.
     #[arg(value_name = "CLIENT")]
     client: ClientId,
-    /// The public key file.
+    /// The public key file: PEM public key, certificate (PEM or DER) or JWK.
     #[arg(long, value_name = "PATH")]
     file: PathBuf,
-    /// Key id to register the key under (default: the one in the file).
+    /// Key id to register the key under (default: the file's, else its RFC 7638 thumbprint).
     #[arg(long, value_name = "KID")]
     kid: Option<Kid>,
+}
+
+/// What a new key looks like and where its private half goes (`generate` and `rotate`).
+#[derive(Debug, Args)]
+pub struct NewKeyArgs {
+    /// File for the new private key: created with mode 0600, never overwritten.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// RSA key size: 2048, 3072 or 4096.
+    #[arg(long, value_name = "BITS", default_value = "3072")]
+    bits: KeySize,
+    /// Key id (default: <client name>-<yyyy-mm-dd>).
+    #[arg(long, value_name = "KID", conflicts_with = "thumbprint_kid")]
+    kid: Option<Kid>,
+    /// Use the key's RFC 7638 thumbprint as its key id.
+    #[arg(long)]
+    thumbprint_kid: bool,
+    /// Write the private key unencrypted (by default a passphrase protects it).
+    #[arg(long, conflicts_with = "passphrase_env")]
+    unencrypted: bool,
+    /// Name of an environment variable holding the passphrase (else you are asked).
+    #[arg(long, value_name = "NAME")]
+    passphrase_env: Option<String>,
+    /// When the client already has five keys: the key to remove to make room.
+    #[arg(long, value_name = "KID")]
+    drop: Option<Kid>,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Client id.
+    #[arg(value_name = "CLIENT")]
+    client: ClientId,
+    #[command(flatten)]
+    key: NewKeyArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// The key file to check.
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Also check against this client's current keys (kid taken, five-key limit).
+    #[arg(long, value_name = "CLIENT")]
+    client: Option<ClientId>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExpiringArgs {
+    /// Exit 1 when any key expires within this many days.
+    #[arg(long, value_name = "N", default_value_t = 30)]
+    days: i64,
 }
 
 impl KeysCommand {
     pub(super) fn change(&self) -> Option<Change> {
         match self {
-            KeysCommand::List { .. } => None,
+            KeysCommand::List { .. } | KeysCommand::Lint(_) | KeysCommand::Expiring(_) => None,
             KeysCommand::Add(a) => Some(Change::new(format!("add a key to client {}", a.client))),
             KeysCommand::Remove { client, kid } => Some(Change::destructive(format!(
                 "remove key {kid} from client {client}"
             ))),
+            KeysCommand::Generate(g) => Some(match &g.key.drop {
+                Some(drop) => Change::destructive(format!(
+                    "generate a key for client {} and remove key {drop} to make room",
+                    g.client
+                )),
+                None => Change::new(format!("generate and upload a key for client {}", g.client)),
+            }),
+            KeysCommand::Rotate(r) => Some(r.change()),
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    /// Commands that need no profile and no network.
+    pub(super) fn offline(&self) -> bool {
+        matches!(self, KeysCommand::Lint(LintArgs { client: None, .. }))
+    }
+
+    pub(super) fn run_offline(self, out: &mut Output) -> Result<(), CliError> {
+        match self {
+            KeysCommand::Lint(l) => lint_file(&l.file, &[], out),
+            _ => Err(CliError::Usage("this command needs a profile".into())),
+        }
+    }
+
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        profile: &Profile,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             KeysCommand::List { client } => {
                 let jwks = api.jwks(&client).await?;
                 out.show(&jwks, |j| table(&j.keys, Utc::now()))?;
             }
             KeysCommand::Add(a) => {
-                let key = read_public_key(&a.file, a.kid.as_ref())?;
+                let imported = read_key(&a.file, a.kid.as_ref())?;
                 let current = api.jwks(&a.client).await?.keys;
-                let keys = with_added(current, key, &a.client)?;
-                let jwks = api.replace_jwks(&a.client, &keys).await?;
+                let key = checked(imported, &a.file, &a.client, &current)?;
+                let kid = key.kid.clone().unwrap_or_default();
+                let set = keys::with_key(&current, key, &[]).map_err(key_set_error(&a.client))?;
+                let entry = rec
+                    .entry(Operation::KeyAdd, format!("{}/{kid}", a.client))
+                    .before(&current);
+                let result = api.replace_jwks(&a.client, &set).await;
+                rec.append(entry, &result);
+                let jwks = result?;
                 out.say(&format!(
-                    "added key {} to client {} ({} keys now)",
-                    keys.last()
-                        .and_then(|k| k.kid.as_deref())
-                        .unwrap_or_default(),
+                    "added key {kid} to client {} ({} keys now)",
                     a.client,
                     jwks.keys.len()
                 ))?;
@@ -85,13 +190,19 @@ impl KeysCommand {
             }
             KeysCommand::Remove { client, kid } => {
                 let current = api.jwks(&client).await?.keys;
-                let rest = without(current, &kid, &client)?;
+                let rest =
+                    keys::without_key(&current, kid.as_str()).map_err(key_set_error(&client))?;
+                let entry = rec
+                    .entry(Operation::KeyRemove, format!("{client}/{kid}"))
+                    .before(&current);
                 // An empty `keys` array is refused by Digdir: removing the last key is a DELETE.
-                if rest.is_empty() {
-                    api.delete_jwks(&client).await?;
+                let result = if rest.is_empty() {
+                    api.delete_jwks(&client).await.map(|()| Jwks::default())
                 } else {
-                    api.replace_jwks(&client, &rest).await?;
-                }
+                    api.replace_jwks(&client, &rest).await
+                };
+                rec.append(entry, &result);
+                result?;
                 out.say(&format!(
                     "removed key {kid} from client {client} ({} keys left)",
                     rest.len()
@@ -100,90 +211,342 @@ impl KeysCommand {
                     out.json(&serde_json::json!({ "keys": rest }))?;
                 }
             }
+            KeysCommand::Generate(g) => {
+                let client = api.client(&g.client).await?;
+                let existing = api.jwks(&g.client).await?.keys;
+                let made = new_key(api, &client, &existing, &g.key, None, rec).await?;
+                out.say(&format!(
+                    "generated key {} ({} bits) for client {}; private key in {}",
+                    made.jwk.kid.as_deref().unwrap_or_default(),
+                    g.key.bits.bits(),
+                    g.client,
+                    g.key.out.display()
+                ))?;
+                out.show(&made.uploaded, |keys| table(keys, Utc::now()))?;
+            }
+            KeysCommand::Lint(l) => {
+                let existing = match &l.client {
+                    Some(c) => api.jwks(c).await?.keys,
+                    None => Vec::new(),
+                };
+                lint_file(&l.file, &existing, out)?;
+            }
+            KeysCommand::Expiring(e) => expiring(api, e.days, out).await?,
+            KeysCommand::Rotate(r) => rotate::run(api, profile, r, out, rec).await?,
         }
         Ok(())
     }
 }
 
-/// Read a public key file into a JWK, refusing private material.
-// TODO(h-keys): PEM public keys and certificates come with the key parser in `crate::keys`.
-fn read_public_key(path: &Path, kid: Option<&Kid>) -> Result<Jwk, CliError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| CliError::Usage(format!("--file {}: {e}", path.display())))?;
-    let mut jwk: Jwk = serde_json::from_str(&text)
-        .map_err(|e| CliError::Usage(format!("--file {}: not a JWK ({e})", path.display())))?;
-    let private = jwk.private_members();
-    if !private.is_empty() {
+fn usage(e: KeyError) -> CliError {
+    CliError::Usage(e.to_string())
+}
+
+/// The one key in `path`, with `kid` if given and `use`/`alg`/kid filled in where missing.
+/// Read before any request, so a wrong file costs nothing.
+fn read_key(path: &Path, kid: Option<&Kid>) -> Result<keys::ImportedKey, CliError> {
+    let usage = |e: keys::KeyError| CliError::Usage(format!("--file: {e}"));
+    let mut found = keys::import_file(path).map_err(usage)?;
+    if found.len() != 1 {
         return Err(CliError::Usage(format!(
-            "--file {}: this is a private key (it has {}); upload only the public key",
+            "--file {}: holds {} keys; give a file with exactly one",
             path.display(),
-            private.join(", ")
+            found.len()
         )));
     }
+    let mut imported = found.remove(0);
     if let Some(kid) = kid {
-        jwk.kid = Some(kid.to_string());
+        imported.jwk.kid = Some(kid.to_string());
     }
-    Ok(jwk)
+    imported.jwk = keys::with_defaults(imported.jwk).map_err(usage)?;
+    Ok(imported)
 }
 
-/// The set to upload: the existing keys (with `use: sig`, which Digdir now requires) plus
-/// the new one, checked against what Digdir would refuse.
-fn with_added(mut keys: Vec<Jwk>, new: Jwk, client: &ClientId) -> Result<Vec<Jwk>, CliError> {
-    let Some(kid) = new.kid.clone() else {
-        return Err(CliError::Usage(
-            "the key has no kid: give one with --kid".into(),
-        ));
-    };
-    kid.parse::<Kid>()
-        .map_err(|e| CliError::Usage(format!("kid in the key file: {e}")))?;
-    if keys.iter().any(|k| k.kid.as_deref() == Some(kid.as_str())) {
-        return Err(CliError::Usage(format!(
-            "client {client} already has a key with kid {kid}: choose another with --kid"
-        )));
-    }
-    if keys.len() >= MAX_KEYS {
-        return Err(CliError::Usage(format!(
-            "client {client} already has {} keys, the most Digdir allows: remove one first with `mpadmin keys remove {client} KID`",
-            keys.len()
-        )));
-    }
-    for k in &mut keys {
-        k.use_.get_or_insert_with(|| "sig".to_owned());
-    }
-    keys.push(new);
-    Ok(keys)
-}
-
-/// The set without `kid`, or an error naming the kids the client has.
-fn without(keys: Vec<Jwk>, kid: &Kid, client: &ClientId) -> Result<Vec<Jwk>, CliError> {
-    if !keys.iter().any(|k| k.kid.as_deref() == Some(kid.as_str())) {
-        let kids: Vec<&str> = keys.iter().filter_map(|k| k.kid.as_deref()).collect();
-        let has = if kids.is_empty() {
-            "it has no keys".to_owned()
-        } else {
-            format!("its keys are {}", kids.join(", "))
-        };
-        return Err(CliError::Failed(format!(
-            "client {client} has no key {kid}; {has}"
-        )));
-    }
-    Ok(keys
-        .into_iter()
-        .filter(|k| k.kid.as_deref() != Some(kid.as_str()))
-        .map(|mut k| {
-            k.use_.get_or_insert_with(|| "sig".to_owned());
-            k
+/// Lint the key against the client's keys: refusals stop the upload, warnings are printed.
+fn checked(
+    imported: keys::ImportedKey,
+    path: &Path,
+    client: &ClientId,
+    existing: &[Jwk],
+) -> Result<Jwk, CliError> {
+    let findings = keys::lint(&imported, existing, Utc::now());
+    let refused: Vec<String> = keys::refusals(&findings)
+        .map(|f| match &f.problem {
+            // The exact command, so the next step is a copy-paste.
+            keys::Problem::TooManyKeys { drop, .. } if !drop.is_empty() => {
+                format!("{f} (`mpadmin keys remove {client} {}`)", drop[0])
+            }
+            _ => f.to_string(),
         })
-        .collect())
+        .collect();
+    if !refused.is_empty() {
+        return Err(CliError::Usage(format!(
+            "--file {}: {}",
+            path.display(),
+            refused.join("; ")
+        )));
+    }
+    for f in &findings {
+        warn(&f.to_string());
+    }
+    Ok(imported.jwk)
 }
 
-/// RSA modulus size in bits, from the JWK's base64url `n`.
-fn rsa_bits(key: &Jwk) -> Option<usize> {
-    let n = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(key.n.as_deref()?.trim_end_matches('='))
-        .ok()?;
-    let first = n.iter().position(|b| *b != 0)?;
-    Some((n.len() - first) * 8 - n[first].leading_zeros() as usize)
+fn key_set_error(client: &ClientId) -> impl Fn(keys::KeyError) -> CliError {
+    let client = client.clone();
+    move |e| CliError::Failed(format!("client {client}: {e}"))
+}
+
+/// The id of a client the server listed, checked like any other id before it is used.
+fn client_id_of(client: &Client) -> Result<ClientId, CliError> {
+    client.client_id.parse().map_err(|e| {
+        CliError::Failed(format!(
+            "the server listed a client whose id cannot be used: {e}"
+        ))
+    })
+}
+
+/// A new key made and uploaded: its public JWK and the client's key set afterwards.
+pub(super) struct NewKey {
+    pub jwk: Jwk,
+    pub uploaded: Vec<Jwk>,
+    /// The passphrase that protects the private key file, to load it again for the proof.
+    pub passphrase: Option<crate::auth::Secret>,
+}
+
+/// Generates a key per `args` and uploads it beside `existing`. Everything that can be
+/// checked is checked before the private key file is written; if the upload fails, the file
+/// (which nothing uses) is removed again.
+pub(super) async fn new_key(
+    api: &AdminApi,
+    client: &Client,
+    existing: &[Jwk],
+    args: &NewKeyArgs,
+    keep: Option<&str>,
+    rec: &Recorder,
+) -> Result<NewKey, CliError> {
+    let id = client_id_of(client)?;
+    let kid = if args.thumbprint_kid {
+        KidChoice::Thumbprint
+    } else if let Some(kid) = &args.kid {
+        KidChoice::Explicit(kid.clone())
+    } else {
+        let name = if client.client_name.trim().is_empty() {
+            &client.client_id
+        } else {
+            &client.client_name
+        };
+        KidChoice::ClientDate {
+            client_name: name.clone(),
+            date: Utc::now().date_naive(),
+        }
+    };
+    let planned_kid = match &kid {
+        KidChoice::Explicit(k) => Some(k.to_string()),
+        KidChoice::ClientDate { client_name, date } => {
+            Some(keys::default_kid(client_name, *date).map_err(usage)?.into())
+        }
+        KidChoice::Thumbprint => None,
+    };
+    if let Some(k) = &planned_kid
+        && existing
+            .iter()
+            .any(|e| e.kid.as_deref() == Some(k.as_str()))
+    {
+        return Err(CliError::Usage(format!(
+            "client {id} already has a key '{k}': give another --kid, or --thumbprint-kid"
+        )));
+    }
+    let drop: Vec<String> = args.drop.iter().map(|k| k.to_string()).collect();
+    if let Some(d) = drop.first() {
+        if keep == Some(d.as_str()) {
+            return Err(CliError::Usage(format!(
+                "--drop {d} is the key being rotated: it is removed only after the new key is proven; drop another key"
+            )));
+        }
+    } else if existing.len() >= keys::MAX_KEYS_PER_CLIENT {
+        let candidates: Vec<Jwk> = existing
+            .iter()
+            .filter(|k| k.kid.as_deref() != keep)
+            .cloned()
+            .collect();
+        let suggestion = keys::soonest_expiring(&candidates, 1);
+        return Err(CliError::Usage(format!(
+            "client {id} has {} keys, the most Digdir keeps: make room with --drop KID{}",
+            existing.len(),
+            suggestion
+                .first()
+                .map(|k| format!(" (e.g. --drop {k}, which expires soonest)"))
+                .unwrap_or_default()
+        )));
+    }
+    // Fail on a bad --drop before anything is generated.
+    keys::with_key(existing, placeholder(planned_kid.as_deref()), &drop).map_err(usage)?;
+
+    let passphrase = passphrase::for_new_key(args)?;
+    let protection = match &passphrase {
+        Some(p) => keys::Protection::Passphrase(p.expose().as_bytes()),
+        None => keys::Protection::Unencrypted,
+    };
+    let made = keys::generate(args.bits, kid, &args.out, protection).map_err(usage)?;
+    let set = keys::with_key(existing, made.jwk.clone(), &drop).map_err(usage)?;
+    let entry = rec
+        .entry(
+            Operation::KeyAdd,
+            format!("{id}/{}", made.jwk.kid.as_deref().unwrap_or_default()),
+        )
+        .before(&existing);
+    let result = api.replace_jwks(&id, &set).await;
+    rec.append(entry, &result);
+    match result {
+        Ok(jwks) => Ok(NewKey {
+            jwk: made.jwk,
+            uploaded: jwks.keys,
+            passphrase,
+        }),
+        Err(e) => {
+            // The key never reached the client; a private key nobody uses is only a liability.
+            let _ = std::fs::remove_file(&args.out);
+            Err(CliError::Failed(format!(
+                "the new key was not uploaded, so {} was removed again; nothing changed: {e}",
+                args.out.display()
+            )))
+        }
+    }
+}
+
+/// A stand-in with the planned kid, to check a key set change before the key exists.
+fn placeholder(kid: Option<&str>) -> Jwk {
+    Jwk {
+        kid: Some(kid.unwrap_or("(new key)").to_owned()),
+        ..Jwk::default()
+    }
+}
+
+#[derive(Debug, Serialize)]
+struct LintReport {
+    file: String,
+    kid: Option<String>,
+    thumbprint: Option<String>,
+    bits: Option<usize>,
+    findings: Vec<LintLine>,
+}
+
+#[derive(Debug, Serialize)]
+struct LintLine {
+    severity: String,
+    message: String,
+}
+
+fn lint_file(file: &std::path::Path, existing: &[Jwk], out: &mut Output) -> Result<(), CliError> {
+    let found = keys::import_file(file).map_err(usage)?;
+    let now = Utc::now();
+    let mut refused = 0;
+    let mut reports = Vec::new();
+    for key in &found {
+        let findings = keys::lint(key, existing, now);
+        refused += keys::refusals(&findings).count();
+        reports.push(LintReport {
+            file: file.display().to_string(),
+            kid: key.jwk.kid.clone(),
+            thumbprint: keys::thumbprint(&key.jwk).ok(),
+            bits: keys::modulus_bits(&key.jwk).ok(),
+            findings: findings
+                .iter()
+                .map(|f| LintLine {
+                    severity: f.severity.to_string(),
+                    message: f.problem.to_string(),
+                })
+                .collect(),
+        });
+    }
+    out.show(&reports, |reports| {
+        let mut text = String::new();
+        for r in reports {
+            text.push_str(&format!(
+                "key {} ({} bits, thumbprint {})\n",
+                r.kid.as_deref().unwrap_or("without kid"),
+                r.bits.map_or("?".to_owned(), |b| b.to_string()),
+                r.thumbprint.as_deref().unwrap_or("?")
+            ));
+            if r.findings.is_empty() {
+                text.push_str("  ok: ready to upload\n");
+            }
+            for f in &r.findings {
+                text.push_str(&format!("  {}: {}\n", f.severity, f.message));
+            }
+        }
+        text
+    })?;
+    if refused > 0 {
+        return Err(CliError::Failed(format!(
+            "{}: {refused} problem(s) refuse the upload",
+            file.display()
+        )));
+    }
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+struct ExpiringRow {
+    client_id: String,
+    client_name: String,
+    kid: String,
+    expires: Option<String>,
+    days_left: Option<i64>,
+    within: bool,
+}
+
+async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), CliError> {
+    let clients = api.clients().await?;
+    let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
+        .map(|client| async move {
+            let id = client_id_of(&client)?;
+            let keys = api.jwks(&id).await?.keys;
+            Ok::<_, CliError>((client, keys))
+        })
+        .buffered(CONCURRENT_FETCHES)
+        .try_collect()
+        .await?;
+    let now = Utc::now();
+    let rows: Vec<ExpiringRow> =
+        keys::expiry_overview(key_sets.iter().map(|(c, k)| (c, k.as_slice())), now)
+            .into_iter()
+            .map(|r| ExpiringRow {
+                within: r.expires_within(days),
+                days_left: r.days_left(),
+                expires: r.exp.map(epoch_date),
+                client_id: r.client_id,
+                client_name: r.client_name,
+                kid: r.kid,
+            })
+            .collect();
+    let soon = rows.iter().filter(|r| r.within).count();
+    out.show(&rows, |rows| {
+        let mut t = Table::new(&["DAYS LEFT", "EXPIRES", "CLIENT", "CLIENT ID", "KID", ""]);
+        for r in rows {
+            t.row(vec![
+                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                r.expires.clone().unwrap_or_default(),
+                r.client_name.clone(),
+                r.client_id.clone(),
+                r.kid.clone(),
+                if r.within {
+                    format!("<= {days} days")
+                } else {
+                    String::new()
+                },
+            ]);
+        }
+        t.render()
+    })?;
+    if soon > 0 {
+        return Err(CliError::Failed(format!(
+            "{soon} key(s) expire within {days} days: rotate them with `mpadmin keys rotate CLIENT --out FILE`"
+        )));
+    }
+    out.say(&format!("no key expires within {days} days"))?;
+    Ok(())
 }
 
 /// Keys as a table (also used by `clients show`), soonest expiry first.
@@ -192,21 +555,18 @@ pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
     sorted.sort_by_key(|k| k.exp.unwrap_or(i64::MAX));
     let mut t = Table::new(&["KID", "TYPE", "ALG", "BITS", "USE", "EXPIRES", "DAYS LEFT"]);
     for k in sorted {
-        let (date, days) = match k.exp {
-            Some(exp) => {
-                let (date, days) = expiry(exp, now);
-                (date, days.to_string())
-            }
-            None => (String::new(), String::new()),
-        };
         t.row(vec![
             k.kid.clone().unwrap_or_default(),
             k.kty.clone(),
             k.alg.clone().unwrap_or_default(),
-            rsa_bits(k).map(|b| b.to_string()).unwrap_or_default(),
+            keys::modulus_bits(k)
+                .map(|b| b.to_string())
+                .unwrap_or_default(),
             k.use_.clone().unwrap_or_default(),
-            date,
-            days,
+            k.exp.map(epoch_date).unwrap_or_default(),
+            keys::days_left(k, now)
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
         ]);
     }
     t.render()
@@ -215,6 +575,7 @@ pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn key(kid: &str) -> Jwk {
         Jwk {
@@ -228,58 +589,53 @@ mod tests {
         }
     }
 
-    fn client() -> ClientId {
-        "c1".parse().unwrap()
+    fn write(dir: &tempfile::TempDir, name: &str, jwk: &Jwk) -> PathBuf {
+        let path = dir.path().join(name);
+        std::fs::write(&path, serde_json::to_string(jwk).unwrap()).unwrap();
+        path
     }
 
     #[test]
-    fn adding_keeps_old_keys_and_marks_them_sig() {
-        let keys = with_added(vec![key("a")], key("b"), &client()).unwrap();
-        let kids: Vec<_> = keys.iter().map(|k| k.kid.clone().unwrap()).collect();
-        assert_eq!(kids, ["a", "b"]);
-        assert_eq!(keys[0].use_.as_deref(), Some("sig"));
-    }
-
-    #[test]
-    fn adding_refuses_duplicates_a_sixth_key_and_missing_kid() {
-        let err = with_added(vec![key("a")], key("a"), &client()).unwrap_err();
-        assert!(
-            err.to_string().contains("already has a key with kid a"),
-            "{err}"
-        );
-        let five: Vec<Jwk> = (0..5).map(|i| key(&format!("k{i}"))).collect();
-        let err = with_added(five, key("b"), &client()).unwrap_err();
-        assert!(err.to_string().contains("already has 5 keys"), "{err}");
-        let mut no_kid = key("x");
-        no_kid.kid = None;
-        let err = with_added(Vec::new(), no_kid, &client()).unwrap_err();
-        assert!(err.to_string().contains("--kid"), "{err}");
-        assert_eq!(err.exit_code(), 2);
-    }
-
-    #[test]
-    fn removing_keeps_the_others_and_names_kids_when_missing() {
-        let rest = without(vec![key("a"), key("b")], &"a".parse().unwrap(), &client()).unwrap();
-        assert_eq!(rest.len(), 1);
-        assert_eq!(rest[0].kid.as_deref(), Some("b"));
-        let err = without(vec![key("a"), key("b")], &"z".parse().unwrap(), &client()).unwrap_err();
-        assert_eq!(err.to_string(), "client c1 has no key z; its keys are a, b");
-    }
-
-    #[test]
-    fn private_jwk_files_are_refused() {
+    fn a_key_file_gets_the_kid_and_defaults() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("k.json");
-        std::fs::write(
+        let mut k = key("in-file");
+        k.alg = None;
+        let path = write(&dir, "k.json", &k);
+        let jwk = read_key(&path, Some(&"given".parse().unwrap()))
+            .unwrap()
+            .jwk;
+        assert_eq!(jwk.kid.as_deref(), Some("given"));
+        assert_eq!(jwk.use_.as_deref(), Some("sig"));
+        assert_eq!(jwk.alg.as_deref(), Some("RS256"));
+        let jwk = read_key(&path, None).unwrap().jwk;
+        assert_eq!(jwk.kid.as_deref(), Some("in-file"));
+    }
+
+    #[test]
+    fn refusals_are_usage_errors_naming_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = write(&dir, "k.json", &key("a"));
+        let err = checked(
+            read_key(&path, None).unwrap(),
             &path,
-            r#"{"kty":"RSA","kid":"a","n":"AQAB","e":"AQAB","d":"secret"}"#,
+            &"c1".parse().unwrap(),
+            &[key("a")],
         )
-        .unwrap();
-        let err = read_public_key(&path, None).unwrap_err();
-        assert!(err.to_string().contains("private key"), "{err}");
-        assert!(!err.to_string().contains("secret"));
-        let err = read_public_key(&dir.path().join("missing"), None).unwrap_err();
+        .unwrap_err();
+        assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().starts_with("--file "), "{err}");
+        assert!(err.to_string().contains("'a'"), "{err}");
+
+        let mut private = key("p");
+        private.extra.insert("d".into(), "c2VjcmV0".into());
+        let path = write(&dir, "p.json", &private);
+        let err = read_key(&path, None).unwrap_err();
+        assert!(err.to_string().contains("private key"), "{err}");
+        assert!(!err.to_string().contains("c2VjcmV0"));
+
+        let err = read_key(&dir.path().join("missing"), None).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().starts_with("--file: "), "{err}");
     }
 
     #[test]
@@ -296,5 +652,56 @@ mod tests {
              soon  RSA   RS256  2048  sig  2023-12-04  20\n\
              late  RSA   RS256  2048       2024-09-09  300\n"
         );
+    }
+
+    fn keys_command(args: &[&str]) -> KeysCommand {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(
+            ["mpadmin", "keys"].into_iter().chain(args.iter().copied()),
+        )
+        .unwrap();
+        match cli.command {
+            Some(crate::cli::Command::Admin(crate::cli::AdminCommand::Keys(k))) => k,
+            other => panic!("not a keys command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn only_lint_without_client_runs_offline() {
+        assert!(keys_command(&["lint", "k.pem"]).offline());
+        assert!(!keys_command(&["lint", "k.pem", "--client", "c1"]).offline());
+        assert!(!keys_command(&["expiring"]).offline());
+    }
+
+    #[test]
+    fn removing_a_key_in_generate_or_rotate_is_a_destructive_change() {
+        let change = |args: &[&str]| keys_command(args).change().unwrap();
+        let plain = change(&["generate", "c1", "--out", "k.pem"]);
+        assert!(!plain.destructive, "{plain:?}");
+        let dropping = change(&["generate", "c1", "--out", "k.pem", "--drop", "old"]);
+        assert!(dropping.destructive && dropping.what.contains("remove key old"));
+        assert!(!change(&["rotate", "c1", "--out", "k.pem"]).destructive);
+        assert!(change(&["rotate", "c1", "--out", "k.pem", "--delete-old"]).destructive);
+        assert!(
+            keys_command(&["expiring", "--days", "7"])
+                .change()
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn bits_and_unencrypted_are_checked_by_the_parser() {
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            crate::cli::Cli::try_parse_from(
+                ["mpadmin", "keys", "generate", "c1", "--out", "k.pem"]
+                    .into_iter()
+                    .chain(args.iter().copied()),
+            )
+        };
+        assert!(parse(&["--bits", "1024"]).is_err());
+        assert!(parse(&["--bits", "4096"]).is_ok());
+        assert!(parse(&["--unencrypted", "--passphrase-env", "X"]).is_err());
+        assert!(parse(&["--kid", "a", "--thumbprint-kid"]).is_err());
     }
 }

@@ -6,7 +6,9 @@ mod clients;
 mod commands;
 mod confirm;
 mod keys;
+mod logging;
 mod output;
+mod record;
 mod scopes;
 mod token;
 
@@ -65,7 +67,23 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e)
+            if e.use_stderr()
+                && e.kind() != clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand =>
+        {
+            commands::usage_error(&e.to_string());
+            return ExitCode::from(2);
+        }
+        // --help, --version, and a command group without its subcommand (shows the help).
+        Err(e) => e.exit(),
+    };
+    let log_dir = crate::config::paths(cli.global.keys.as_deref()).log_dir();
+    if let Err(e) = logging::init(cli.global.log_level.as_deref(), log_dir.as_deref()) {
+        eprintln!("mpadmin: {e}");
+        return ExitCode::from(2);
+    }
     match cli.command {
         None => crate::tui::run(&cli.global, cli.demo),
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),

@@ -157,15 +157,10 @@ pub fn yes_no(b: bool) -> String {
     if b { "yes" } else { "no" }.to_owned()
 }
 
-/// A key's expiry (epoch seconds) as a date and whole days left (negative once expired).
-pub fn expiry(exp: i64, now: DateTime<Utc>) -> (String, i64) {
-    match DateTime::<Utc>::from_timestamp(exp, 0) {
-        Some(at) => (
-            at.format("%Y-%m-%d").to_string(),
-            (exp - now.timestamp()).div_euclid(86_400),
-        ),
-        None => (format!("{exp}"), 0),
-    }
+/// Epoch seconds (a key's `exp`) as a UTC date.
+pub fn epoch_date(secs: i64) -> String {
+    DateTime::<Utc>::from_timestamp(secs, 0)
+        .map_or_else(|| secs.to_string(), |t| t.format("%Y-%m-%d").to_string())
 }
 
 /// Cut long text to `max` characters for a table cell.
@@ -228,12 +223,8 @@ mod tests {
             "2025-07-02 10:30"
         );
         assert_eq!(short_time(None), "");
-        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
-        assert_eq!(
-            expiry(1_700_000_000 + 10 * 86_400 + 5, now),
-            ("2023-11-24".to_owned(), 10)
-        );
-        assert_eq!(expiry(1_700_000_000 - 5, now).1, -1);
+        assert_eq!(epoch_date(1_700_000_000 + 10 * 86_400), "2023-11-24");
+        assert_eq!(epoch_date(i64::MAX), i64::MAX.to_string());
     }
 
     #[test]

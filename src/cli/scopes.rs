@@ -6,9 +6,11 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, cell, fields, short_time, truncate, yes_no};
+use super::record::Recorder;
 use crate::api::models::{IntegrationType, Scope, ScopeAccess, Visibility};
 use crate::api::types::ScopeName;
 use crate::api::{AdminApi, PublicScopeQuery};
+use crate::journal::Operation;
 
 #[derive(Debug, Subcommand)]
 pub enum ScopesCommand {
@@ -72,7 +74,8 @@ pub struct ScopeFields {
     /// Longer description shown to consumers ("" removes it).
     #[arg(long, value_name = "TEXT")]
     long_description: Option<String>,
-    /// Delegation source (e.g. altinn) for scopes consumers delegate to suppliers ("" removes it).
+    /// Delegation source for scopes consumers delegate to suppliers: its name (altinn) or
+    /// issuer URL, see /delegationsources ("" removes it).
     #[arg(long, value_name = "NAME")]
     delegation_source: Option<String>,
 }
@@ -132,6 +135,30 @@ fn optional_text(s: String) -> Option<String> {
 }
 
 impl ScopeFields {
+    /// Digdir stores a delegation source by issuer URL; people know it by name.
+    async fn resolve_delegation_source(&mut self, api: &AdminApi) -> Result<(), CliError> {
+        let Some(given) = self.delegation_source.as_mut() else {
+            return Ok(());
+        };
+        if given.is_empty() || given.contains("://") {
+            return Ok(());
+        }
+        let sources = api.delegation_sources().await?;
+        match sources.iter().find(|d| d.name.eq_ignore_ascii_case(given)) {
+            Some(d) => {
+                *given = d.issuer.clone();
+                Ok(())
+            }
+            None => {
+                let known: Vec<&str> = sources.iter().map(|d| d.name.as_str()).collect();
+                Err(CliError::Usage(format!(
+                    "--delegation-source: no delegation source is named '{given}'; known: {}",
+                    known.join(", ")
+                )))
+            }
+        }
+    }
+
     fn is_empty(&self) -> bool {
         self.visibility.is_none()
             && self.allowed_integration_types.is_empty()
@@ -174,30 +201,38 @@ fn non_empty_description(d: &str) -> Result<(), CliError> {
 }
 
 impl UpdateArgs {
-    /// The scope as it will be PUT back: what the server returned, changed where asked.
-    fn apply(self, mut scope: Scope) -> Result<Scope, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         if self.description.is_none() && !self.reactivate && self.fields.is_empty() {
             return Err(CliError::Usage(
                 "nothing to change: give at least one field to set (see `mpadmin scopes update --help`)".into(),
             ));
         }
+        self.description
+            .as_deref()
+            .map_or(Ok(()), non_empty_description)
+    }
+
+    /// The scope as it will be PUT back: what the server returned, changed where asked.
+    fn apply(self, mut scope: Scope) -> Scope {
         if let Some(d) = self.description {
-            non_empty_description(&d)?;
             scope.description = d;
         }
         if self.reactivate {
             scope.active = true;
         }
         self.fields.apply(&mut scope);
-        Ok(scope)
+        scope
     }
 }
 
 impl CreateArgs {
-    fn into_scope(self) -> Result<Scope, CliError> {
+    fn validate(&self) -> Result<(), CliError> {
         ScopeName::for_create(&self.prefix, &self.subscope)
             .map_err(|e| CliError::Usage(format!("--prefix/--subscope: {e}")))?;
-        non_empty_description(&self.description)?;
+        non_empty_description(&self.description)
+    }
+
+    fn into_scope(self) -> Scope {
         let mut scope = Scope {
             prefix: self.prefix,
             subscope: self.subscope,
@@ -206,7 +241,7 @@ impl CreateArgs {
             ..Scope::default()
         };
         self.fields.apply(&mut scope);
-        Ok(scope)
+        scope
     }
 }
 
@@ -218,6 +253,15 @@ struct ScopeWithGrants {
 }
 
 impl ScopesCommand {
+    /// Checks that need no server, run before anything is sent.
+    pub(super) fn validate(&self) -> Result<(), CliError> {
+        match self {
+            ScopesCommand::Create(a) => a.validate(),
+            ScopesCommand::Update(a) => a.validate(),
+            _ => Ok(()),
+        }
+    }
+
     pub(super) fn change(&self) -> Option<Change> {
         match self {
             ScopesCommand::List(_) | ScopesCommand::Show { .. } => None,
@@ -232,7 +276,12 @@ impl ScopesCommand {
         }
     }
 
-    pub(super) async fn run(self, api: &AdminApi, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        api: &AdminApi,
+        out: &mut Output,
+        rec: &Recorder,
+    ) -> Result<(), CliError> {
         match self {
             ScopesCommand::List(a) => {
                 let mut scopes = if a.public {
@@ -265,21 +314,39 @@ impl ScopesCommand {
                     )
                 })?;
             }
-            ScopesCommand::Create(a) => {
-                let scope = a.into_scope()?;
-                let created = api.create_scope(&scope).await?;
+            ScopesCommand::Create(mut a) => {
+                a.fields.resolve_delegation_source(api).await?;
+                let scope = a.into_scope();
+                let target = format!("{}:{}", scope.prefix, scope.subscope);
+                let result = api.create_scope(&scope).await;
+                rec.append(rec.entry(Operation::ScopeCreate, target), &result);
+                let created = result?;
                 out.say(&format!("created scope {}", created.name))?;
                 out.show(&created, fields)?;
             }
-            ScopesCommand::Update(a) => {
+            ScopesCommand::Update(mut a) => {
+                a.fields.resolve_delegation_source(api).await?;
                 let name = a.name.clone();
                 let current = api.scope(&name).await?;
-                let updated = api.update_scope(&name, &a.apply(current)?).await?;
+                let operation = if a.reactivate && !current.active {
+                    Operation::ScopeReactivate
+                } else {
+                    Operation::ScopeUpdate
+                };
+                let entry = rec.entry(operation, name.as_str()).before(&current);
+                let result = api.update_scope(&name, &a.apply(current)).await;
+                rec.append(entry, &result);
+                let updated = result?;
                 out.say(&format!("updated scope {name}"))?;
                 out.show(&updated, fields)?;
             }
             ScopesCommand::Delete { name } => {
-                let scope = api.deactivate_scope(&name).await?;
+                let result = api.deactivate_scope(&name).await;
+                rec.append(
+                    rec.entry(Operation::ScopeDeactivate, name.as_str()),
+                    &result,
+                );
+                let scope = result?;
                 out.say(&format!(
                     "deactivated scope {name}; its grants are kept (reactivate with `mpadmin scopes update {name} --reactivate`)"
                 ))?;
@@ -369,9 +436,9 @@ mod tests {
 
     #[test]
     fn update_changes_only_what_was_given_and_keeps_unknown_fields() {
-        let updated = update_args(&["--description", "new", "--accessible-for-all=false"])
-            .apply(stored())
-            .unwrap();
+        let args = update_args(&["--description", "new", "--accessible-for-all=false"]);
+        args.validate().unwrap();
+        let updated = args.apply(stored());
         let mut want = stored();
         want.description = "new".into();
         want.accessible_for_all = false;
@@ -394,8 +461,7 @@ mod tests {
             "",
             "--reactivate",
         ])
-        .apply(stored())
-        .unwrap();
+        .apply(stored());
         assert_eq!(updated.visibility, Some(Visibility::Public));
         assert_eq!(
             updated.allowed_integration_types,
@@ -410,11 +476,9 @@ mod tests {
 
     #[test]
     fn update_with_nothing_to_change_is_a_usage_error() {
-        let err = update_args(&[]).apply(stored()).unwrap_err();
+        let err = update_args(&[]).validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
-        let err = update_args(&["--description", " "])
-            .apply(stored())
-            .unwrap_err();
+        let err = update_args(&["--description", " "]).validate().unwrap_err();
         assert!(err.to_string().contains("--description"), "{err}");
     }
 
@@ -433,20 +497,22 @@ mod tests {
                 delegation_source: None,
             },
         };
-        let scope = args("nav", "pensjon/v3.read").into_scope().unwrap();
+        let ok = args("nav", "pensjon/v3.read");
+        ok.validate().unwrap();
+        let scope = ok.into_scope();
         assert_eq!(
             scope.allowed_integration_types,
             vec![IntegrationType::Maskinporten]
         );
         assert!(scope.accessible_for_all);
         assert!(scope.name.is_empty(), "the server names it");
-        let err = args("nav", "mva-melding").into_scope().unwrap_err();
+        let err = args("nav", "mva-melding").validate().unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(
             err.to_string().starts_with("--prefix/--subscope: subscope"),
             "{err}"
         );
-        let err = args("Nav", "a").into_scope().unwrap_err();
+        let err = args("Nav", "a").validate().unwrap_err();
         assert!(err.to_string().contains("prefix 'Nav'"), "{err}");
     }
 

@@ -4,7 +4,7 @@
 use std::time::SystemTime;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use clap::Args;
+use clap::{Args, Subcommand};
 use serde::Serialize;
 
 use super::commands::CliError;
@@ -14,13 +14,23 @@ use crate::auth::AccessToken;
 use crate::config::Profile;
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct TokenArgs {
     /// Also print the access token (a secret: keep it out of logs, tickets and chats).
     #[arg(long)]
     show: bool,
+    #[command(subcommand)]
+    command: Option<TokenCommand>,
 }
 
-#[derive(Debug, Serialize, PartialEq)]
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Token doctor: get a token for CLIENT signed with one of its keys, and explain a refusal.
+    Test(super::keys::TokenTestArgs),
+}
+
+/// What `token` prints. No `Debug`: it may hold the token.
+#[derive(Serialize)]
 struct TokenInfo {
     profile: String,
     token_endpoint: String,
@@ -61,6 +71,9 @@ pub(super) async fn run(
     args: TokenArgs,
     out: &mut Output,
 ) -> Result<(), CliError> {
+    if let Some(TokenCommand::Test(test)) = args.command {
+        return super::keys::token_test(api, profile, test, out).await;
+    }
     let token = api
         .tokens()
         .token()

@@ -33,13 +33,16 @@ pub enum ConfigError {
         available: Vec<String>,
     },
     #[error(
-        "profiles file {}: there is no profile '{name}'{}: add a [profiles.{name}] table or choose another with --profile",
+        "profiles file {}: there is no profile '{name}'{}{}: add a [profiles.{name}] table or choose another with --profile",
         path.display(),
+        if *from_default { " (named by default_profile)" } else { "" },
         available_list(available)
     )]
     UnknownProfile {
         path: PathBuf,
         name: String,
+        /// The name came from `default_profile`, not `--profile`.
+        from_default: bool,
         available: Vec<String>,
     },
     /// A top-level key that is not `default_profile` or `profiles`.

@@ -105,11 +105,11 @@ impl ProfilesFile {
     }
 
     /// The profile named `name`, else `default_profile`, else the only profile in the file.
-    pub fn profile(&self, name: Option<&str>) -> Result<Profile, ConfigError> {
+    pub fn profile(&self, requested: Option<&str>) -> Result<Profile, ConfigError> {
         let only = (self.profiles.len() == 1)
             .then(|| self.profiles.keys().next().map(String::as_str))
             .flatten();
-        let Some(name) = name.or(self.default_profile.as_deref()).or(only) else {
+        let Some(name) = requested.or(self.default_profile.as_deref()).or(only) else {
             return Err(ConfigError::NoProfileChosen {
                 path: self.path.clone(),
                 available: self.names(),
@@ -119,6 +119,7 @@ impl ProfilesFile {
             return Err(ConfigError::UnknownProfile {
                 path: self.path.clone(),
                 name: name.to_owned(),
+                from_default: requested.is_none(),
                 available: self.names(),
             });
         };

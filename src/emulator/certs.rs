@@ -1,7 +1,8 @@
-//! The emulator's key material: a test CA, test business certificates issued by it, the
-//! admin client's own key, the key that signs access tokens and a key for demo clients.
-//! RSA generation is the slow part of start-up, so each key is generated once per process
-//! (in parallel) and shared by every emulator the process starts.
+//! The emulator's key material: a test CA, test business certificates issued by it and the
+//! admin client's own key. RSA generation is the slow part of start-up (up to half a second
+//! per key on a slow machine), so there are four keys, generated two by two in parallel once
+//! per process and shared by every emulator the process starts. The CA key also signs the
+//! access tokens; the admin's own key is also the public key of every seeded client.
 
 use std::fs::OpenOptions;
 use std::io::Write;
@@ -35,8 +36,9 @@ pub const OWN_ORG_NAME: &str = "DEMO DIREKTORATET";
 pub const OTHER_ORGNO: &str = "889640782";
 pub const OTHER_ORG_NAME: &str = "DEMO ETATEN";
 
-/// Kid of the admin client's own key (`admin-own.key.pem`) and of the token-signing key.
+/// Kid of the admin client's own key (`admin-own.key.pem`).
 pub const ADMIN_KID: &str = "mpadmin-emulator-admin-key";
+/// Kid of the key that signs access tokens (the CA key, published on `/jwk`).
 pub const TOKEN_SIGNING_KID: &str = "mpadmin-emulator-signing-key";
 
 const KEY_BITS: u32 = 2048;
@@ -58,13 +60,13 @@ pub struct BusinessCert {
 
 /// Everything the emulator signs or trusts with.
 pub struct Pki {
+    /// Signs the certificates and the access tokens (published on `/jwk`).
+    pub ca_key: PKey<Private>,
     pub ca: X509,
     pub business: BusinessCert,
     pub other_org: BusinessCert,
+    /// The admin client's own key; seeded clients carry its public half under other kids.
     pub admin_own: PKey<Private>,
-    pub token_signing: PKey<Private>,
-    /// Private half of the public key every seeded client carries (different kids).
-    pub demo_client: PKey<Private>,
 }
 
 static PROCESS_PKI: OnceLock<Result<Pki, String>> = OnceLock::new();
@@ -72,28 +74,33 @@ static PROCESS_PKI: OnceLock<Result<Pki, String>> = OnceLock::new();
 /// The process-wide key material (generated on first use).
 pub fn pki() -> Result<&'static Pki, EmulatorError> {
     PROCESS_PKI
-        .get_or_init(|| Pki::generate().map_err(|e| e.to_string()))
+        .get_or_init(Pki::generate)
         .as_ref()
         .map_err(|e| EmulatorError::Crypto(e.clone()))
 }
 
 impl Pki {
-    fn generate() -> Result<Pki, ErrorStack> {
-        // Six keys: two threads halve the wait on a 2-core machine.
-        let keys: Vec<Result<PKey<Private>, ErrorStack>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (0..2)
-                .map(|_| s.spawn(|| (0..3).map(|_| rsa_key()).collect::<Vec<_>>()))
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_else(|_| vec![Err(ErrorStack::get())]))
-                .collect()
+    fn generate() -> Result<Pki, String> {
+        // Two threads halve the wait on a 2-core machine.
+        let [first, second] = std::thread::scope(|s| {
+            let spawn = || s.spawn(|| Ok::<_, ErrorStack>([rsa_key()?, rsa_key()?]));
+            [spawn(), spawn()].map(|h| match h.join() {
+                Ok(keys) => keys.map_err(|e| format!("RSA key generation: {e}")),
+                Err(_) => Err("RSA key generation panicked".to_owned()),
+            })
         });
-        let mut keys = keys.into_iter().collect::<Result<Vec<_>, _>>()?.into_iter();
-        let mut next = || keys.next().ok_or_else(ErrorStack::get);
-        let ca_key = next()?;
+        let [ca_key, business_key] = first?;
+        let [other_key, admin_own] = second?;
+        Self::issue(ca_key, business_key, other_key, admin_own).map_err(|e| e.to_string())
+    }
+
+    fn issue(
+        ca_key: PKey<Private>,
+        business_key: PKey<Private>,
+        other_key: PKey<Private>,
+        admin_own: PKey<Private>,
+    ) -> Result<Pki, ErrorStack> {
         let ca = ca_cert(&ca_key)?;
-        let business_key = next()?;
         let business = BusinessCert {
             cert: business_cert(
                 &ca,
@@ -105,7 +112,6 @@ impl Pki {
             )?,
             key: business_key,
         };
-        let other_key = next()?;
         let other_org = BusinessCert {
             cert: business_cert(
                 &ca,
@@ -118,12 +124,11 @@ impl Pki {
             key: other_key,
         };
         Ok(Pki {
+            ca_key,
             ca,
             business,
             other_org,
-            admin_own: next()?,
-            token_signing: next()?,
-            demo_client: next()?,
+            admin_own,
         })
     }
 
@@ -168,13 +173,6 @@ impl Pki {
             (
                 "admin-own.key.pem",
                 self.admin_own.private_key_to_pem_pkcs8().map_err(crypto)?,
-                true,
-            ),
-            (
-                "demo-client.key.pem",
-                self.demo_client
-                    .private_key_to_pem_pkcs8()
-                    .map_err(crypto)?,
                 true,
             ),
             (
@@ -236,16 +234,19 @@ fn legacy_provider() -> Result<(), EmulatorError> {
 }
 
 pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let mut opts = OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .open(path)?;
+    // Restricted before anything is written, also when an older, more open copy existed.
     #[cfg(unix)]
     if private {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
     }
     #[cfg(not(unix))]
     let _ = private;
-    let mut f = opts.open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
 }

@@ -2,7 +2,7 @@
 //! API's `ApiErrorResponse` with field errors and a correlation id.
 
 use axum::Json;
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::models::{ApiErrorBody, FieldError, TokenErrorBody};
@@ -129,6 +129,13 @@ impl ApiFail {
 
 impl IntoResponse for ApiFail {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body())).into_response()
+        let mut resp = (self.status, Json(self.body())).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        resp
     }
 }

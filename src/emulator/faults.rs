@@ -1,8 +1,9 @@
 //! Fault injection for reliability tests: answer the next requests with an error status
-//! (optionally with `Retry-After`), a dropped connection or malformed JSON, and add latency
-//! to every request. Tests flip these switches through `Emulator::faults()`.
+//! (optionally with `Retry-After`), a dropped connection or malformed JSON, add latency to
+//! every request, or skew the emulator's clock. Tests flip these switches through
+//! `Emulator::faults()`.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -40,6 +41,12 @@ struct Planned {
 struct Settings {
     queue: VecDeque<Planned>,
     latency: Duration,
+    clock_skew: i64,
+    empty_jwks_not_found: bool,
+    /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
+    token_epoch: u64,
+    /// Epoch each access token (by `jti`) was issued in.
+    token_epochs: HashMap<String, u64>,
 }
 
 /// The switches. Cheap to share; every method takes effect for the next request.
@@ -69,9 +76,52 @@ impl Faults {
         self.lock().latency = latency;
     }
 
-    /// Forget queued faults and latency.
+    /// Run the emulator's clock `seconds` ahead of the system clock (negative: behind), as
+    /// a server with a wrong clock would: grants look issued in the past or the future.
+    pub fn set_clock_skew(&self, seconds: i64) {
+        self.lock().clock_skew = seconds;
+    }
+
+    pub fn clock_skew(&self) -> i64 {
+        self.lock().clock_skew
+    }
+
+    /// Answer `GET .../jwks` of a client without keys with 404 instead of `{}` (sources
+    /// disagree on which one Digdir sends; clients must take both as "no keys").
+    pub fn set_empty_jwks_not_found(&self, on: bool) {
+        self.lock().empty_jwks_not_found = on;
+    }
+
+    pub fn empty_jwks_not_found(&self) -> bool {
+        self.lock().empty_jwks_not_found
+    }
+
+    /// Treat every access token issued so far as expired (401), as if its lifetime ran out:
+    /// for testing renewal mid-session without waiting or skewing the grant clock.
+    pub fn expire_tokens(&self) {
+        self.lock().token_epoch += 1;
+    }
+
+    pub(crate) fn token_issued(&self, jti: &str) {
+        let mut s = self.lock();
+        let epoch = s.token_epoch;
+        s.token_epochs.insert(jti.to_owned(), epoch);
+    }
+
+    pub(crate) fn token_expired_early(&self, jti: &str) -> bool {
+        let s = self.lock();
+        s.token_epochs.get(jti).is_some_and(|e| *e < s.token_epoch)
+    }
+
+    /// Forget every switch: queued faults, latency, clock skew, the JWKS 404.
     pub fn clear(&self) {
-        *self.lock() = Settings::default();
+        let mut s = self.lock();
+        let epochs = std::mem::take(&mut s.token_epochs);
+        let epoch = s.token_epoch;
+        *s = Settings::default();
+        // Tokens expired by `expire_tokens` stay expired.
+        s.token_epochs = epochs;
+        s.token_epoch = epoch;
     }
 
     /// Faults still queued.

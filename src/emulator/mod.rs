@@ -7,6 +7,8 @@ mod api;
 mod certs;
 mod errors;
 mod faults;
+mod jws;
+mod profiles;
 mod seed;
 mod state;
 mod token;
@@ -20,7 +22,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use axum::Router;
 use axum::routing::{get, post};
 use rand::Rng;
-use serde::Serialize;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
@@ -38,12 +39,6 @@ pub use token::{ADMIN_SCOPES, MAX_GRANT_LIFETIME, MAX_SKEW};
 pub const P12_PASSWORD_ENV: &str = "MPADMIN_EMULATOR_P12_PASSWORD";
 /// File in the emulator dir holding the PKCS#12 password.
 pub const P12_PASSWORD_FILE: &str = "p12-password.txt";
-/// Scopes the generated profiles ask for.
-const PROFILE_SCOPES: [&str; 3] = [
-    "idporten:scopes.write",
-    "idporten:dcr.read",
-    "idporten:dcr.write",
-];
 
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
@@ -101,6 +96,13 @@ pub(crate) struct Shared {
     faults: Faults,
 }
 
+impl Shared {
+    /// The emulator's clock (epoch seconds), skewed when a test asks for it.
+    fn now(&self) -> i64 {
+        state::now_secs() + self.faults.clock_skew()
+    }
+}
+
 /// A running emulator. Dropping it stops the server.
 pub struct Emulator {
     addr: SocketAddr,
@@ -152,7 +154,7 @@ impl Emulator {
                 source,
             })?;
         let issuer = format!("http://{addr}/");
-        write_keys_toml(&dir, &issuer)?;
+        profiles::write_keys_toml(&dir, &issuer)?;
 
         let mut data = state::load_or(opts.state_file.as_deref(), || seed::build(opts.seed, pki))?;
         // A loaded state carries admin keys from an earlier run's key material.
@@ -225,7 +227,8 @@ impl Emulator {
         std::fs::read_to_string(&path).map_err(|source| EmulatorError::Io { path, source })
     }
 
-    /// Token requests received (answered or refused).
+    /// Requests that reached the token endpoint, answered or refused (an injected fault
+    /// answers before the endpoint and is not counted).
     pub fn token_requests(&self) -> u64 {
         self.shared.token_requests.load(Ordering::Relaxed)
     }
@@ -233,6 +236,15 @@ impl Emulator {
     /// A copy of the current state, for assertions.
     pub fn state(&self) -> StateSnapshot {
         self.shared.store.snapshot()
+    }
+
+    /// Change the state directly (persisted like any change), for tests that need what the
+    /// API refuses to create: a key that has expired, a REQUESTED grant, ...
+    pub fn edit_state<R>(
+        &self,
+        f: impl FnOnce(&mut StateSnapshot) -> R,
+    ) -> Result<R, EmulatorError> {
+        self.shared.store.edit(f)
     }
 
     /// Fault injection switches (status codes, latency, dropped connections, ...).
@@ -276,96 +288,6 @@ fn router(shared: Arc<Shared>) -> Router {
         .with_state(shared)
 }
 
-#[derive(Serialize)]
-struct KeysFile {
-    default_profile: &'static str,
-    profiles: std::collections::BTreeMap<&'static str, ProfileOut>,
-}
-
-#[derive(Serialize)]
-struct ProfileOut {
-    issuer: String,
-    token_endpoint: String,
-    api_base: String,
-    client_id: &'static str,
-    scopes: [&'static str; 3],
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pkcs12: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pkcs12_password_env: Option<&'static str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    private_key: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    certificate: Option<PathBuf>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    kid: Option<&'static str>,
-}
-
-/// `keys.toml` with one profile per way of signing: PEM pair (`emulator`, the default),
-/// PKCS#12 modern and legacy, own key with kid, and the other organisation's certificate.
-fn write_keys_toml(dir: &Path, issuer: &str) -> Result<(), EmulatorError> {
-    let base = |client_id| ProfileOut {
-        issuer: issuer.to_owned(),
-        token_endpoint: format!("{issuer}token"),
-        api_base: format!("{issuer}api/v1"),
-        client_id,
-        scopes: PROFILE_SCOPES,
-        pkcs12: None,
-        pkcs12_password_env: None,
-        private_key: None,
-        certificate: None,
-        kid: None,
-    };
-    let pem = |client_id, key: &str, cert: &str| ProfileOut {
-        private_key: Some(dir.join(key)),
-        certificate: Some(dir.join(cert)),
-        ..base(client_id)
-    };
-    let p12 = |file: &str| ProfileOut {
-        pkcs12: Some(dir.join(file)),
-        pkcs12_password_env: Some(P12_PASSWORD_ENV),
-        ..base(ADMIN_CLIENT_ID)
-    };
-    let profiles = [
-        (
-            "emulator",
-            pem(ADMIN_CLIENT_ID, "business.key.pem", "business.cert.pem"),
-        ),
-        ("emulator-p12", p12("business.p12")),
-        ("emulator-p12-legacy", p12("business-legacy.p12")),
-        (
-            "emulator-kid",
-            ProfileOut {
-                private_key: Some(dir.join("admin-own.key.pem")),
-                kid: Some(ADMIN_KID),
-                ..base(ADMIN_KID_CLIENT_ID)
-            },
-        ),
-        (
-            "emulator-other-org",
-            pem(
-                OTHER_ADMIN_CLIENT_ID,
-                "other-org.key.pem",
-                "other-org.cert.pem",
-            ),
-        ),
-    ];
-    let file = KeysFile {
-        default_profile: "emulator",
-        profiles: profiles.into_iter().collect(),
-    };
-    let text = toml::to_string(&file).map_err(|e| EmulatorError::Io {
-        path: dir.join("keys.toml"),
-        source: std::io::Error::other(e),
-    })?;
-    let header = "# Written by `mpadmin emulator`: profiles for the local test Maskinporten.\n\
-                  # The p12 profiles read the password from $MPADMIN_EMULATOR_P12_PASSWORD\n\
-                  # (the password is in p12-password.txt beside this file).\n\n";
-    let path = dir.join("keys.toml");
-    certs::write_file(&path, format!("{header}{text}").as_bytes(), true)
-        .map_err(|source| EmulatorError::Io { path, source })
-}
-
 /// `--seed` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum SeedArg {
@@ -389,7 +311,7 @@ pub struct EmulatorArgs {
     #[arg(long, value_enum, default_value_t = SeedArg::Demo)]
     pub seed: SeedArg,
     /// Instead of --seed: N scopes, 20 N grants and N/2 clients with keys (benchmarks).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", conflicts_with = "seed")]
     pub seed_size: Option<usize>,
 }
 
@@ -449,8 +371,30 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         );
         println!();
         println!("Ctrl-C stops.");
-        let _ = tokio::signal::ctrl_c().await;
+        let code = match stop_signal().await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mpadmin emulator: cannot wait for Ctrl-C: {e}");
+                ExitCode::from(1)
+            }
+        };
         emu.shutdown().await;
-        ExitCode::SUCCESS
+        code
     })
+}
+
+/// Ctrl-C, or SIGTERM from a script or service manager.
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            r = tokio::signal::ctrl_c() => r,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }

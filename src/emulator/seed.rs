@@ -173,7 +173,7 @@ impl Builder {
     }
 }
 
-/// A key of the demo-client key pair under another kid, expiring in `days`.
+/// The admin's own public key under another kid, expiring in `days`.
 fn demo_key(template: &Jwk, kid: &str, days: i64) -> Jwk {
     Jwk {
         kid: Some(kid.to_owned()),
@@ -185,7 +185,7 @@ fn demo_key(template: &Jwk, kid: &str, days: i64) -> Jwk {
 /// The seeded state for `seed` (the admin clients come from `ensure_admin_clients`).
 pub fn build(seed: Seed, pki: &Pki) -> Result<StateSnapshot, EmulatorError> {
     let mut b = Builder::new();
-    let template = certs::public_jwk(&pki.demo_client, "demo")?;
+    let template = certs::public_jwk(&pki.admin_own, "demo")?;
     match seed {
         Seed::Empty => {}
         Seed::Demo => demo(&mut b, &template),
@@ -453,5 +453,79 @@ fn sized(b: &mut Builder, template: &Jwk, n: usize) {
                 30 + (i as i64 * 37) % 330,
             )],
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::types::{OrgNumber, ScopeName};
+
+    #[test]
+    fn generated_orgnos_pass_mod11_and_are_distinct() {
+        let list = orgnos(500);
+        assert!(list.iter().all(|o| o.parse::<OrgNumber>().is_ok()));
+        let unique: std::collections::BTreeSet<_> = list.iter().collect();
+        assert_eq!(unique.len(), list.len());
+    }
+
+    /// The seeds obey the rules the API enforces, so nothing in them is unreachable by hand.
+    #[test]
+    fn seeds_are_consistent() {
+        let pki = certs::pki().unwrap();
+        for seed in [Seed::Demo, Seed::Size(30)] {
+            let st = build(seed, pki).unwrap();
+            for (name, scope) in &st.scopes {
+                assert_eq!(name, &scope.name);
+                assert!(name.parse::<ScopeName>().is_ok(), "{name}");
+                assert!(st.prefixes.contains_key(&scope.prefix), "{name}");
+            }
+            for g in st.all_grants() {
+                assert!(g.consumer_orgno.parse::<OrgNumber>().is_ok(), "{g:?}");
+                assert!(st.scopes.contains_key(&g.scope), "{g:?}");
+            }
+            for c in st.clients.values() {
+                let orgno = c.client_orgno.as_deref().unwrap();
+                for s in &c.scopes {
+                    let scope = st
+                        .scope(s)
+                        .unwrap_or_else(|| panic!("{s} of {}", c.client_name));
+                    assert!(
+                        scope.active && st.may_use(orgno, scope),
+                        "{s} of {}",
+                        c.client_name
+                    );
+                }
+                let keys = st.keys(&c.client_id);
+                assert!(keys.len() <= 5);
+                assert!(keys.iter().all(|k| k.exp.is_some()));
+            }
+        }
+    }
+
+    #[test]
+    fn demo_has_what_the_issue_promises() {
+        let st = build(Seed::Demo, certs::pki().unwrap()).unwrap();
+        let own: Vec<_> = st
+            .scopes
+            .values()
+            .filter(|s| s.owner_orgno.as_deref() == Some(OWN_ORGNO))
+            .collect();
+        assert!(own.len() >= 12);
+        assert!(own.iter().any(|s| s.subscope.contains('/')));
+        assert!(own.iter().any(|s| !s.active));
+        assert!(
+            own.iter()
+                .any(|s| s.visibility == Some(Visibility::Private))
+        );
+        assert!(own.iter().any(|s| s.accessible_for_all));
+        let own_grants = st
+            .all_grants()
+            .filter(|g| g.owner_orgno.as_deref() == Some(OWN_ORGNO))
+            .count();
+        assert!((35..=50).contains(&own_grants), "{own_grants}");
+        assert!(st.all_grants().any(|g| g.state == AccessState::Denied));
+        assert_eq!(st.clients_of(OWN_ORGNO).count(), 6);
+        assert!(st.jwks.values().any(|j| j.keys.len() >= 3));
     }
 }

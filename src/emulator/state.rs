@@ -141,12 +141,25 @@ impl Store {
         &self,
         f: impl FnOnce(&mut StateSnapshot) -> Result<R, ApiFail>,
     ) -> Result<R, ApiFail> {
+        self.apply(f, |e| {
+            ApiFail::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
+        })
+    }
+
+    /// A change that cannot be refused (tests setting up a situation).
+    pub fn edit<R>(&self, f: impl FnOnce(&mut StateSnapshot) -> R) -> Result<R, EmulatorError> {
+        self.apply(|st| Ok(f(st)), |e| e)
+    }
+
+    fn apply<R, E>(
+        &self,
+        f: impl FnOnce(&mut StateSnapshot) -> Result<R, E>,
+        write_failed: impl FnOnce(EmulatorError) -> E,
+    ) -> Result<R, E> {
         let mut inner = self.lock();
         let out = f(&mut inner.data)?;
         if let Some(path) = &self.file {
-            persist(path, &inner.data).map_err(|e| {
-                ApiFail::new(axum::http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string())
-            })?;
+            persist(path, &inner.data).map_err(write_failed)?;
         }
         Ok(out)
     }

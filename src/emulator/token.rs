@@ -10,17 +10,16 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::STANDARD;
 use openssl::hash::MessageDigest;
-use openssl::pkey::{HasPublic, PKey, PKeyRef};
-use openssl::sign::{Signer, Verifier};
 use openssl::x509::X509;
 use serde_json::{Map, Value, json};
 
 use super::Shared;
 use super::certs::{self, TOKEN_SIGNING_KID};
-use super::errors::{ApiFail, TokenFail, hex_id};
-use super::state::{StateSnapshot, allows_type, now_secs};
+use super::errors::{TokenFail, hex_id};
+use super::jws::{self, Jws};
+use super::state::{StateSnapshot, allows_type};
 use crate::api::models::{
     AccessTokenClaims, Client, IntegrationType, JWT_BEARER_GRANT, OrgClaim, TokenResponse,
 };
@@ -85,52 +84,10 @@ pub async fn discovery(State(sh): State<Arc<Shared>>) -> Json<Value> {
 }
 
 pub async fn jwk(State(sh): State<Arc<Shared>>) -> Response {
-    match certs::public_jwk(&sh.pki.token_signing, TOKEN_SIGNING_KID) {
+    match certs::public_jwk(&sh.pki.ca_key, TOKEN_SIGNING_KID) {
         Ok(k) => Json(json!({ "keys": [k] })).into_response(),
         Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
     }
-}
-
-fn digest(alg: &str) -> Option<MessageDigest> {
-    match alg {
-        "RS256" => Some(MessageDigest::sha256()),
-        "RS384" => Some(MessageDigest::sha384()),
-        "RS512" => Some(MessageDigest::sha512()),
-        _ => None,
-    }
-}
-
-fn decode_part(part: &str) -> Option<Map<String, Value>> {
-    let bytes = URL_SAFE_NO_PAD.decode(part).ok()?;
-    serde_json::from_slice(&bytes).ok()
-}
-
-/// A compact JWS split into its parts.
-struct Jws<'a> {
-    header: Map<String, Value>,
-    claims: Map<String, Value>,
-    signing_input: &'a str,
-    signature: Vec<u8>,
-}
-
-fn parse_jws(token: &str) -> Option<Jws<'_>> {
-    let (signing_input, sig) = token.rsplit_once('.')?;
-    let (h, c) = signing_input.split_once('.')?;
-    Some(Jws {
-        header: decode_part(h)?,
-        claims: decode_part(c)?,
-        signing_input,
-        signature: URL_SAFE_NO_PAD.decode(sig).ok()?,
-    })
-}
-
-fn signature_ok<T: HasPublic>(jws: &Jws, md: MessageDigest, key: &PKeyRef<T>) -> bool {
-    Verifier::new(md, key)
-        .and_then(|mut v| {
-            v.update(jws.signing_input.as_bytes())?;
-            v.verify(&jws.signature)
-        })
-        .unwrap_or(false)
 }
 
 fn invalid_request(msg: impl Into<String>) -> TokenFail {
@@ -226,11 +183,11 @@ fn issue(sh: &Shared, body: &[u8]) -> Result<TokenResponse, TokenFail> {
     let assertion = field("assertion").ok_or_else(|| {
         invalid_request("Invalid assertion. The 'assertion' parameter is missing")
     })?;
-    let jws = parse_jws(assertion).ok_or_else(|| {
+    let jws = jws::parse(assertion).ok_or_else(|| {
         invalid_request("Invalid assertion. Invalid parameter value: not a signed JWT (header.claims.signature)")
     })?;
     let alg = jws.header.get("alg").and_then(Value::as_str).unwrap_or("");
-    let md = digest(alg).ok_or_else(|| {
+    let md = jws::digest(alg).ok_or_else(|| {
         invalid_request(format!(
             "Invalid assertion. JWT alg '{alg}' is not supported; use RS256, RS384 or RS512"
         ))
@@ -273,7 +230,7 @@ fn issue(sh: &Shared, body: &[u8]) -> Result<TokenResponse, TokenFail> {
             format!("{INVALID_ASSERTION} Client not found: '{iss}'"),
         )
     })?;
-    let now = now_secs();
+    let now = sh.now();
     let exp = check_times(claims, now)?;
     let client_amr = check_signer(sh, &jws, md, proof, client, &keys, now)?;
     if let Some(jti) = claims.get("jti") {
@@ -298,7 +255,7 @@ fn issue(sh: &Shared, body: &[u8]) -> Result<TokenResponse, TokenFail> {
 /// Check the key or certificate that signed the grant; returns the `client_amr`.
 fn check_signer(
     sh: &Shared,
-    jws: &Jws,
+    jws: &Jws<'_>,
     md: MessageDigest,
     proof: Proof,
     client: &Client,
@@ -331,7 +288,7 @@ fn check_signer(
                     format!("Invalid JWT signature: registered key is unusable: {e}"),
                 )
             })?;
-            if !signature_ok(jws, md, &public) {
+            if !jws.verify(md, &public) {
                 return Err(TokenFail::grant("MP-124", "Invalid JWT signature"));
             }
             Ok("private_key_jwt")
@@ -353,7 +310,7 @@ fn check_signer(
                     format!("{INVALID_ASSERTION} The JWT is signed with an invalid certificate."),
                 )
             })?;
-            if !signature_ok(jws, md, &public) {
+            if !jws.verify(md, &public) {
                 return Err(TokenFail::grant("MP-124", "Invalid JWT signature"));
             }
             let cert_org = certs::certificate_orgno(&cert);
@@ -500,90 +457,53 @@ fn sign_access_token(
         code: None,
     };
     let header = json!({ "kid": TOKEN_SIGNING_KID, "alg": "RS256" });
-    let input = format!(
-        "{}.{}",
-        b64_json(&header).map_err(server_error)?,
-        b64_json(&claims).map_err(server_error)?
-    );
-    let signature = rs256(&sh.pki.token_signing, input.as_bytes()).map_err(server_error)?;
+    let access_token = jws::sign_rs256(&header, &claims, &sh.pki.ca_key).map_err(server_error)?;
+    sh.faults.token_issued(&claims.jti);
     Ok(TokenResponse {
-        access_token: format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature)),
+        access_token,
         token_type: "Bearer".into(),
         expires_in: u64::from(lifetime),
         scope: scopes.join(" "),
     })
 }
 
-/// base64url(JSON), a JWS part.
-fn b64_json<T: serde::Serialize>(value: &T) -> Result<String, String> {
-    serde_json::to_vec(value)
-        .map(|b| URL_SAFE_NO_PAD.encode(b))
-        .map_err(|e| e.to_string())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::emulator::{Faults, Seed, seed, state::Store};
+    use proptest::prelude::*;
+    use std::sync::atomic::AtomicU64;
 
-fn rs256(key: &PKey<openssl::pkey::Private>, input: &[u8]) -> Result<Vec<u8>, String> {
-    let mut s = Signer::new(MessageDigest::sha256(), key).map_err(|e| e.to_string())?;
-    s.update(input).map_err(|e| e.to_string())?;
-    s.sign_to_vec().map_err(|e| e.to_string())
-}
-
-/// The caller of the admin API, from a bearer token this emulator issued.
-pub struct Caller {
-    pub orgno: String,
-    pub scopes: Vec<String>,
-}
-
-impl Caller {
-    /// 403 unless the token carries one of `any_of`.
-    pub fn require(&self, any_of: &[&str]) -> Result<(), ApiFail> {
-        if any_of.iter().any(|s| self.scopes.iter().any(|t| t == s)) {
-            return Ok(());
+    fn shared() -> Shared {
+        let pki = certs::pki().unwrap();
+        let mut data = seed::build(Seed::Demo, pki).unwrap();
+        seed::ensure_admin_clients(&mut data, pki).unwrap();
+        Shared {
+            issuer: "http://127.0.0.1:1/".into(),
+            pki,
+            store: Store::new(data, None).unwrap(),
+            token_requests: AtomicU64::new(0),
+            faults: Faults::default(),
         }
-        Err(ApiFail::forbidden(format!(
-            "Insufficient scope: this operation needs {} (the token has: {})",
-            any_of.join(" or "),
-            if self.scopes.is_empty() {
-                "none".to_owned()
-            } else {
-                self.scopes.join(" ")
-            }
-        )))
     }
-}
 
-/// Verify `Authorization: Bearer <token>`: issued by this emulator (signature, issuer) and
-/// not expired.
-pub fn authenticate(sh: &Shared, authorization: Option<&str>) -> Result<Caller, ApiFail> {
-    let token = authorization
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .ok_or_else(|| {
-            ApiFail::unauthorized(
-                "Full authentication is required: send Authorization: Bearer <access token>",
-            )
-        })?;
-    let invalid = || ApiFail::unauthorized("Invalid access token: not issued by this Maskinporten");
-    let jws = parse_jws(token.trim()).ok_or_else(invalid)?;
-    if jws.header.get("kid").and_then(Value::as_str) != Some(TOKEN_SIGNING_KID)
-        || !signature_ok(&jws, MessageDigest::sha256(), &sh.pki.token_signing)
-    {
-        return Err(invalid());
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Any request body is refused with a 4xx OAuth error, never a panic or a token.
+        #[test]
+        fn random_requests_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+            let sh = shared();
+            let fail = issue(&sh, &bytes).unwrap_err();
+            prop_assert!(fail.status.is_client_error());
+        }
+
+        #[test]
+        fn random_assertions_are_refused(assertion in "[A-Za-z0-9_.-]{0,300}") {
+            let sh = shared();
+            let body = format!("grant_type={}&assertion={assertion}", url::form_urlencoded::byte_serialize(JWT_BEARER_GRANT.as_bytes()).collect::<String>());
+            let fail = issue(&sh, body.as_bytes()).unwrap_err();
+            prop_assert!(fail.status.is_client_error());
+        }
     }
-    let claims: AccessTokenClaims =
-        serde_json::from_value(Value::Object(jws.claims)).map_err(|_| invalid())?;
-    if claims.iss != sh.issuer {
-        return Err(invalid());
-    }
-    if claims.exp <= now_secs() {
-        return Err(ApiFail::unauthorized(
-            "Invalid access token: the token has expired",
-        ));
-    }
-    let orgno = claims.consumer.orgno().ok_or_else(invalid)?.to_owned();
-    Ok(Caller {
-        orgno,
-        scopes: claims.scope.split_whitespace().map(str::to_owned).collect(),
-    })
 }

@@ -363,6 +363,38 @@ mod tests {
     }
 
     #[test]
+    fn other_codes_name_their_cause() {
+        let f = Fixture::new();
+        let cases = [
+            (
+                Some("MP-201"),
+                "scopes not allowed for maskinporten, acme:read",
+                "acme:read does not allow",
+            ),
+            (
+                Some("MP-100"),
+                "Client not found",
+                "unknown to this Maskinporten",
+            ),
+            (Some("MP-110"), "Invalid JWT claim aud", "issuer"),
+            (Some("MP-130"), "JWT is expired", "clock"),
+            (None, "Issue time is after now", "clock is ahead"),
+            (
+                None,
+                "The client requires pre-registered jwk and no key identifier (kid) provided",
+                "by kid",
+            ),
+        ];
+        for (code, text, want) in cases {
+            let d = diagnose(&err(code, text), &f.ctx("new"));
+            assert!(
+                d.cause.contains(want) || d.fix.contains(want),
+                "{code:?}: {d:?}"
+            );
+        }
+    }
+
+    #[test]
     fn unknown_error_falls_back_to_digdirs_message() {
         let f = Fixture::new();
         let d = diagnose(&err(None, "something new"), &f.ctx("old"));

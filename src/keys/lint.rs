@@ -313,7 +313,7 @@ fn lint_kid(jwk: &Jwk, existing: &[Jwk], problems: &mut Vec<Problem>) {
 }
 
 /// Kids of the `count` keys that expire first; keys without `exp` count as expiring last.
-fn soonest_expiring(existing: &[Jwk], count: usize) -> Vec<String> {
+pub fn soonest_expiring(existing: &[Jwk], count: usize) -> Vec<String> {
     let mut by_expiry: Vec<&Jwk> = existing.iter().collect();
     by_expiry.sort_by_key(|k| (k.exp.unwrap_or(i64::MAX), k.kid.clone()));
     by_expiry

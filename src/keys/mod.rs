@@ -23,7 +23,9 @@ pub use generate::{
 };
 pub use import::{CertificateInfo, ImportedKey, KeySource, import, import_file};
 pub use keyset::{with_key, without_key};
-pub use lint::{Finding, MAX_KEYS_PER_CLIENT, MIN_RSA_BITS, Problem, Severity, lint, refusals};
+pub use lint::{
+    Finding, MAX_KEYS_PER_CLIENT, MIN_RSA_BITS, Problem, Severity, lint, refusals, soonest_expiring,
+};
 pub use rsa::{modulus_bits, thumbprint, with_defaults};
 
 use std::path::PathBuf;

@@ -25,6 +25,7 @@ use serde_json::{Map, Value, json};
 pub struct TestEmulator {
     emu: Option<Emulator>,
     dir: tempfile::TempDir,
+    http: reqwest::Client,
 }
 
 impl Deref for TestEmulator {
@@ -47,6 +48,12 @@ impl TestEmulator {
     pub fn temp_dir(&self) -> PathBuf {
         self.dir.path().to_owned()
     }
+
+    /// One HTTP client per emulator: building a client loads the system root certificates,
+    /// which costs tens of milliseconds each time.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
 }
 
 /// An emulator with the demo data.
@@ -64,8 +71,10 @@ pub async fn emulator_with(seed: Seed) -> TestEmulator {
     start(opts, dir).await
 }
 
-/// An emulator persisting to `state_file` (loaded when it exists), files in `dir`.
-pub async fn emulator_with_state(dir: tempfile::TempDir, state_file: PathBuf) -> TestEmulator {
+/// An emulator persisting to `state_file` (loaded when it exists); certificates in a fresh
+/// temp dir, so two of these in a row behave like a restart.
+pub async fn emulator_with_state(state_file: PathBuf) -> TestEmulator {
+    let dir = tempfile::tempdir().expect("temp dir");
     let opts = EmulatorOptions {
         state_file: Some(state_file),
         ..EmulatorOptions::demo(dir.path().join("emu"))
@@ -78,6 +87,7 @@ async fn start(opts: EmulatorOptions, dir: tempfile::TempDir) -> TestEmulator {
     TestEmulator {
         emu: Some(emu),
         dir,
+        http: reqwest::Client::new(),
     }
 }
 
@@ -168,8 +178,9 @@ impl Grant {
 }
 
 /// POST a grant to the token endpoint: (status, JSON body).
-pub async fn post_grant(emu: &Emulator, assertion: &str) -> (u16, Value) {
-    let resp = reqwest::Client::new()
+pub async fn post_grant(emu: &TestEmulator, assertion: &str) -> (u16, Value) {
+    let resp = emu
+        .http()
         .post(emu.token_endpoint())
         .form(&[
             ("grant_type", "urn:ietf:params:oauth:grant-type:jwt-bearer"),
@@ -183,7 +194,7 @@ pub async fn post_grant(emu: &Emulator, assertion: &str) -> (u16, Value) {
 }
 
 /// An admin access token of the demo organisation with `scopes`.
-pub async fn admin_token(emu: &Emulator, scopes: &str) -> String {
+pub async fn admin_token(emu: &TestEmulator, scopes: &str) -> String {
     let (status, body) = post_grant(emu, &Grant::admin(emu, scopes).sign()).await;
     assert_eq!(status, 200, "admin token: {body}");
     body["access_token"]

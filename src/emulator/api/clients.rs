@@ -63,8 +63,15 @@ pub async fn onbehalfof(
 }
 
 /// Every rule of a client body: required fields, Maskinporten's auth method and grant type,
-/// and scopes the organisation may use with this integration type.
-fn check(st: &StateSnapshot, orgno: &str, c: &mut Client, problems: &mut Problems) {
+/// and scopes the organisation may use with this integration type. Admin scopes only Digdir
+/// adds, so they pass only when the client already had them (`before`).
+fn check(
+    st: &StateSnapshot,
+    orgno: &str,
+    c: &mut Client,
+    before: &[String],
+    problems: &mut Problems,
+) {
     if c.client_name.trim().is_empty() {
         problems.add("client_name", "client_name is required");
     }
@@ -111,7 +118,7 @@ fn check(st: &StateSnapshot, orgno: &str, c: &mut Client, problems: &mut Problem
     }
     for name in &c.scopes {
         let msg = if ADMIN_SCOPES.contains(&name.as_str()) {
-            Some(format!("scope '{name}' can only be added by Digdir"))
+            (!before.contains(name)).then(|| format!("scope '{name}' can only be added by Digdir"))
         } else {
             match st.scope(name) {
                 None => Some(format!("scope '{name}' does not exist")),
@@ -148,7 +155,7 @@ pub async fn create(State(sh): State<Arc<Shared>>, headers: HeaderMap, bytes: By
     }
     let created = sh.store.mutate(|st| {
         let mut problems = Problems::new("Client");
-        check(st, &me.orgno, &mut client, &mut problems);
+        check(st, &me.orgno, &mut client, &[], &mut problems);
         problems.check()?;
         let now = timestamp_now();
         client.client_id = uuid::Uuid::new_v4().to_string();
@@ -190,8 +197,10 @@ pub async fn update(
         {
             problems.add("client_orgno", "client_orgno cannot be changed");
         }
-        match &client.integration_type {
-            Some(t) if Some(t) != current.integration_type.as_ref() => problems.add(
+        if let Some(t) = &client.integration_type
+            && Some(t) != current.integration_type.as_ref()
+        {
+            problems.add(
                 "integration_type",
                 format!(
                     "integration_type cannot be changed (is {}, got {t})",
@@ -200,10 +209,10 @@ pub async fn update(
                         .as_ref()
                         .map_or("none", |i| i.as_str())
                 ),
-            ),
-            _ => client.integration_type = current.integration_type.clone(),
+            );
         }
-        check(st, &me.orgno, &mut client, &mut problems);
+        client.integration_type = current.integration_type.clone();
+        check(st, &me.orgno, &mut client, &current.scopes, &mut problems);
         problems.check()?;
         client.client_id = current.client_id.clone();
         client.client_orgno = current.client_orgno.clone();

@@ -35,6 +35,9 @@ pub async fn get_set(
     })?;
     match set {
         Some(set) => ok(&set),
+        None if sh.faults.empty_jwks_not_found() => Err(ApiFail::not_found(format!(
+            "Client '{id}' does not have any keys"
+        ))),
         // Digdir answers a client without keys with an empty object.
         None => ok(&json!({})),
     }

@@ -2,6 +2,7 @@
 //! (the caller from the bearer token, query flags, JSON bodies parsed into the wire models).
 
 mod access;
+mod auth;
 mod clients;
 mod jwks;
 mod scopes;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::http::{HeaderMap, Method, Uri, header};
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, put};
 use serde::de::DeserializeOwned;
@@ -18,7 +19,7 @@ use serde_json::Value;
 
 use super::Shared;
 use super::errors::ApiFail;
-use super::token::{self, Caller};
+pub use auth::caller;
 
 pub type ApiResult = Result<Response, ApiFail>;
 pub type Query = HashMap<String, String>;
@@ -68,16 +69,6 @@ pub async fn not_found(method: Method, uri: Uri) -> ApiFail {
     ApiFail::not_found(format!("No endpoint {method} {}", uri.path()))
 }
 
-/// The caller, if the token is valid and carries one of `any_of`.
-pub fn caller(sh: &Shared, headers: &HeaderMap, any_of: &[&str]) -> Result<Caller, ApiFail> {
-    let auth = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let caller = token::authenticate(sh, auth)?;
-    caller.require(any_of)?;
-    Ok(caller)
-}
-
 /// `?inactive=true` and friends (Digdir's docs also write `TRUE`).
 pub fn flag(q: &Query, name: &str) -> bool {
     q.get(name).is_some_and(|v| v.eq_ignore_ascii_case("true"))
@@ -110,8 +101,10 @@ pub fn body<T: DeserializeOwned>(
             "The request body must be a JSON object",
         ));
     };
-    let model = serde_json::from_value(Value::Object(map.clone()))
-        .map_err(|e| ApiFail::field(object, "body", format!("Invalid {object}: {e}")))?;
+    let model = serde_path_to_error::deserialize(Value::Object(map.clone())).map_err(|e| {
+        let field = e.path().to_string();
+        ApiFail::field(object, &field, format!("{field}: {}", e.inner()))
+    })?;
     Ok((map, model))
 }
 
@@ -122,33 +115,64 @@ pub fn ok<T: serde::Serialize>(value: &T) -> ApiResult {
 
 /// 200 with an empty body (DELETE of clients and keys).
 pub fn empty() -> ApiResult {
-    Ok(axum::http::StatusCode::OK.into_response())
+    Ok(StatusCode::OK.into_response())
 }
 
 /// Collects field errors so one answer lists every problem of a body.
 pub struct Problems {
     object: &'static str,
-    fail: Option<ApiFail>,
+    errors: Vec<(Option<String>, String)>,
 }
 
 impl Problems {
     pub fn new(object: &'static str) -> Problems {
-        Problems { object, fail: None }
-    }
-
-    pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        let entry = (Some(field.to_owned()), message.into());
-        match &mut self.fail {
-            Some(f) => f.errors.push(entry),
-            None => {
-                let mut f = ApiFail::field(self.object, field, String::new());
-                f.errors = vec![entry];
-                self.fail = Some(f);
-            }
+        Problems {
+            object,
+            errors: Vec::new(),
         }
     }
 
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.push((Some(field.to_owned()), message.into()));
+    }
+
+    /// A 400 listing every problem, or `Ok` when there were none.
     pub fn check(self) -> Result<(), ApiFail> {
-        self.fail.map_or(Ok(()), Err)
+        if self.errors.is_empty() {
+            return Ok(());
+        }
+        Err(ApiFail {
+            status: StatusCode::BAD_REQUEST,
+            object: self.object,
+            errors: self.errors,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::models::{Client, Scope};
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any bytes as a request body give a model or a 400 naming a field, never a panic.
+        #[test]
+        fn bodies_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            if let Err(e) = body::<Scope>(&bytes, "Scope") {
+                prop_assert_eq!(e.status, StatusCode::BAD_REQUEST);
+                prop_assert!(e.errors.iter().all(|(f, _)| f.is_some()));
+            }
+            let _ = body::<Client>(&bytes, "Client");
+        }
+    }
+
+    #[test]
+    fn mistyped_fields_are_named() {
+        let e =
+            body::<Scope>(br#"{"prefix":"a","accessible_for_all":"yes"}"#, "Scope").unwrap_err();
+        assert_eq!(e.errors[0].0.as_deref(), Some("accessible_for_all"));
+        let e = body::<Scope>(b"[1,2]", "Scope").unwrap_err();
+        assert_eq!(e.errors[0].0.as_deref(), Some("body"));
     }
 }

@@ -139,6 +139,7 @@ pub async fn create_scope(
         match ScopeName::for_create(&scope.prefix, &scope.subscope) {
             Ok(n) => Some(n),
             Err(e) => {
+                // `for_create` names the part it refused first in its message.
                 let field = if e.0.starts_with("prefix") {
                     "prefix"
                 } else {

@@ -1,0 +1,400 @@
+//! `AdminApi` against the emulator over loopback HTTP: every endpoint's happy path, the
+//! 400/401/403/404/409 answers, and one admin token for many calls.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use base64::Engine;
+use mpadmin::api::models::{AccessState, Client, Jwk, Scope, Visibility};
+use mpadmin::api::types::{ClientId, Kid, OrgNumber, ScopeName};
+use mpadmin::api::{AdminApi, ApiError, PublicScopeQuery};
+use mpadmin::emulator::{Fault, OTHER_ORGNO, OWN_ORGNO, Seed};
+use reqwest::StatusCode;
+
+mod common;
+
+use common::TestEmulator;
+
+struct Fixture {
+    emu: TestEmulator,
+    api: AdminApi,
+}
+
+async fn start(seed: Seed) -> Fixture {
+    let emu = common::emulator_with(seed).await;
+    let api = connect(&emu.keys_toml(), "emulator");
+    Fixture { emu, api }
+}
+
+fn connect(keys: &Path, profile: &str) -> AdminApi {
+    let profile = mpadmin::config::load(Some(keys), Some(profile)).unwrap();
+    mpadmin::api::connect(&profile).unwrap()
+}
+
+fn scope_name(s: &str) -> ScopeName {
+    s.parse().unwrap()
+}
+
+fn orgno(s: &str) -> OrgNumber {
+    s.parse().unwrap()
+}
+
+fn client_id(s: &str) -> ClientId {
+    s.parse().unwrap()
+}
+
+/// A fresh 2048-bit RSA public JWK (generated once per test binary, renamed per use).
+fn rsa_jwk(kid: &str) -> Jwk {
+    static KEY: OnceLock<(String, String)> = OnceLock::new();
+    let (n, e) = KEY.get_or_init(|| {
+        let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+        let b64 = |b: &openssl::bn::BigNumRef| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.to_vec())
+        };
+        (b64(rsa.n()), b64(rsa.e()))
+    });
+    Jwk {
+        kty: "RSA".into(),
+        kid: Some(kid.into()),
+        alg: Some("RS256".into()),
+        use_: Some("sig".into()),
+        n: Some(n.clone()),
+        e: Some(e.clone()),
+        ..Jwk::default()
+    }
+}
+
+fn new_scope(subscope: &str) -> Scope {
+    Scope {
+        prefix: "difitest".into(),
+        subscope: subscope.into(),
+        description: "made by a test".into(),
+        allowed_integration_types: vec![mpadmin::api::models::IntegrationType::Maskinporten],
+        ..Scope::default()
+    }
+}
+
+fn status(e: &ApiError) -> StatusCode {
+    e.status()
+        .unwrap_or_else(|| panic!("not an HTTP error: {e}"))
+}
+
+#[tokio::test]
+async fn scope_lifecycle_keeps_unknown_fields() {
+    let f = start(Seed::Empty).await;
+    let name = scope_name("difitest:orders.read");
+
+    let created = f.api.create_scope(&new_scope("orders.read")).await.unwrap();
+    assert_eq!(created.name, name.as_str());
+    assert_eq!(created.owner_orgno.as_deref(), Some(OWN_ORGNO));
+    assert!(created.active);
+
+    let own = f.api.own_scopes(false).await.unwrap();
+    assert!(own.iter().any(|s| s.name == name.as_str()));
+
+    // PUT sends back what GET returned, changed; a field we do not know survives.
+    let mut fetched = f.api.scope(&name).await.unwrap();
+    fetched.description = "changed".into();
+    fetched.visibility = Some(Visibility::Private);
+    fetched
+        .extra
+        .insert("description#en".into(), "Read orders".into());
+    let updated = f.api.update_scope(&name, &fetched).await.unwrap();
+    assert_eq!(updated.description, "changed");
+    let again = f.api.scope(&name).await.unwrap();
+    assert_eq!(again.visibility, Some(Visibility::Private));
+    assert_eq!(again.extra["description#en"], "Read orders");
+    assert_eq!(
+        f.emu.state().scope(name.as_str()).unwrap().description,
+        "changed"
+    );
+
+    let deactivated = f.api.deactivate_scope(&name).await.unwrap();
+    assert!(!deactivated.active);
+    assert!(
+        !f.api
+            .own_scopes(false)
+            .await
+            .unwrap()
+            .iter()
+            .any(|s| s.name == name.as_str()),
+        "inactive scopes are hidden by default"
+    );
+    let with_inactive = f.api.own_scopes(true).await.unwrap();
+    assert!(
+        with_inactive
+            .iter()
+            .any(|s| s.name == name.as_str() && !s.active)
+    );
+
+    // Re-creating a deactivated scope is a conflict; PUT with active = true reactivates.
+    let err = f
+        .api
+        .create_scope(&new_scope("orders.read"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), StatusCode::CONFLICT, "{err}");
+    let mut back = f.api.scope(&name).await.unwrap();
+    back.active = true;
+    assert!(f.api.update_scope(&name, &back).await.unwrap().active);
+}
+
+#[tokio::test]
+async fn open_endpoints_and_prefixes() {
+    let f = start(Seed::Demo).await;
+    let public = f
+        .api
+        .public_scopes(&PublicScopeQuery::default())
+        .await
+        .unwrap();
+    assert!(public.iter().any(|s| s.name == "difitest:api3"));
+    assert!(
+        !public.iter().any(|s| s.name == "difitest:intern"),
+        "PRIVATE scopes are not public"
+    );
+    let for_all = f
+        .api
+        .public_scopes(&PublicScopeQuery {
+            accessible_for_all: true,
+            ..PublicScopeQuery::default()
+        })
+        .await
+        .unwrap();
+    assert!(!for_all.is_empty());
+    assert!(for_all.iter().all(|s| s.accessible_for_all));
+
+    let prefixes = f.api.prefixes().await.unwrap();
+    let mut own: Vec<&str> = prefixes.iter().map(|p| p.prefix.as_str()).collect();
+    own.sort_unstable();
+    assert_eq!(own, ["demo", "difitest"]);
+    let sources = f.api.delegation_sources().await.unwrap();
+    assert!(sources.iter().any(|d| d.name == "altinn"), "{sources:?}");
+}
+
+#[tokio::test]
+async fn access_grants_revokes_and_both_listings() {
+    let f = start(Seed::Empty).await;
+    let name = scope_name("difitest:orders");
+    f.api.create_scope(&new_scope("orders")).await.unwrap();
+    let consumer = orgno("974761076");
+
+    let granted = f.api.grant(&name, &consumer).await.unwrap();
+    assert_eq!(granted.state, AccessState::Approved);
+    assert_eq!(granted.consumer_orgno, consumer.as_str());
+    f.api.grant(&name, &orgno(OTHER_ORGNO)).await.unwrap();
+
+    let per_scope = f.api.scope_access(&name).await.unwrap();
+    assert_eq!(per_scope.len(), 2);
+    let per_consumer = f.api.consumer_access(&consumer).await.unwrap();
+    assert_eq!(per_consumer.len(), 1);
+    assert_eq!(per_consumer[0].scope, name.as_str());
+
+    let revoked = f.api.revoke(&name, &consumer).await.unwrap();
+    assert_eq!(revoked.state, AccessState::Denied);
+    assert_eq!(
+        f.emu
+            .state()
+            .grant(name.as_str(), consumer.as_str())
+            .unwrap()
+            .state,
+        AccessState::Denied
+    );
+}
+
+#[tokio::test]
+async fn granted_to_us_lists_what_others_gave_us() {
+    let f = start(Seed::Demo).await;
+    let ours = f.api.granted_to_us().await.unwrap();
+    assert!(!ours.is_empty());
+    assert!(ours.iter().all(|g| g.consumer_orgno == OWN_ORGNO));
+}
+
+#[tokio::test]
+async fn client_lifecycle_with_keys() {
+    let f = start(Seed::Empty).await;
+    let scope = scope_name("difitest:sync");
+    f.api.create_scope(&new_scope("sync")).await.unwrap();
+
+    let created = f
+        .api
+        .create_client(&Client::new_maskinporten(
+            "sync-job",
+            "Nightly sync",
+            vec![scope.to_string()],
+        ))
+        .await
+        .unwrap();
+    let id = client_id(&created.client_id);
+    assert_eq!(created.client_orgno.as_deref(), Some(OWN_ORGNO));
+    assert!(
+        f.api
+            .clients()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.client_id == created.client_id)
+    );
+
+    let mut fetched = f.api.client(&id).await.unwrap();
+    fetched.client_name = "sync-job-2".into();
+    let updated = f.api.update_client(&id, &fetched).await.unwrap();
+    assert_eq!(updated.client_name, "sync-job-2");
+    assert_eq!(updated.scopes, vec![scope.to_string()]);
+
+    assert!(
+        f.api.jwks(&id).await.unwrap().keys.is_empty(),
+        "a new client has no keys"
+    );
+    let set = f
+        .api
+        .replace_jwks(&id, &[rsa_jwk("a"), rsa_jwk("b")])
+        .await
+        .unwrap();
+    assert_eq!(set.keys.len(), 2);
+    assert!(
+        set.keys.iter().all(|k| k.exp.is_some()),
+        "Digdir sets an expiry"
+    );
+    f.api
+        .delete_jwk(&id, &"a".parse::<Kid>().unwrap())
+        .await
+        .unwrap();
+    let left = f.api.jwks(&id).await.unwrap();
+    assert_eq!(left.keys.len(), 1);
+    assert_eq!(left.keys[0].kid.as_deref(), Some("b"));
+    f.api.delete_jwks(&id).await.unwrap();
+    assert!(f.api.jwks(&id).await.unwrap().keys.is_empty());
+
+    assert!(f.api.onbehalfof(&id).await.unwrap().is_empty());
+
+    f.api.delete_client(&id).await.unwrap();
+    assert!(
+        !f.api
+            .clients()
+            .await
+            .unwrap()
+            .iter()
+            .any(|c| c.client_id == created.client_id)
+    );
+}
+
+#[tokio::test]
+async fn refusals_keep_digdirs_message() {
+    let f = start(Seed::Empty).await;
+
+    // 404: an unknown client, and a scope we do not own.
+    let unknown = client_id("7d5a3c1e-0000-4000-8000-000000000000");
+    let err = f.api.client(&unknown).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::NOT_FOUND, "{err}");
+    let err = f.api.jwks(&unknown).await.unwrap_err();
+    assert_eq!(
+        status(&err),
+        StatusCode::NOT_FOUND,
+        "no keys must not hide an unknown client: {err}"
+    );
+    let err = f
+        .api
+        .scope(&scope_name("difitest:nothing"))
+        .await
+        .unwrap_err();
+    assert_eq!(status(&err), StatusCode::NOT_FOUND, "{err}");
+
+    // 409: the same scope twice.
+    f.api.create_scope(&new_scope("twice")).await.unwrap();
+    let err = f.api.create_scope(&new_scope("twice")).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::CONFLICT, "{err}");
+    assert!(err.correlation_id().is_some(), "{err}");
+
+    // 400: a key without `use`, and a sixth key.
+    let client = f
+        .api
+        .create_client(&Client::new_maskinporten("k", "keys", Vec::new()))
+        .await
+        .unwrap();
+    let id = client_id(&client.client_id);
+    let mut no_use = rsa_jwk("no-use");
+    no_use.use_ = None;
+    let err = f.api.replace_jwks(&id, &[no_use]).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::BAD_REQUEST, "{err}");
+    assert!(err.to_string().contains("HTTP 400"), "{err}");
+    let six: Vec<Jwk> = (0..6).map(|i| rsa_jwk(&format!("k{i}"))).collect();
+    let err = f.api.replace_jwks(&id, &six).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::BAD_REQUEST, "{err}");
+    assert!(f.emu.state().keys(id.as_str()).is_empty(), "nothing stored");
+}
+
+#[tokio::test]
+async fn a_missing_admin_scope_is_a_403_that_names_it() {
+    let f = start(Seed::Empty).await;
+    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
+    // The same admin client, asking only for read access.
+    let narrowed = text.replace(
+        r#"scopes = ["idporten:scopes.write", "idporten:dcr.read", "idporten:dcr.write"]"#,
+        r#"scopes = ["idporten:dcr.read"]"#,
+    );
+    assert_ne!(
+        text, narrowed,
+        "the generated profile lists the three admin scopes"
+    );
+    let keys = f.emu.dir().join("narrow.toml");
+    std::fs::write(&keys, narrowed).unwrap();
+    let api = connect(&keys, "emulator");
+
+    api.clients().await.unwrap();
+    let err = api.create_scope(&new_scope("nope")).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::FORBIDDEN, "{err}");
+    assert!(err.to_string().contains("idporten:scopes.write"), "{err}");
+    assert!(f.emu.state().scope("difitest:nope").is_none());
+}
+
+#[tokio::test]
+async fn a_401_renews_the_token_once_then_reports() {
+    let f = start(Seed::Empty).await;
+    f.api.clients().await.unwrap();
+    assert_eq!(f.api.tokens().requests_made(), 1);
+
+    // One 401: renewed and repeated, the caller never sees it.
+    f.emu.faults().inject(
+        "/api/v1/clients",
+        Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+        1,
+    );
+    f.api.clients().await.unwrap();
+    assert_eq!(f.api.tokens().requests_made(), 2);
+
+    // Two in a row: reported, with the scope the call needs.
+    f.emu.faults().inject(
+        "/api/v1/clients",
+        Fault::Status {
+            status: 401,
+            retry_after: None,
+        },
+        2,
+    );
+    let err = f.api.clients().await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::UNAUTHORIZED, "{err}");
+    assert!(err.to_string().contains("idporten:dcr.read"), "{err}");
+    assert_eq!(f.api.tokens().requests_made(), 3);
+}
+
+#[tokio::test]
+async fn many_calls_share_one_token() {
+    let f = start(Seed::Demo).await;
+    let before = f.emu.token_requests();
+    let api = f.api.clone();
+    let (a, b, c) = tokio::join!(api.own_scopes(false), api.clients(), api.prefixes());
+    a.unwrap();
+    b.unwrap();
+    c.unwrap();
+    for _ in 0..5 {
+        f.api
+            .scope_access(&scope_name("difitest:api3"))
+            .await
+            .unwrap();
+    }
+    assert_eq!(f.api.tokens().requests_made(), 1);
+    assert_eq!(f.emu.token_requests() - before, 1);
+}

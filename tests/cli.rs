@@ -1,0 +1,878 @@
+//! The real `mpadmin` binary against an in-process emulator: output, exit codes, the
+//! confirmation and read-only gates, and what each command changes on the server.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+
+use mpadmin::api::models::AccessState;
+use mpadmin::emulator::{OTHER_ORGNO, OWN_ORGNO, Seed};
+use serde_json::Value;
+
+mod common;
+
+use common::TestEmulator;
+
+struct Fixture {
+    emu: TestEmulator,
+}
+
+async fn start(seed: Seed) -> Fixture {
+    Fixture {
+        emu: common::emulator_with(seed).await,
+    }
+}
+
+#[derive(Debug)]
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Run {
+    fn ok(self) -> Run {
+        assert_eq!(self.code, 0, "{self:?}");
+        assert!(self.stderr.is_empty(), "{self:?}");
+        self
+    }
+
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("{e}: {self:?}"))
+    }
+
+    /// Failed with `code` and exactly one line on stderr.
+    fn failed(self, code: i32) -> Run {
+        assert_eq!(self.code, code, "{self:?}");
+        assert_eq!(
+            self.stderr.lines().count(),
+            1,
+            "one line on stderr: {self:?}"
+        );
+        assert!(self.stderr.starts_with("mpadmin: "), "{self:?}");
+        self
+    }
+}
+
+/// Home, config, data (journal) and state (logs) inside the test's temp dir.
+fn isolated_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
+    vec![
+        ("HOME", dir.to_owned()),
+        ("XDG_CONFIG_HOME", dir.join("config")),
+        ("XDG_DATA_HOME", dir.join("data")),
+        ("XDG_STATE_HOME", dir.join("state")),
+    ]
+}
+
+impl Fixture {
+    async fn run(&self, args: &[&str]) -> Run {
+        self.run_with(&self.emu.keys_toml(), args).await
+    }
+
+    /// Run the binary with `--keys keys`, no terminal on stdin and a clean environment.
+    async fn run_with(&self, keys: &Path, args: &[&str]) -> Run {
+        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"));
+        cmd.arg("--keys").arg(keys).args(args).stdin(Stdio::null());
+        for (k, v) in isolated_env(&self.emu.temp_dir()) {
+            cmd.env(k, v);
+        }
+        let out = cmd.env_remove("MPADMIN_KEYS").output().await.unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// A copy of the profiles file with `line` added to the `emulator` profile.
+    fn keys_with(&self, line: &str) -> PathBuf {
+        let text = std::fs::read_to_string(self.emu.keys_toml()).unwrap();
+        let changed = text.replace(
+            "[profiles.emulator]\n",
+            &format!("[profiles.emulator]\n{line}\n"),
+        );
+        assert_ne!(text, changed);
+        let path = self.emu.dir().join("changed.toml");
+        std::fs::write(&path, changed).unwrap();
+        path
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scopes_list_as_table_and_json() {
+    let f = start(Seed::Demo).await;
+    let table = f.run(&["scopes", "list"]).await.ok();
+    let mut lines = table.stdout.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("NAME"), "{table:?}");
+    assert!(header.contains("VISIBILITY"));
+    assert!(table.stdout.contains("difitest:api3 "), "{table:?}");
+    assert!(
+        !table.stdout.contains("difitest:gammel"),
+        "inactive hidden: {table:?}"
+    );
+
+    let all = f
+        .run(&["--json", "scopes", "list", "--inactive"])
+        .await
+        .ok()
+        .json();
+    let names: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"difitest:gammel"), "{names:?}");
+    assert!(names.windows(2).all(|w| w[0] <= w[1]), "sorted: {names:?}");
+
+    let public = f.run(&["--json", "scopes", "list", "--public"]).await.ok();
+    let public = public.json();
+    let owners: Vec<&str> = public
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["owner_orgno"].as_str())
+        .collect();
+    assert!(
+        owners.iter().any(|o| *o != OWN_ORGNO),
+        "other organisations' scopes too"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scope_create_show_update_delete() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:orders.read";
+    let created = f
+        .run(&[
+            "--json",
+            "scopes",
+            "create",
+            "--prefix",
+            "difitest",
+            "--subscope",
+            "orders.read",
+            "--description",
+            "Read orders",
+            "--at-max-age",
+            "300",
+            "--visibility",
+            "private",
+        ])
+        .await
+        .ok();
+    assert_eq!(created.json()["name"], name);
+    let stored = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(stored.at_max_age, Some(300));
+    assert_eq!(stored.allowed_integration_types.len(), 1);
+
+    f.run(&["access", "grant", OTHER_ORGNO, "--scope", name])
+        .await
+        .ok();
+    let shown = f.run(&["scopes", "show", name]).await.ok();
+    assert!(shown.stdout.contains("Read orders"), "{shown:?}");
+    assert!(shown.stdout.contains("Grants (1):"), "{shown:?}");
+    assert!(shown.stdout.contains(OTHER_ORGNO), "{shown:?}");
+    let shown = f.run(&["--json", "scopes", "show", name]).await.ok().json();
+    assert_eq!(shown["scope"]["name"], name);
+    assert_eq!(shown["grants"][0]["consumer_orgno"], OTHER_ORGNO);
+
+    // Only the given field changes.
+    let updated = f
+        .run(&["scopes", "update", name, "--description", "Read all orders"])
+        .await
+        .ok();
+    assert!(
+        updated
+            .stdout
+            .starts_with(&format!("updated scope {name}\n")),
+        "{updated:?}"
+    );
+    let after = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(after.description, "Read all orders");
+    let unknown = f
+        .run(&["scopes", "update", name, "--delegation-source", "nope"])
+        .await
+        .failed(2);
+    assert!(unknown.stderr.contains("known: altinn"), "{unknown:?}");
+    assert_eq!(after.at_max_age, Some(300));
+    assert_eq!(after.visibility, stored.visibility);
+
+    // Every scope field flag reaches the server.
+    f.run(&[
+        "scopes",
+        "update",
+        name,
+        "--long-description",
+        "All orders, read only",
+        "--delegation-source",
+        "altinn",
+        "--accessible-for-all",
+        "--allowed-integration-type",
+        "maskinporten,idporten",
+    ])
+    .await
+    .ok();
+    let after = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(
+        after.long_description.as_deref(),
+        Some("All orders, read only")
+    );
+    assert_eq!(
+        after.delegation_source.as_deref(),
+        Some("https://tt02.altinn.no/"),
+        "the name is resolved to the issuer Digdir stores"
+    );
+    assert!(after.accessible_for_all);
+    assert_eq!(after.allowed_integration_types.len(), 2);
+    assert_eq!(after.description, "Read all orders");
+
+    // Deleting needs --yes when nobody can be asked.
+    let refused = f.run(&["scopes", "delete", name]).await.failed(2);
+    assert!(refused.stderr.contains("add --yes"), "{refused:?}");
+    assert!(f.emu.state().scope(name).unwrap().active);
+    f.run(&["scopes", "delete", name, "--yes"]).await.ok();
+    assert!(!f.emu.state().scope(name).unwrap().active);
+    f.run(&["scopes", "update", name, "--reactivate"])
+        .await
+        .ok();
+    assert!(f.emu.state().scope(name).unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grant_and_revoke_several_organisations() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:shared";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "shared",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+
+    // One bad org number: nothing is sent at all.
+    let before = f.emu.token_requests();
+    let bad = f
+        .run(&["access", "grant", OTHER_ORGNO, "974761077", "--scope", name])
+        .await
+        .failed(2);
+    assert!(
+        bad.stderr.contains("974761077") && bad.stderr.contains("MOD11"),
+        "{bad:?}"
+    );
+    assert_eq!(
+        f.emu.token_requests(),
+        before,
+        "no request before validation"
+    );
+    assert!(f.emu.state().grant(name, OTHER_ORGNO).is_none());
+
+    let granted = f
+        .run(&["access", "grant", OTHER_ORGNO, "974761076", "--scope", name])
+        .await
+        .ok();
+    assert_eq!(
+        granted.stdout.lines().count(),
+        2,
+        "one line per org: {granted:?}"
+    );
+    for org in [OTHER_ORGNO, "974761076"] {
+        assert_eq!(
+            f.emu.state().grant(name, org).unwrap().state,
+            AccessState::Approved
+        );
+    }
+    let list = f
+        .run(&["--json", "access", "list", "--scope", name])
+        .await
+        .ok()
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let list = f
+        .run(&["access", "list", "--consumer", "974761076"])
+        .await
+        .ok();
+    assert!(list.stdout.contains(name), "{list:?}");
+
+    f.run(&["access", "revoke", "974761076", "--scope", name, "--yes"])
+        .await
+        .ok();
+    assert_eq!(
+        f.emu.state().grant(name, "974761076").unwrap().state,
+        AccessState::Denied
+    );
+    assert_eq!(
+        f.emu.state().grant(name, OTHER_ORGNO).unwrap().state,
+        AccessState::Approved
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_org_failures_are_reported_and_exit_1() {
+    let f = start(Seed::Demo).await;
+    // A scope of another organisation: each grant is refused by the server.
+    let run = f
+        .run(&[
+            "access",
+            "grant",
+            OTHER_ORGNO,
+            "974761076",
+            "--scope",
+            "etaten:nope",
+        ])
+        .await;
+    assert_eq!(run.code, 1, "{run:?}");
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per org and a summary: {run:?}");
+    assert!(
+        lines[0].contains(OTHER_ORGNO) && lines[0].contains("HTTP 4"),
+        "{run:?}"
+    );
+    assert!(lines[2].contains("2 of 2"), "{run:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_only_refuses_changes_but_not_reads() {
+    let f = start(Seed::Empty).await;
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "ro",
+        "--description",
+        "d",
+    ];
+    let mut args = vec!["--read-only"];
+    args.extend(create);
+    let refused = f.run(&args).await.failed(2);
+    assert!(refused.stderr.contains("--read-only"), "{refused:?}");
+
+    let keys = f.keys_with("read_only = true");
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(refused.stderr.contains("read_only"), "{refused:?}");
+    let refused = f
+        .run_with(&keys, &["scopes", "delete", "difitest:x", "--yes"])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("read_only"), "{refused:?}");
+    assert!(f.emu.state().scope("difitest:ro").is_none());
+    assert_eq!(f.emu.token_requests(), 0, "refused before any request");
+
+    f.run_with(&keys, &["scopes", "list"]).await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_and_keys() {
+    let f = start(Seed::Empty).await;
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "sync",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "sync-job",
+            "--description",
+            "Nightly sync",
+            "--scope",
+            "difitest:sync",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    assert_eq!(f.emu.state().client(&id).unwrap().scopes, ["difitest:sync"]);
+
+    let list = f.run(&["clients", "list"]).await.ok();
+    assert!(
+        list.stdout.contains(&id) && list.stdout.contains("sync-job"),
+        "{list:?}"
+    );
+    f.run(&["clients", "update", &id, "--name", "sync-job-2"])
+        .await
+        .ok();
+    let client = f.emu.state().client(&id).cloned().unwrap();
+    assert_eq!(client.client_name, "sync-job-2");
+    assert_eq!(client.description, "Nightly sync");
+
+    // Keys: add two (JWK files), remove one, the other stays.
+    for kid in ["first", "second"] {
+        let file = f.emu.temp_dir().join(format!("{kid}.json"));
+        std::fs::write(&file, public_jwk_json()).unwrap();
+        let added = f
+            .run(&[
+                "keys",
+                "add",
+                &id,
+                "--file",
+                file.to_str().unwrap(),
+                "--kid",
+                kid,
+            ])
+            .await
+            .ok();
+        assert!(added.stdout.contains(kid), "{added:?}");
+    }
+    let kids: Vec<String> = f
+        .emu
+        .state()
+        .keys(&id)
+        .iter()
+        .filter_map(|k| k.kid.clone())
+        .collect();
+    assert_eq!(kids, ["first", "second"]);
+    let listed = f.run(&["keys", "list", &id]).await.ok();
+    assert!(listed.stdout.starts_with("KID"), "{listed:?}");
+    assert!(listed.stdout.contains("2048"), "{listed:?}");
+
+    let shown = f.run(&["clients", "show", &id]).await.ok();
+    assert!(shown.stdout.contains("Keys (2):"), "{shown:?}");
+
+    let dup = f.emu.temp_dir().join("first.json");
+    let refused = f
+        .run(&[
+            "keys",
+            "add",
+            &id,
+            "--file",
+            dup.to_str().unwrap(),
+            "--kid",
+            "first",
+        ])
+        .await
+        .failed(2);
+    assert!(
+        refused
+            .stderr
+            .contains("already on the client as kid 'first'"),
+        "{refused:?}"
+    );
+
+    f.run(&["keys", "remove", &id, "first"]).await.failed(2);
+    f.run(&["keys", "remove", &id, "first", "--yes"]).await.ok();
+    let kids: Vec<String> = f
+        .emu
+        .state()
+        .keys(&id)
+        .iter()
+        .filter_map(|k| k.kid.clone())
+        .collect();
+    assert_eq!(kids, ["second"]);
+    f.run(&["keys", "remove", &id, "second", "--yes"])
+        .await
+        .ok();
+    assert!(f.emu.state().keys(&id).is_empty());
+
+    f.run(&["clients", "delete", &id]).await.failed(2);
+    f.run(&["clients", "delete", &id, "--yes"]).await.ok();
+    assert!(!f.emu.state().client(&id).is_some_and(|c| c.active));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_shows_scopes_and_hides_the_token_unless_asked() {
+    let f = start(Seed::Empty).await;
+    let info = f.run(&["--json", "token"]).await.ok().json();
+    assert!(
+        info["scopes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s == "idporten:scopes.write")
+    );
+    assert!(info["expires_in"].as_u64().unwrap() > 0);
+    assert_eq!(info["consumer_orgno"], OWN_ORGNO);
+    assert!(info.get("access_token").is_none());
+    let human = f.run(&["token"]).await.ok();
+    assert!(human.stdout.contains("idporten:dcr.read"), "{human:?}");
+    assert!(
+        !human.stdout.contains("eyJ"),
+        "no JWT without --show: {human:?}"
+    );
+    let shown = f.run(&["--json", "token", "--show"]).await.ok().json();
+    assert!(shown["access_token"].as_str().unwrap().starts_with("eyJ"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_command_one_token_and_api_errors_exit_1() {
+    let f = start(Seed::Demo).await;
+    // `scopes show` makes two API calls with one token.
+    f.run(&["scopes", "show", "difitest:api3"]).await.ok();
+    assert_eq!(f.emu.token_requests(), 1);
+
+    let missing = f
+        .run(&["scopes", "show", "difitest:nothing"])
+        .await
+        .failed(1);
+    assert!(missing.stderr.contains("HTTP 404"), "{missing:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_and_profile_errors_exit_2() {
+    let f = start(Seed::Empty).await;
+    let run = f
+        .run(&["--profile", "nope", "scopes", "list"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("nope"), "{run:?}");
+    let run = f.run(&["scopes", "update", "difitest:x"]).await.failed(2);
+    assert!(run.stderr.contains("nothing to change"), "{run:?}");
+    let run = f
+        .run(&["keys", "add", "c1", "--file", "/does/not/exist"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("--file"), "{run:?}");
+    let run = f
+        .run(&[
+            "scopes",
+            "create",
+            "--prefix",
+            "difitest",
+            "--subscope",
+            "Bad",
+            "--description",
+            "d",
+        ])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("--subscope"), "{run:?}");
+    let run = f.run(&["scopes", "frob"]).await.failed(2);
+    assert!(run.stderr.contains("'frob'"), "{run:?}");
+    let run = f
+        .run(&["access", "grant", "--scope", "difitest:x"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("<ORGNO>"), "{run:?}");
+    assert_eq!(f.emu.token_requests(), 0, "nothing was sent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn paths_names_the_profiles_file() {
+    let f = start(Seed::Empty).await;
+    let run = f.run(&["paths"]).await.ok();
+    assert!(
+        run.stdout.contains(f.emu.keys_toml().to_str().unwrap()),
+        "{run:?}"
+    );
+}
+
+/// A 2048-bit RSA public JWK, as a file would hold it (no kid: `--kid` names it).
+fn public_jwk_json() -> String {
+    use base64::Engine;
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let b64 = |b: &openssl::bn::BigNumRef| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.to_vec())
+    };
+    serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(rsa.n()), "e": b64(rsa.e())}).to_string()
+}
+
+/// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
+/// its exit code and everything it wrote to the terminal.
+fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+    use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+    use std::io::{Read, Write};
+
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 24,
+            cols: 200,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mpadmin"));
+    cmd.arg("--keys");
+    cmd.arg(keys);
+    cmd.args(args);
+    cmd.env_remove("MPADMIN_KEYS");
+    for (k, v) in isolated_env(home) {
+        cmd.env(k, v);
+    }
+    let mut child = pair.slave.spawn_command(cmd).unwrap();
+    drop(pair.slave);
+    let mut reader = pair.master.try_clone_reader().unwrap();
+    let mut writer = pair.master.take_writer().unwrap();
+
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !String::from_utf8_lossy(&seen).contains("[y/N] ") {
+        let n = reader.read(&mut buf).unwrap();
+        assert!(
+            n > 0,
+            "ended before asking: {}",
+            String::from_utf8_lossy(&seen)
+        );
+        seen.extend_from_slice(&buf[..n]);
+    }
+    writer.write_all(answer.as_bytes()).unwrap();
+    writer.flush().unwrap();
+    // Until the child closes the terminal (EOF, or EIO on Linux).
+    while let Ok(n) = reader.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        seen.extend_from_slice(&buf[..n]);
+    }
+    let status = child.wait().unwrap();
+    (
+        status.exit_code(),
+        String::from_utf8_lossy(&seen).into_owned(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_terminal_is_asked_before_destructive_changes() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:asked";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "asked",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let keys = f.emu.keys_toml();
+    let home = f.emu.temp_dir();
+    let args = ["scopes", "delete", name];
+
+    let (code, screen) = {
+        let (home, keys) = (home.clone(), keys.clone());
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "n\n"))
+            .await
+            .unwrap()
+    };
+    assert_eq!(code, 1, "{screen}");
+    assert!(
+        screen.contains(&format!("Deactivate scope {name}? [y/N]")),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("cancelled; nothing was changed"),
+        "{screen}"
+    );
+    assert!(f.emu.state().scope(name).unwrap().active);
+
+    let (code, screen) =
+        tokio::task::spawn_blocking(move || run_in_terminal(&home, &keys, &args, "y\n"))
+            .await
+            .unwrap();
+    assert_eq!(code, 0, "{screen}");
+    assert!(
+        screen.contains(&format!("deactivated scope {name}")),
+        "{screen}"
+    );
+    assert!(!f.emu.state().scope(name).unwrap().active);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_add_takes_pem_public_keys_and_certificates() {
+    let f = start(Seed::Empty).await;
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "pem",
+            "--description",
+            "PEM keys",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+
+    let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+    let public = f.emu.temp_dir().join("public.pem");
+    std::fs::write(&public, rsa.public_key_to_pem().unwrap()).unwrap();
+    let private = f.emu.temp_dir().join("private.pem");
+    std::fs::write(&private, rsa.private_key_to_pem().unwrap()).unwrap();
+    let cert = f.emu.dir().join("business.cert.pem");
+
+    let refused = f
+        .run(&["keys", "add", &id, "--file", private.to_str().unwrap()])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("private key"), "{refused:?}");
+
+    f.run(&[
+        "keys",
+        "add",
+        &id,
+        "--file",
+        public.to_str().unwrap(),
+        "--kid",
+        "pem-1",
+    ])
+    .await
+    .ok();
+    // Without --kid, a certificate's key is named by its RFC 7638 thumbprint.
+    let added = f
+        .run(&[
+            "--json",
+            "keys",
+            "add",
+            &id,
+            "--file",
+            cert.to_str().unwrap(),
+        ])
+        .await
+        .ok()
+        .json();
+    let keys = f.emu.state().keys(&id).to_vec();
+    assert_eq!(keys.len(), 2);
+    assert_eq!(keys[0].kid.as_deref(), Some("pem-1"));
+    let thumbprint = mpadmin::keys::thumbprint(&keys[1]).unwrap();
+    assert_eq!(keys[1].kid.as_deref(), Some(thumbprint.as_str()));
+    assert_eq!(added["keys"].as_array().unwrap().len(), 2);
+    assert!(keys.iter().all(|k| k.private_members().is_empty()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_go_to_the_state_dir_and_never_hold_the_token() {
+    let f = start(Seed::Empty).await;
+    let shown = f
+        .run(&["--log-level", "trace", "--json", "token", "--show"])
+        .await
+        .ok()
+        .json();
+    let token = shown["access_token"].as_str().unwrap().to_owned();
+    f.run(&[
+        "--log-level",
+        "trace",
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "logged",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    f.run(&["--log-level", "trace", "scopes", "show", "difitest:nothing"])
+        .await
+        .failed(1);
+
+    let dir = f.emu.temp_dir().join("state/mpadmin/logs");
+    let mut log = String::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        log.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(
+        log.contains("about to create scope difitest:logged"),
+        "{log}"
+    );
+    assert!(log.contains("HTTP 404"), "{log}");
+    assert!(
+        !log.contains(&token),
+        "the access token leaked into the log"
+    );
+    let key = std::fs::read_to_string(f.emu.dir().join("business.key.pem")).unwrap();
+    let key_body = key.lines().nth(1).unwrap();
+    assert!(!log.contains(key_body), "key material leaked into the log");
+
+    let bad = f
+        .run(&["--log-level", "loud", "scopes", "list"])
+        .await
+        .failed(2);
+    assert!(bad.stderr.contains("--log-level"), "{bad:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_change_sent_is_journaled_refusals_included() {
+    use mpadmin::journal::{Journal, Operation};
+
+    let f = start(Seed::Empty).await;
+    let name = "difitest:journaled";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "first",
+    ])
+    .await
+    .ok();
+    f.run(&["scopes", "update", name, "--description", "second"])
+        .await
+        .ok();
+    f.run(&["access", "grant", OTHER_ORGNO, "--scope", name])
+        .await
+        .ok();
+    f.run(&["access", "revoke", OTHER_ORGNO, "--scope", name, "--yes"])
+        .await
+        .ok();
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "journaled",
+        "--description",
+        "again",
+    ])
+    .await
+    .failed(1);
+    // Refused before anything was sent: not a change, not journaled.
+    f.run(&["--read-only", "scopes", "delete", name, "--yes"])
+        .await
+        .failed(2);
+    f.run(&["scopes", "delete", name]).await.failed(2);
+
+    let journal = Journal::at(f.emu.temp_dir().join("data/mpadmin/journal.jsonl"));
+    let entries = journal.read().unwrap();
+    let ops: Vec<(Operation, &str)> = entries
+        .iter()
+        .map(|e| (e.operation, e.target.as_str()))
+        .collect();
+    let grant_target = format!("{name} -> {OTHER_ORGNO}");
+    assert_eq!(
+        ops,
+        [
+            (Operation::ScopeCreate, name),
+            (Operation::ScopeUpdate, name),
+            (Operation::AccessGrant, grant_target.as_str()),
+            (Operation::AccessRevoke, grant_target.as_str()),
+            (Operation::ScopeCreate, name),
+        ]
+    );
+    assert!(
+        entries[..4]
+            .iter()
+            .all(|e| e.result == "ok" && e.profile == "emulator")
+    );
+    assert_eq!(entries[1].before.as_ref().unwrap()["description"], "first");
+    assert_eq!(entries[1].after.as_ref().unwrap()["description"], "second");
+    assert_eq!(entries[3].after.as_ref().unwrap()["state"], "DENIED");
+    assert!(entries[4].result.contains("HTTP 409"), "{:?}", entries[4]);
+    assert!(entries[4].correlation_id.is_some(), "{:?}", entries[4]);
+}
