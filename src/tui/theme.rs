@@ -58,7 +58,7 @@ impl Theme {
             env_prod: Style::default()
                 .fg(Color::White)
                 .bg(Color::Red)
-                .add_modifier(Modifier::BOLD | Modifier::SLOW_BLINK),
+                .add_modifier(Modifier::BOLD),
             key: Style::default()
                 .fg(Color::Cyan)
                 .add_modifier(Modifier::BOLD),
