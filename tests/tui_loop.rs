@@ -212,6 +212,12 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     d.wait_for("no profile nope").await;
     d.esc();
 
+    // The journal, from inside the UI.
+    d.press(":journal\r");
+    d.wait_for("Journal: last 5 of 5 changes").await;
+    d.wait_for("LOCAL update client").await;
+    d.esc();
+
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert_eq!(app.pending, 0, "requests still in flight at quit");

@@ -30,4 +30,6 @@ pub enum Action {
         result: Result<String, String>,
         select: Option<String>,
     },
+    /// The journal of changes, oldest first.
+    Journal(Result<Vec<crate::journal::Entry>, String>),
 }

@@ -14,7 +14,7 @@ use tui_input::backend::crossterm::EventHandler;
 use super::action::Action;
 use super::effect::{Area, Effect, Load, LoadKind, Loaded, Mutation, TokenInfo};
 use super::keymap::{Cmd, Keymap};
-use super::panes::{self, PaneId};
+use super::panes::{self, PaneId, short_time};
 use super::theme::Theme;
 use super::widgets::cmdline::{self, Command};
 use super::widgets::confirm::{Confirm, ConfirmOutcome};
@@ -175,6 +175,11 @@ impl App {
             }
             Action::Resize(w, h) => {
                 self.size = (w, h);
+                Vec::new()
+            }
+            Action::Journal(entries) => {
+                self.pending = self.pending.saturating_sub(1);
+                self.show_journal(entries);
                 Vec::new()
             }
             Action::Tick(now) => {
@@ -826,11 +831,45 @@ impl App {
                 self.open_help();
                 Vec::new()
             }
+            Command::Journal => vec![Effect::ReadJournal],
             Command::Quit => {
                 self.quit = true;
                 Vec::new()
             }
         }
+    }
+
+    /// The latest changes, newest first, in an overlay.
+    fn show_journal(&mut self, entries: Result<Vec<crate::journal::Entry>, String>) {
+        const SHOWN: usize = 200;
+        let entries = match entries {
+            Ok(e) => e,
+            Err(e) => {
+                self.error(e);
+                return;
+            }
+        };
+        let mut lines: Vec<(String, String)> = entries
+            .iter()
+            .rev()
+            .take(SHOWN)
+            .map(|e| {
+                let mut what = format!("{} {} {}", e.environment, e.operation.label(), e.target);
+                if e.result != "ok" {
+                    what.push_str(&format!(" — FAILED: {}", e.result));
+                }
+                (short_time(Some(&e.time)), what)
+            })
+            .collect();
+        if lines.is_empty() {
+            lines.push((String::new(), "no changes recorded yet".into()));
+        }
+        let title = format!(
+            "Journal: last {} of {} changes",
+            lines.len().min(entries.len()),
+            entries.len()
+        );
+        self.modal = Some(Modal::Detail(Overlay::new(title, lines)));
     }
 
     fn on_paste(&mut self, text: &str) {

@@ -29,12 +29,17 @@ pub enum Effect {
     Copy(String),
     /// Reconnect with another profile from the profiles file.
     SwitchProfile(String),
+    /// Read the latest entries of the journal of changes.
+    ReadJournal,
 }
 
 impl Effect {
     /// Answered by the runner with exactly one action.
     pub fn is_request(&self) -> bool {
-        matches!(self, Effect::Load { .. } | Effect::Mutate(_))
+        matches!(
+            self,
+            Effect::Load { .. } | Effect::Mutate(_) | Effect::ReadJournal
+        )
     }
 }
 
@@ -251,6 +256,18 @@ impl Runner {
                         result,
                         select,
                     });
+                });
+            }
+            Effect::ReadJournal => {
+                let journal = self.journal.clone();
+                tokio::task::spawn_blocking(move || {
+                    let entries = match &journal {
+                        Some(t) => t.journal.read().map_err(|e| e.to_string()),
+                        None => {
+                            Err("no journal here (none in --demo, or no data directory)".into())
+                        }
+                    };
+                    let _ = tx.send(Action::Journal(entries));
                 });
             }
             Effect::Copy(_) | Effect::SwitchProfile(_) => {}

@@ -1014,3 +1014,35 @@ fn paste_into_the_filter() {
     app.update(Action::Paste("open".into()));
     assert_eq!(app.current_table().shown(), 3);
 }
+
+#[test]
+fn journal_command_reads_and_shows_newest_first() {
+    use crate::journal::{Entry, Operation};
+    let mut app = loaded_app();
+    let mut effects = press(&mut app, ":journal");
+    effects.extend(app.update(code(KeyCode::Enter)));
+    assert_eq!(effects, vec![Effect::ReadJournal]);
+    assert_eq!(app.pending, 1);
+    let old = Entry::new("demo", "TEST", Operation::ScopeCreate, "demo:a");
+    let mut new = Entry::new(
+        "demo",
+        "TEST",
+        Operation::AccessGrant,
+        "demo:a -> 991825827",
+    );
+    new.result = "HTTP 400 [correlation id k]".into();
+    app.update(Action::Journal(Ok(vec![old, new])));
+    assert_eq!(app.pending, 0);
+    let Some(Modal::Detail(o)) = &app.modal else {
+        panic!("no journal");
+    };
+    assert!(
+        o.lines[0]
+            .1
+            .contains("grant access demo:a -> 991825827 — FAILED")
+    );
+    assert!(o.lines[1].1.contains("create scope demo:a"));
+    app.update(code(KeyCode::Esc));
+    app.update(Action::Journal(Err("no journal here".into())));
+    assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
+}

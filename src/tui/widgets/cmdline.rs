@@ -11,6 +11,7 @@ pub enum Command {
     Keys,
     Org(OrgNumber),
     Profile(String),
+    Journal,
     Help,
     Quit,
 }
@@ -24,6 +25,7 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
     ("keys", false, "keys of the selected client"),
     ("org", true, "everything one org number has from us"),
     ("profile", true, "switch to another profile"),
+    ("journal", false, "the latest changes made with mpadmin"),
     ("help", false, "key help"),
     ("quit", false, "quit"),
 ];
@@ -40,6 +42,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("access" | "a", None) => Command::Access,
         ("clients" | "c", None) => Command::Clients,
         ("keys" | "k", None) => Command::Keys,
+        ("journal" | "j", None) => Command::Journal,
         ("help" | "h", None) => Command::Help,
         ("quit" | "q", None) => Command::Quit,
         ("org" | "o", Some(n)) => Command::Org(n.parse().map_err(|e| format!(":org: {e}"))?),
