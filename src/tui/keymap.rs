@@ -569,6 +569,7 @@ impl Keymap {
     }
 
     /// Commands that change something on the server (for the read-only tests).
+    #[cfg(test)]
     pub fn mutating(&self) -> impl Iterator<Item = &Binding> {
         self.bindings.iter().filter(|b| b.mutating)
     }

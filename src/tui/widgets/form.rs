@@ -201,10 +201,6 @@ impl Form {
         self.field(name).map(Field::value).unwrap_or_default()
     }
 
-    pub fn is_valid(&self) -> bool {
-        self.fields.iter().all(|f| f.error.is_none())
-    }
-
     pub fn handle_key(&mut self, key: KeyEvent) -> FormOutcome {
         if self.submitting {
             // Input waits while the save is in flight; Esc still closes.

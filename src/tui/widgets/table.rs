@@ -140,6 +140,7 @@ impl FilterTable {
         }
     }
 
+    #[cfg(test)]
     pub fn total(&self) -> usize {
         self.rows.len()
     }
@@ -160,6 +161,7 @@ impl FilterTable {
         self.filter.value()
     }
 
+    #[cfg(test)]
     pub fn sort_column(&self) -> Option<usize> {
         self.sort
     }
