@@ -876,3 +876,34 @@ async fn every_change_sent_is_journaled_refusals_included() {
     assert!(entries[4].result.contains("HTTP 409"), "{:?}", entries[4]);
     assert!(entries[4].correlation_id.is_some(), "{:?}", entries[4]);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_prod_profile_every_change_needs_yes() {
+    let f = start(Seed::Empty).await;
+    // The emulator's endpoints, labelled production.
+    let keys = f.keys_with(r#"environment = "prod""#);
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "prod",
+        "--description",
+        "d",
+    ];
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(
+        refused
+            .stderr
+            .contains("on PROD without confirmation: add --yes"),
+        "{refused:?}"
+    );
+    assert!(f.emu.state().scope("difitest:prod").is_none());
+    f.run_with(&keys, &["scopes", "list"]).await.ok();
+
+    let mut confirmed = create.to_vec();
+    confirmed.push("--yes");
+    f.run_with(&keys, &confirmed).await.ok();
+    assert!(f.emu.state().scope("difitest:prod").is_some());
+}

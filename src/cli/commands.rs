@@ -146,6 +146,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         confirm::check(
             &change,
             read_only,
+            profile.is_prod(),
             global.yes,
             confirm::is_terminal(),
             confirm::ask_terminal,

@@ -1,5 +1,6 @@
 //! The one gate every change passes: `--read-only` / `read_only = true` refuse it, and a
-//! destructive change needs `--yes` or a "y" typed at a terminal.
+//! destructive change, or any change on a PROD profile, needs `--yes` or a "y" typed at a
+//! terminal.
 
 use std::io::{self, BufRead, IsTerminal, Write};
 
@@ -38,11 +39,13 @@ pub enum ReadOnly {
     Profile,
 }
 
-/// Let `change` through, or say why not. `terminal` is whether a person can answer
-/// (stdin and stderr both a terminal); `ask` is only called then.
+/// Let `change` through, or say why not. `prod`: the profile talks to production.
+/// `terminal` is whether a person can answer (stdin and stderr both a terminal); `ask` is
+/// only called then.
 pub fn check(
     change: &Change,
     read_only: ReadOnly,
+    prod: bool,
     yes: bool,
     terminal: bool,
     ask: impl FnOnce(&str) -> io::Result<bool>,
@@ -62,16 +65,17 @@ pub fn check(
             )));
         }
     }
-    if !change.destructive || yes {
+    if !(change.destructive || prod) || yes {
         return Ok(());
     }
+    let on = if prod { " on PROD" } else { "" };
     if !terminal {
         return Err(CliError::Usage(format!(
-            "refusing to {} without confirmation: add --yes",
+            "refusing to {}{on} without confirmation: add --yes",
             change.what
         )));
     }
-    if ask(&format!("{}? [y/N] ", capitalise(&change.what)))? {
+    if ask(&format!("{}{on}? [y/N] ", capitalise(&change.what)))? {
         Ok(())
     } else {
         Err(CliError::Failed("cancelled; nothing was changed".into()))
@@ -119,10 +123,10 @@ mod tests {
             Change::new("create scope nav:a"),
             Change::destructive("deactivate scope nav:a"),
         ] {
-            let err = check(&change, ReadOnly::Flag, true, true, never).unwrap_err();
+            let err = check(&change, ReadOnly::Flag, false, true, true, never).unwrap_err();
             assert_eq!(err.exit_code(), 2);
             assert!(err.to_string().contains("--read-only"), "{err}");
-            let err = check(&change, ReadOnly::Profile, true, true, never).unwrap_err();
+            let err = check(&change, ReadOnly::Profile, false, true, true, never).unwrap_err();
             assert!(err.to_string().contains("read_only = true"), "{err}");
         }
     }
@@ -134,12 +138,14 @@ mod tests {
             ReadOnly::Off,
             false,
             false,
+            false,
             never,
         )
         .unwrap();
         check(
             &Change::destructive("deactivate scope nav:a"),
             ReadOnly::Off,
+            false,
             true,
             false,
             never,
@@ -148,10 +154,30 @@ mod tests {
     }
 
     #[test]
+    fn on_prod_every_change_needs_confirmation() {
+        let create = Change::new("create scope nav:a");
+        let err = check(&create, ReadOnly::Off, true, false, false, never).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert_eq!(
+            err.to_string(),
+            "refusing to create scope nav:a on PROD without confirmation: add --yes"
+        );
+        check(&create, ReadOnly::Off, true, true, false, never).unwrap();
+        let mut asked = String::new();
+        check(&create, ReadOnly::Off, true, false, true, |q| {
+            asked = q.to_owned();
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(asked, "Create scope nav:a on PROD? [y/N] ");
+    }
+
+    #[test]
     fn destructive_without_terminal_says_add_yes() {
         let err = check(
             &Change::destructive("deactivate scope nav:a"),
             ReadOnly::Off,
+            false,
             false,
             false,
             never,
@@ -168,13 +194,13 @@ mod tests {
     fn destructive_on_terminal_asks() {
         let change = Change::destructive("deactivate scope nav:a");
         let mut asked = String::new();
-        check(&change, ReadOnly::Off, false, true, |q| {
+        check(&change, ReadOnly::Off, false, false, true, |q| {
             asked = q.to_owned();
             Ok(true)
         })
         .unwrap();
         assert_eq!(asked, "Deactivate scope nav:a? [y/N] ");
-        let err = check(&change, ReadOnly::Off, false, true, |_| Ok(false)).unwrap_err();
+        let err = check(&change, ReadOnly::Off, false, false, true, |_| Ok(false)).unwrap_err();
         assert_eq!(err.exit_code(), 1);
     }
 

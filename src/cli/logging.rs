@@ -1,7 +1,7 @@
 //! Logging goes to a file in the state dir, never to the screen: the TUI owns the terminal
 //! and CLI output must stay parseable. Off unless `--log-level` or `$MPADMIN_LOG` asks.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
@@ -25,13 +25,13 @@ fn level(flag: Option<&str>, env: Option<String>) -> Result<Option<LevelFilter>,
 }
 
 /// Start logging to `<dir>/mpadmin.<date>.log` (daily files, a week kept), or do nothing
-/// when no level was asked for. Returns the directory written to.
-pub fn init(flag: Option<&str>, dir: Option<&Path>) -> Result<Option<PathBuf>, String> {
+/// when no level was asked for.
+pub fn init(flag: Option<&str>, dir: Option<&Path>) -> Result<(), String> {
     let Some(level) = level(flag, std::env::var(LOG_ENV).ok())? else {
-        return Ok(None);
+        return Ok(());
     };
     if level == LevelFilter::OFF {
-        return Ok(None);
+        return Ok(());
     }
     let Some(dir) = dir else {
         return Err("logging: this system has no state directory to write logs to".into());
@@ -54,8 +54,7 @@ pub fn init(flag: Option<&str>, dir: Option<&Path>) -> Result<Option<PathBuf>, S
         .with_writer(appender)
         .with_ansi(false)
         .try_init()
-        .map_err(|e| format!("logging: {e}"))?;
-    Ok(Some(dir.to_owned()))
+        .map_err(|e| format!("logging: {e}"))
 }
 
 #[cfg(test)]
