@@ -251,6 +251,10 @@ impl Runner {
                         ),
                         Err(e) => (Err(format!("{what} failed: {e}{trouble}")), None),
                     };
+                    match &result {
+                        Ok(msg) => tracing::info!(change = %what, "{msg}"),
+                        Err(msg) => tracing::warn!(change = %what, "{msg}"),
+                    }
                     let _ = tx.send(Action::Mutated {
                         area,
                         result,
