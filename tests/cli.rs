@@ -875,6 +875,22 @@ async fn every_change_sent_is_journaled_refusals_included() {
     assert_eq!(entries[3].after.as_ref().unwrap()["state"], "DENIED");
     assert!(entries[4].result.contains("HTTP 409"), "{:?}", entries[4]);
     assert!(entries[4].correlation_id.is_some(), "{:?}", entries[4]);
+
+    // `mpadmin journal` reads the same record back, latest at the bottom.
+    let table = f.run(&["journal", "--last", "2"]).await.ok();
+    let lines: Vec<&str> = table.stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "header and two rows: {table:?}");
+    assert!(lines[1].contains("revoke access"), "{table:?}");
+    assert!(
+        lines[2].contains("create scope") && lines[2].contains("HTTP 409"),
+        "{table:?}"
+    );
+    let failed = f.run(&["--json", "journal", "--failed"]).await.ok().json();
+    assert_eq!(failed.as_array().map(Vec::len), Some(1), "{failed}");
+    assert_eq!(
+        failed[0]["correlation_id"],
+        entries[4].correlation_id.clone().unwrap().as_str()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -34,6 +34,8 @@ pub enum AdminCommand {
     /// The public keys (JWKS) of a client.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The local record of every change mpadmin made (newest at the bottom).
+    Journal(super::journal::JournalArgs),
 }
 
 impl AdminCommand {
@@ -50,7 +52,7 @@ impl AdminCommand {
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
         match self {
-            AdminCommand::Paths | AdminCommand::Token(_) => None,
+            AdminCommand::Paths | AdminCommand::Token(_) | AdminCommand::Journal(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -129,6 +131,9 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
     let cmd = match cmd {
         AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Journal(args) => {
+            return super::journal::run(global.keys.as_deref(), &args, &mut out);
+        }
         AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
         other => other,
     };
@@ -162,7 +167,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
             // Answered above, without a profile.
-            AdminCommand::Paths => Ok(()),
+            AdminCommand::Paths | AdminCommand::Journal(_) => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
             AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
             AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,

@@ -5,6 +5,7 @@ mod access;
 mod clients;
 mod commands;
 mod confirm;
+mod journal;
 mod keys;
 mod logging;
 mod output;
