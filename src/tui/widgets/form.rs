@@ -155,6 +155,25 @@ impl Field {
     }
 }
 
+/// Lines `text` takes when word-wrapped at `width` columns (a word longer than a line is
+/// broken, as ratatui's `Wrap` does).
+fn wrapped_lines(text: &str, width: u16) -> u16 {
+    let width = usize::from(width.max(1));
+    let mut lines = 1;
+    let mut used = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        let needed = if used == 0 { len } else { used + 1 + len };
+        if needed <= width {
+            used = needed;
+        } else {
+            lines += usize::from(used > 0) + (len.saturating_sub(1)) / width;
+            used = (len - 1) % width + 1;
+        }
+    }
+    u16::try_from(lines).unwrap_or(u16::MAX)
+}
+
 fn visible_options<'a>(options: &'a [String], filter: &Input) -> Vec<(usize, &'a String)> {
     let needle = filter.value().to_lowercase();
     options
@@ -279,9 +298,18 @@ impl Form {
     }
 
     pub fn render(&self, f: &mut Frame, area: Rect, theme: &Theme) {
+        const WIDTH: u16 = 72;
+        // The focused field's problem is spelled out in full under the fields: on the field's
+        // border it would be cut at the dialog's width, just where the fix is named.
+        let focused_error = self
+            .fields
+            .get(self.focus)
+            .and_then(|f| f.error.as_deref())
+            .filter(|_| !self.submitting);
+        let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, WIDTH - 2));
         let body: u16 = self.fields.iter().map(Field::height).sum();
-        let extra = if self.error.is_some() { 3 } else { 0 };
-        let area = centered(area, 72, body + extra + 2);
+        let extra = if self.error.is_some() { 3 } else { 0 } + error_lines;
+        let area = centered(area, WIDTH, body + extra + 2);
         f.render_widget(Clear, area);
         let room = area.height.saturating_sub(2 + extra);
         let (first, last) = self.window(room);
@@ -308,11 +336,12 @@ impl Form {
         if self.error.is_some() {
             constraints.push(Constraint::Length(3));
         }
-        constraints.extend(
-            self.fields[first..last]
-                .iter()
-                .map(|fl| Constraint::Length(fl.height())),
-        );
+        for (i, field) in self.fields.iter().enumerate().take(last).skip(first) {
+            constraints.push(Constraint::Length(field.height()));
+            if i == self.focus {
+                constraints.push(Constraint::Length(error_lines));
+            }
+        }
         constraints.push(Constraint::Fill(1));
         let areas = Layout::vertical(constraints).split(inner);
         let mut slots = areas.iter().copied();
@@ -326,9 +355,20 @@ impl Form {
                 a,
             );
         }
-        for (i, (field, a)) in self.fields[first..last].iter().zip(slots).enumerate() {
-            let focused = first + i == self.focus && !self.submitting;
-            render_field(f, field, a, focused, theme);
+        for (i, field) in self.fields.iter().enumerate().take(last).skip(first) {
+            let Some(a) = slots.next() else { break };
+            render_field(f, field, a, i == self.focus && !self.submitting, theme);
+            if i == self.focus
+                && let Some(a) = slots.next()
+                && let Some(err) = focused_error
+            {
+                f.render_widget(
+                    Paragraph::new(err)
+                        .style(theme.error_field)
+                        .wrap(Wrap { trim: true }),
+                    a,
+                );
+            }
         }
     }
 }
@@ -398,8 +438,9 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
     let mut block = Block::bordered()
         .border_style(border)
         .title(Line::raw(format!(" {} ", field.label)));
-    // The error sits on the field's own bottom border, where the eye already is.
-    if let Some(e) = &field.error {
+    // Another field's error sits on that field's bottom border, so the form shows what is
+    // left to fix; the focused field's error is written out in full below the fields.
+    if let Some(e) = field.error.as_ref().filter(|_| !focused) {
         block = block.title_bottom(Line::styled(format!(" {e} "), theme.error_field));
     }
     let inner = block.inner(area);
@@ -468,5 +509,19 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
             }
             f.render_widget(Paragraph::new(lines), inner);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrapped_lines;
+
+    #[test]
+    fn counts_word_wrapped_lines() {
+        assert_eq!(wrapped_lines("", 10), 1);
+        assert_eq!(wrapped_lines("abc def", 7), 1);
+        assert_eq!(wrapped_lines("abc defg", 7), 2);
+        assert_eq!(wrapped_lines("abcdefghijklmno", 5), 3);
+        assert_eq!(wrapped_lines("ab abcdefghij x", 5), 4);
     }
 }
