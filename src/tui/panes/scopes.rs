@@ -16,7 +16,7 @@ use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const OWN: &[Column] = &[
-    col("name", Constraint::Min(26)),
+    col("name", Constraint::Fill(3)),
     col("visible", Constraint::Length(8)),
     col("active", Constraint::Length(6)),
     col("all", Constraint::Length(3)),
