@@ -607,6 +607,61 @@ fn material_key_from(dir: &Path) -> openssl::pkey::PKey<openssl::pkey::Private> 
 }
 
 #[test]
+fn timeouts_default_to_10_and_30_seconds_and_are_checked() {
+    use std::time::Duration;
+    let dir = material_dir();
+    let p = load(dir.path(), &profile(pem_pair())).unwrap();
+    assert_eq!(p.connect_timeout, Duration::from_secs(10));
+    assert_eq!(p.request_timeout, Duration::from_secs(30));
+    let p = load(
+        dir.path(),
+        &profile(&format!(
+            "connect_timeout_secs = 3\nrequest_timeout_secs = 120\n{}",
+            pem_pair()
+        )),
+    )
+    .unwrap();
+    assert_eq!(p.connect_timeout, Duration::from_secs(3));
+    assert_eq!(p.request_timeout, Duration::from_secs(120));
+    for (line, field, problem) in [
+        (
+            "connect_timeout_secs = 0",
+            "connect_timeout_secs",
+            "outside 1..=60",
+        ),
+        (
+            "connect_timeout_secs = 61",
+            "connect_timeout_secs",
+            "outside 1..=60",
+        ),
+        (
+            "request_timeout_secs = -5",
+            "request_timeout_secs",
+            "outside 1..=600",
+        ),
+        (
+            "request_timeout_secs = 601",
+            "request_timeout_secs",
+            "outside 1..=600",
+        ),
+        (
+            "request_timeout_secs = \"30\"",
+            "request_timeout_secs",
+            "whole number",
+        ),
+        (
+            "connect_timeout_secs = 2.5",
+            "connect_timeout_secs",
+            "whole number",
+        ),
+    ] {
+        let err = load(dir.path(), &profile(&format!("{line}\n{}", pem_pair()))).unwrap_err();
+        assert_names(&err.to_string(), field, &format!("{field} = N"));
+        assert!(err.to_string().contains(problem), "{line}: {err}");
+    }
+}
+
+#[test]
 fn keys_example_documents_every_field_and_parses() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys.example");
     let text = std::fs::read_to_string(&path).unwrap();

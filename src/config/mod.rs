@@ -12,6 +12,7 @@ mod parse;
 mod permissions;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use url::Url;
 
@@ -112,6 +113,10 @@ pub struct Profile {
     pub signing: Signing,
     pub ca_certificate: Option<PathBuf>,
     pub read_only: bool,
+    /// TCP + TLS handshake limit (`connect_timeout_secs`).
+    pub connect_timeout: Duration,
+    /// Limit for one request, end to end (`request_timeout_secs`).
+    pub request_timeout: Duration,
 }
 
 impl Profile {
@@ -120,6 +125,11 @@ impl Profile {
         "idporten:dcr.read",
         "idporten:dcr.write",
     ];
+
+    /// A server that does not answer the TCP/TLS handshake within this is treated as down.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// No single request may take longer than this, end to end.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
     pub fn is_prod(&self) -> bool {
         self.environment == Some(Environment::Prod)
