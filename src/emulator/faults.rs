@@ -1,7 +1,7 @@
 //! Fault injection for reliability tests: answer the next requests with an error status
-//! (optionally with `Retry-After`), a dropped connection or malformed JSON, add latency to
-//! every request, or skew the emulator's clock. Tests flip these switches through
-//! `Emulator::faults()`.
+//! (optionally with `Retry-After`), a dropped connection or malformed JSON (also after carrying
+//! the request out), take the whole server down, add latency to every request, or skew the
+//! emulator's clock. Tests flip these switches through `Emulator::faults()`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -47,6 +47,8 @@ struct Planned {
 struct Settings {
     queue: VecDeque<Planned>,
     latency: Duration,
+    /// Every request has its connection dropped: the server is gone.
+    down: bool,
     clock_skew: i64,
     empty_jwks_not_found: bool,
     /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
@@ -91,6 +93,12 @@ impl Faults {
     /// Delay every request by `latency` (zero turns it off).
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Drop the connection of every request until switched off again, as a server that went
+    /// away (queued faults wait meanwhile).
+    pub fn set_down(&self, down: bool) {
+        self.lock().down = down;
     }
 
     /// Run the emulator's clock `seconds` ahead of the system clock (negative: behind), as
@@ -148,6 +156,9 @@ impl Faults {
 
     fn take(&self, method: &str, path: &str) -> (Duration, Option<Fault>) {
         let mut s = self.lock();
+        if s.down {
+            return (s.latency, Some(Fault::DropConnection));
+        }
         let pos = s.queue.iter().position(|p| {
             path.starts_with(&p.path_prefix) && p.method.as_deref().is_none_or(|m| m == method)
         });
