@@ -224,6 +224,8 @@ pub fn run(global: &GlobalArgs, demo: bool) -> ExitCode {
             eprintln!("mpadmin: terminal: {e}");
             ExitCode::from(1)
         }
+        // The shell convention for "ended by signal N".
+        Err(Failure::Signal(n)) => ExitCode::from(128 + n),
     }
 }
 
@@ -231,6 +233,8 @@ enum Failure {
     /// Profile, credentials, config.toml or the demo emulator: before the terminal is touched.
     Setup(String),
     Terminal(io::Error),
+    /// SIGTERM or SIGHUP ended the UI (the terminal was restored first).
+    Signal(u8),
 }
 
 async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
@@ -268,13 +272,19 @@ async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
         read_only: global.read_only,
         journal: if demo { None } else { paths.journal() },
     };
+    let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
-    let result = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host).await;
+    let result = tokio::select! {
+        r = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host) => {
+            r.map(drop).map_err(Failure::Terminal)
+        }
+        n = stop => Err(Failure::Signal(n)),
+    };
     drop(guard);
     if let Some(emu) = emulator {
         emu.shutdown().await;
     }
-    result.map(drop).map_err(Failure::Terminal)
+    result
 }
 
 #[cfg(test)]
