@@ -53,6 +53,21 @@ impl Run {
     }
 }
 
+/// Only the owner may read `path` (mpadmin warns about anything more open).
+fn private(path: &Path) {
+    set_mode(path, 0o600);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
 /// Home, config, data (journal) and state (logs) inside the test's temp dir.
 fn isolated_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     vec![
@@ -93,6 +108,7 @@ impl Fixture {
         assert_ne!(text, changed);
         let path = self.emu.dir().join("changed.toml");
         std::fs::write(&path, changed).unwrap();
+        private(&path);
         path
     }
 }
@@ -906,4 +922,38 @@ async fn on_a_prod_profile_every_change_needs_yes() {
     confirmed.push("--yes");
     f.run_with(&keys, &confirmed).await.ok();
     assert!(f.emu.state().scope("difitest:prod").is_some());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_other_users_may_read_are_warned_about() {
+    let f = start(Seed::Empty).await;
+    let keys = f.keys_with("# opened up");
+    set_mode(&keys, 0o644);
+    let run = f.run_with(&keys, &["scopes", "list"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("mpadmin: warning: ")
+            && run
+                .stderr
+                .contains("changed.toml can be read by other users (mode 644)")
+            && run.stderr.contains("chmod 600"),
+        "{run:?}"
+    );
+
+    // The private key of the profile too; a private profiles file is not mentioned.
+    private(&keys);
+    let key = f.emu.dir().join("business.key.pem");
+    set_mode(&key, 0o640);
+    let run = f.run_with(&keys, &["scopes", "list"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("business.key.pem can be read by other users (mode 640)"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("changed.toml"), "{run:?}");
+    private(&key);
+    f.run_with(&keys, &["scopes", "list"]).await.ok();
 }

@@ -357,3 +357,17 @@ fn sigterm_and_sighup_restore_the_terminal() {
         s.signal(signal, number);
     }
 }
+
+#[test]
+fn a_profiles_file_other_users_may_read_is_warned_about_in_the_status_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(common::emulator());
+    let keys_toml = emu.keys_toml();
+    std::fs::set_permissions(&keys_toml, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn(home.path(), &["--keys", keys_toml.to_str().unwrap()]);
+    s.wait_for("can be read by other users (mode 644)");
+    s.wait_for("demo:rapport");
+    s.quit();
+}

@@ -205,9 +205,15 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The profile; a warning on stderr for each of its files that other users may read.
 fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
-    config::load(global.keys.as_deref(), global.profile.as_deref())
-        .map_err(|e| CliError::Usage(e.to_string()))
+    let (profile, warnings) =
+        config::load_warned(global.keys.as_deref(), global.profile.as_deref())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+    for w in warnings {
+        warn(&format!("warning: {w}"));
+    }
+    Ok(profile)
 }
 
 #[cfg(test)]

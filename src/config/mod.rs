@@ -27,6 +27,23 @@ pub fn load(keys: Option<&Path>, profile: Option<&str>) -> Result<Profile, Confi
     open(keys)?.profile(profile)
 }
 
+/// The checked profile as [`load`] gives it, with a warning (and the fix) for each of the
+/// profiles file and the profile's key files that other users may read.
+pub fn load_warned(
+    keys: Option<&Path>,
+    profile: Option<&str>,
+) -> Result<(Profile, Vec<String>), ConfigError> {
+    let file = open(keys)?;
+    let profile = file.profile(profile)?;
+    let warnings = permission_warnings(&file, &profile);
+    Ok((profile, warnings))
+}
+
+/// A warning for each of `file` and `profile`'s key files that group or others may read.
+pub fn permission_warnings(file: &ProfilesFile, profile: &Profile) -> Vec<String> {
+    loose_permissions(std::iter::once(file.path()).chain(profile.secret_files()))
+}
+
 /// The profiles file, parsed but with no profile checked yet (for listing profile names).
 pub fn open(keys: Option<&Path>) -> Result<ProfilesFile, ConfigError> {
     let where_ = paths(keys);

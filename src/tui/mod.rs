@@ -267,6 +267,10 @@ async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
     let session = session_for(&profile, &file, global.read_only);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
+    let loose = config::permission_warnings(&file, &profile);
+    if !loose.is_empty() {
+        app.error(format!("warning: {}", loose.join("; ")));
+    }
     let mut host = RealHost {
         keys: keys_file,
         read_only: global.read_only,
