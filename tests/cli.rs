@@ -606,9 +606,20 @@ fn public_jwk_json() -> String {
     serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(rsa.n()), "e": b64(rsa.e())}).to_string()
 }
 
-/// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
-/// its exit code and everything it wrote to the terminal.
+/// Run the binary in a pseudo-terminal, answer its one question (a confirmation ending in
+/// `[y/N] `) with `answer`, and return its exit code and everything it wrote to the terminal.
 fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+    run_in_terminal_until(home, keys, args, "[y/N] ", answer)
+}
+
+/// As `run_in_terminal`, for a question ending in `question_end`.
+fn run_in_terminal_until(
+    home: &Path,
+    keys: &Path,
+    args: &[&str],
+    question_end: &str,
+    answer: &str,
+) -> (u32, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
 
@@ -635,7 +646,7 @@ fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u3
 
     let mut seen = Vec::new();
     let mut buf = [0u8; 1024];
-    while !String::from_utf8_lossy(&seen).contains("[y/N] ") {
+    while !String::from_utf8_lossy(&seen).contains(question_end) {
         let n = reader.read(&mut buf).unwrap();
         assert!(
             n > 0,
@@ -1146,4 +1157,52 @@ async fn no_password_token_or_private_key_reaches_logs_journal_or_output() {
         Some(2),
         "the JWT finder finds tokens"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyring_set_checks_profile_terminal_and_password_before_storing() {
+    let f = start(Seed::Empty).await;
+    // Not a keychain profile: the field to add is named.
+    let run = f.run(&["keyring", "set", "emulator"]).await.failed(2);
+    assert!(
+        run.stderr.contains("field 'pkcs12_password_keyring'")
+            && run.stderr.contains("[profiles.emulator]"),
+        "{run:?}"
+    );
+    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
+    let keys = f.emu.dir().join("keychain.toml");
+    std::fs::write(
+        &keys,
+        text.replace(
+            "[profiles.emulator-p12]\n",
+            "[profiles.emulator-p12]\npkcs12_password_keyring = \"mpadmin-test\"\n",
+        ),
+    )
+    .unwrap();
+    private(&keys);
+    // No terminal to type on.
+    let run = f
+        .run_with(&keys, &["keyring", "set", "emulator-p12"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("needs a terminal"), "{run:?}");
+    // A password that does not open the file is refused; nothing reaches the keychain.
+    let home = f.emu.temp_dir();
+    let (code, screen) = tokio::task::spawn_blocking(move || {
+        run_in_terminal_until(
+            &home,
+            &keys,
+            &["keyring", "set", "emulator-p12"],
+            "(profile emulator-p12): ",
+            "not-the-password\r",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 2, "{screen}");
+    assert!(
+        screen.contains("does not open") && screen.contains("nothing was stored"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not-the-password"), "echoed: {screen}");
 }

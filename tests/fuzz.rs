@@ -204,6 +204,7 @@ fn p12_profile(path: &Path) -> Profile {
         signing: Signing::Pkcs12 {
             path: path.to_owned(),
             password_env: Some("FUZZ_P12".into()),
+            password_keyring: None,
             alias: None,
         },
         ca_certificate: None,

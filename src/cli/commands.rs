@@ -11,7 +11,7 @@ use clap::Subcommand;
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
 use super::record::Recorder;
-use super::{GlobalArgs, access, clients, keys, scopes, token};
+use super::{GlobalArgs, access, clients, keyring, keys, scopes, token};
 use crate::api::ApiError;
 use crate::config::{self, Profile};
 use crate::journal::Journal;
@@ -34,6 +34,9 @@ pub enum AdminCommand {
     /// The public keys (JWKS) of a client.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// The PKCS#12 password in the OS keychain (profiles with pkcs12_password_keyring).
+    #[command(subcommand)]
+    Keyring(keyring::KeyringCommand),
 }
 
 impl AdminCommand {
@@ -50,7 +53,7 @@ impl AdminCommand {
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
         match self {
-            AdminCommand::Paths | AdminCommand::Token(_) => None,
+            AdminCommand::Paths | AdminCommand::Token(_) | AdminCommand::Keyring(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -129,6 +132,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let mut out = Output::stdout(global.json);
     let cmd = match cmd {
         AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Keyring(c) => return c.run(global, &mut out),
         AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
         other => other,
     };
@@ -161,8 +165,8 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         let journal = config::paths(global.keys.as_deref()).journal();
         let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
-            // Answered above, without a profile.
-            AdminCommand::Paths => Ok(()),
+            // Answered above, without the network.
+            AdminCommand::Paths | AdminCommand::Keyring(_) => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
             AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
             AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,

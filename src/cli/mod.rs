@@ -5,6 +5,7 @@ mod access;
 mod clients;
 mod commands;
 mod confirm;
+mod keyring;
 mod keys;
 mod logging;
 mod output;

@@ -100,10 +100,12 @@ impl Environment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signing {
     /// Business certificate in a PKCS#12 file; the password comes from the env var named
-    /// `password_env`, else a no-echo prompt.
+    /// `password_env`, else the OS keychain under the service `password_keyring` (account:
+    /// the profile's name), else a no-echo prompt.
     Pkcs12 {
         path: PathBuf,
         password_env: Option<String>,
+        password_keyring: Option<String>,
         alias: Option<String>,
     },
     /// Business certificate as PEM key + PEM certificate (chain); `x5c` header.

@@ -15,7 +15,7 @@ use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
 /// Every field a profile may hold (also the order `keys.example` documents them in).
-pub const PROFILE_FIELDS: [&str; 16] = [
+pub const PROFILE_FIELDS: [&str; 17] = [
     "environment",
     "issuer",
     "token_endpoint",
@@ -24,6 +24,7 @@ pub const PROFILE_FIELDS: [&str; 16] = [
     "scopes",
     "pkcs12",
     "pkcs12_password_env",
+    "pkcs12_password_keyring",
     "pkcs12_alias",
     "private_key",
     "certificate",
@@ -413,15 +414,30 @@ impl Fields<'_> {
                     )
                 })?;
             }
+            let password_keyring = self.string(t, "pkcs12_password_keyring")?;
+            if password_keyring.as_deref().is_some_and(|s| {
+                s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())
+            }) {
+                return Err(self.error(
+                    "pkcs12_password_keyring",
+                    "is not a keychain service name (at most 64 characters, no spaces); the value is not shown in case it is a password",
+                    "write the service name the password is stored under, e.g. pkcs12_password_keyring = \"mpadmin\", and store it with `mpadmin keyring set PROFILE`",
+                ));
+            }
             return Ok(Signing::Pkcs12 {
                 path: self.file(t, "pkcs12")?.unwrap_or_default(),
                 password_env,
+                password_keyring,
                 alias: self.string(t, "pkcs12_alias")?,
             });
         }
-        if let Some(f) = ["pkcs12_password_env", "pkcs12_alias"]
-            .into_iter()
-            .find(|f| has(f))
+        if let Some(f) = [
+            "pkcs12_password_env",
+            "pkcs12_password_keyring",
+            "pkcs12_alias",
+        ]
+        .into_iter()
+        .find(|f| has(f))
         {
             return Err(self.error(
                 f,

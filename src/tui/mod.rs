@@ -140,8 +140,8 @@ pub fn load_keymap(config_file: Option<&std::path::Path>) -> Result<Keymap, Stri
     }
 }
 
-/// Passwords from the environment only: while the UI owns the terminal there is nobody to
-/// prompt, so `:profile` to a p12 profile needs its password variable set.
+/// Passwords from the environment or the OS keychain only: while the UI owns the terminal
+/// there is nobody to prompt, so `:profile` to a p12 profile needs one of them.
 struct EnvOnly;
 
 impl crate::auth::PasswordSource for EnvOnly {
@@ -151,6 +151,14 @@ impl crate::auth::PasswordSource for EnvOnly {
 
     fn prompt(&self, _question: &str) -> Option<io::Result<crate::auth::Secret>> {
         None
+    }
+
+    fn keychain(
+        &self,
+        service: &str,
+        account: &str,
+    ) -> Result<Option<crate::auth::Secret>, String> {
+        crate::auth::SystemPasswords.keychain(service, account)
     }
 }
 
