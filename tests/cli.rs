@@ -1206,3 +1206,50 @@ async fn keyring_set_checks_profile_terminal_and_password_before_storing() {
     );
     assert!(!screen.contains("not-the-password"), "echoed: {screen}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_server_data_and_lost_answers_are_explained() {
+    use mpadmin::emulator::Fault;
+
+    let f = start(Seed::Empty).await;
+    f.emu
+        .faults()
+        .inject_method("GET", "/api/v1/clients", Fault::MalformedJson, 1);
+    let run = f.run(&["clients", "list"]).await.failed(1);
+    assert!(
+        run.stderr.contains("GET /clients: unexpected answer")
+            && run.stderr.contains("first bytes: {\"name\": \"truncated"),
+        "{run:?}"
+    );
+
+    // The connection breaks before the server acts: the user learns it is safe to retry.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", Fault::DropConnection, 1);
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "flaky",
+        "--description",
+        "d",
+    ];
+    let run = f.run(&create).await.failed(1);
+    assert!(
+        run.stderr.contains(
+            "the scope difitest:flaky was not created (read back after the failure); safe to retry"
+        ),
+        "{run:?}"
+    );
+    // After the server acted: the command succeeds with what the server holds.
+    f.emu.faults().inject_method(
+        "POST",
+        "/api/v1/scopes",
+        Fault::AfterApplying(Box::new(Fault::DropConnection)),
+        1,
+    );
+    f.run(&create).await.ok();
+    assert!(f.emu.state().scope("difitest:flaky").is_some());
+}
