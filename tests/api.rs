@@ -570,16 +570,9 @@ async fn malformed_json_names_the_endpoint_and_shows_the_first_bytes() {
 #[tokio::test]
 async fn the_request_timeout_comes_from_the_profile() {
     let f = start(Seed::Empty).await;
-    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
-    let keys = f.emu.temp_dir().join("timeout.toml");
-    std::fs::write(
-        &keys,
-        text.replace(
-            "[profiles.emulator]\n",
-            "[profiles.emulator]\nrequest_timeout_secs = 1\n",
-        ),
-    )
-    .unwrap();
+    let keys = f
+        .emu
+        .keys_toml_with("timeout.toml", "emulator", "request_timeout_secs = 1");
     let api = connect(&keys, "emulator");
     f.emu
         .faults()

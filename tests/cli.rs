@@ -106,16 +106,7 @@ impl Fixture {
 
     /// A copy of the profiles file with `line` added to the `emulator` profile.
     fn keys_with(&self, line: &str) -> PathBuf {
-        let text = std::fs::read_to_string(self.emu.keys_toml()).unwrap();
-        let changed = text.replace(
-            "[profiles.emulator]\n",
-            &format!("[profiles.emulator]\n{line}\n"),
-        );
-        assert_ne!(text, changed);
-        let path = self.emu.dir().join("changed.toml");
-        std::fs::write(&path, changed).unwrap();
-        private(&path);
-        path
+        self.emu.keys_toml_with("changed.toml", "emulator", line)
     }
 }
 
@@ -1169,17 +1160,11 @@ async fn keyring_set_checks_profile_terminal_and_password_before_storing() {
             && run.stderr.contains("[profiles.emulator]"),
         "{run:?}"
     );
-    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
-    let keys = f.emu.dir().join("keychain.toml");
-    std::fs::write(
-        &keys,
-        text.replace(
-            "[profiles.emulator-p12]\n",
-            "[profiles.emulator-p12]\npkcs12_password_keyring = \"mpadmin-test\"\n",
-        ),
-    )
-    .unwrap();
-    private(&keys);
+    let keys = f.emu.keys_toml_with(
+        "keychain.toml",
+        "emulator-p12",
+        "pkcs12_password_keyring = \"mpadmin-test\"",
+    );
     // No terminal to type on.
     let run = f
         .run_with(&keys, &["keyring", "set", "emulator-p12"])
