@@ -304,6 +304,18 @@ async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_it
     d.wait_for("back online").await;
     assert!(!d.screen.text().contains(" OFFLINE "));
 
+    // A change that finds no server says so and goes offline too; nothing was changed.
+    d.press("1/tilskudd.read\rd");
+    d.wait_for("Deactivate scope").await;
+    emu.faults().set_down(true);
+    d.press("y");
+    d.wait_for("deactivate scope demo:tilskudd.read failed")
+        .await;
+    d.wait_for(" OFFLINE ").await;
+    emu.faults().set_down(false);
+    d.wait_for("back online").await;
+    assert!(emu.state().scopes["demo:tilskudd.read"].active);
+
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert!(app.offline.is_none());

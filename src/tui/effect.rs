@@ -248,6 +248,9 @@ impl Runner {
                     let what = m.describe();
                     let mut rec = rec;
                     let result = mutate(&api, m, &mut rec).await;
+                    if result.as_ref().is_err_and(|f| f.unreachable) {
+                        let _ = tx.send(Action::Reach(false));
+                    }
                     let trouble = rec.flush().await;
                     let (result, select) = match result {
                         Ok(done) => (
@@ -374,6 +377,8 @@ async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {
 struct Failure {
     message: String,
     correlation_id: Option<String>,
+    /// The server could not be reached (the UI goes offline).
+    unreachable: bool,
 }
 
 impl std::fmt::Display for Failure {
@@ -386,6 +391,7 @@ impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
         Failure {
             correlation_id: e.correlation_id().map(str::to_owned),
+            unreachable: e.is_unreachable(),
             message: e.to_string(),
         }
     }
@@ -396,6 +402,7 @@ impl From<String> for Failure {
         Failure {
             message,
             correlation_id: None,
+            unreachable: false,
         }
     }
 }
