@@ -398,3 +398,209 @@ async fn many_calls_share_one_token() {
     assert_eq!(f.api.tokens().requests_made(), 1);
     assert_eq!(f.emu.token_requests() - before, 1);
 }
+
+// ---- faults: retries, ambiguous POSTs, bad data, timeouts, clock skew ----
+
+/// Millisecond backoffs: the retry counts are under test, not the waiting.
+fn fast(api: AdminApi) -> AdminApi {
+    api.with_retry(mpadmin::api::RetryPolicy {
+        max_retries: 3,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(5),
+    })
+}
+
+fn status_fault(status: u16) -> Fault {
+    Fault::Status {
+        status,
+        retry_after: None,
+    }
+}
+
+#[tokio::test]
+async fn reads_are_retried_at_most_three_times_and_posts_not_at_all() {
+    let f = start(Seed::Empty).await;
+    let api = fast(f.api.clone());
+    api.clients().await.unwrap();
+
+    for code in [502, 503, 504] {
+        f.emu
+            .faults()
+            .inject("/api/v1/clients", status_fault(code), 2);
+        api.clients().await.unwrap();
+        assert_eq!(f.emu.faults().pending(), 0, "{code}");
+    }
+    f.emu.faults().inject(
+        "/api/v1/clients",
+        Fault::Status {
+            status: 429,
+            retry_after: Some(0),
+        },
+        1,
+    );
+    api.clients().await.unwrap();
+    f.emu
+        .faults()
+        .inject("/api/v1/clients", Fault::DropConnection, 3);
+    api.clients().await.unwrap();
+
+    // Four failures: the first try and three retries, then the error.
+    f.emu
+        .faults()
+        .inject("/api/v1/clients", status_fault(503), 5);
+    let err = api.clients().await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::SERVICE_UNAVAILABLE, "{err}");
+    assert_eq!(f.emu.faults().pending(), 1);
+    f.emu.faults().clear();
+
+    // A POST answered 503 is not repeated: exactly one fault used, nothing created.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", status_fault(503), 2);
+    let err = api.create_scope(&new_scope("once")).await.unwrap_err();
+    assert_eq!(status(&err), StatusCode::SERVICE_UNAVAILABLE, "{err}");
+    assert_eq!(f.emu.faults().pending(), 1);
+    assert!(f.emu.state().scope("difitest:once").is_none());
+}
+
+#[tokio::test]
+async fn an_ambiguous_post_is_read_back_to_tell_whether_it_happened() {
+    let f = start(Seed::Empty).await;
+    let api = fast(f.api.clone());
+    let applied_then_dropped = Fault::AfterApplying(Box::new(Fault::DropConnection));
+
+    // Scope: made, answer lost -> the read-back scope is the result.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", applied_then_dropped.clone(), 1);
+    let made = api.create_scope(&new_scope("lost")).await.unwrap();
+    assert_eq!(made.name, "difitest:lost");
+    assert!(f.emu.state().scope("difitest:lost").is_some());
+    // Not made (dropped before it reached the handler): said so, and safe to retry.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", Fault::DropConnection, 1);
+    let err = api.create_scope(&new_scope("never")).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.contains("the scope difitest:never was not created") && msg.contains("safe to retry"),
+        "{msg}"
+    );
+    assert!(msg.starts_with("POST /scopes"), "{msg}");
+    assert!(matches!(
+        err,
+        ApiError::Unsettled {
+            not_applied: true,
+            ..
+        }
+    ));
+    assert!(f.emu.state().scope("difitest:never").is_none());
+    api.create_scope(&new_scope("never")).await.unwrap();
+
+    // Client: a gateway 504 after the server made it -> exactly one client, the result.
+    f.emu.faults().inject_method(
+        "POST",
+        "/api/v1/clients",
+        Fault::AfterApplying(Box::new(status_fault(504))),
+        1,
+    );
+    let client = Client::new_maskinporten("lost-job", "d", vec!["difitest:lost".into()]);
+    let made = api.create_client(&client).await.unwrap();
+    let named: Vec<_> = api
+        .clients()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|c| c.client_name == "lost-job")
+        .collect();
+    assert_eq!(named.len(), 1);
+    assert_eq!(named[0].client_id, made.client_id);
+    // A 504 before anything was made: not created, one namesake still.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/clients", status_fault(504), 1);
+    let err = api.create_client(&client).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("the client 'lost-job' was not created"),
+        "{err}"
+    );
+    assert_eq!(
+        api.clients()
+            .await
+            .unwrap()
+            .iter()
+            .filter(|c| c.client_name == "lost-job")
+            .count(),
+        1
+    );
+
+    // Keys: the set is compared by kid.
+    let id = client_id(&made.client_id);
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/clients/", applied_then_dropped, 1);
+    let set = api.replace_jwks(&id, &[rsa_jwk("k1")]).await.unwrap();
+    assert_eq!(set.keys.len(), 1);
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/clients/", Fault::DropConnection, 1);
+    let err = api
+        .replace_jwks(&id, &[rsa_jwk("k1"), rsa_jwk("k2")])
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("was not replaced"), "{err}");
+    assert_eq!(f.emu.state().keys(&made.client_id).len(), 1);
+}
+
+#[tokio::test]
+async fn malformed_json_names_the_endpoint_and_shows_the_first_bytes() {
+    let f = start(Seed::Empty).await;
+    f.emu
+        .faults()
+        .inject("/api/v1/clients", Fault::MalformedJson, 1);
+    let err = f.api.clients().await.unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.starts_with("GET /clients: unexpected answer"), "{msg}");
+    assert!(msg.contains("first bytes: {\"name\": \"truncated"), "{msg}");
+    // The next answer is good again.
+    f.api.clients().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_request_timeout_comes_from_the_profile() {
+    let f = start(Seed::Empty).await;
+    let keys = f
+        .emu
+        .keys_toml_with("timeout.toml", "emulator", "request_timeout_secs = 1");
+    let api = connect(&keys, "emulator");
+    f.emu
+        .faults()
+        .set_latency(std::time::Duration::from_secs(20));
+    let started = std::time::Instant::now();
+    let err = api.clients().await.unwrap_err();
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(err.to_string().contains("no answer in time"), "{err}");
+    assert!(err.is_unreachable(), "{err}");
+}
+
+#[tokio::test]
+async fn a_grant_from_the_future_says_how_far_the_clock_is_off() {
+    let f = start(Seed::Empty).await;
+    // The server's clock runs 90 s behind ours: our fresh grant is issued in its future.
+    f.emu.faults().set_clock_skew(-90);
+    let err = f.api.clients().await.unwrap_err().to_string();
+    assert!(err.contains("MP-130"), "{err}");
+    let off = err
+        .split("this computer's clock is ")
+        .nth(1)
+        .and_then(|rest| rest.split(" s ahead of").next())
+        .and_then(|n| n.parse::<i64>().ok())
+        .unwrap_or_else(|| panic!("no skew in: {err}"));
+    assert!((89..=91).contains(&off), "{err}");
+    assert!(err.contains("clock"), "{err}");
+}

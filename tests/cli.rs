@@ -53,6 +53,21 @@ impl Run {
     }
 }
 
+/// Only the owner may read `path` (mpadmin warns about anything more open).
+fn private(path: &Path) {
+    set_mode(path, 0o600);
+}
+
+fn set_mode(path: &Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
 /// Home, config, data (journal) and state (logs) inside the test's temp dir.
 fn isolated_env(dir: &Path) -> Vec<(&'static str, PathBuf)> {
     vec![
@@ -70,11 +85,17 @@ impl Fixture {
 
     /// Run the binary with `--keys keys`, no terminal on stdin and a clean environment.
     async fn run_with(&self, keys: &Path, args: &[&str]) -> Run {
+        self.run_env(keys, &[], args).await
+    }
+
+    /// As `run_with`, with the variables `vars` set.
+    async fn run_env(&self, keys: &Path, vars: &[(&str, &str)], args: &[&str]) -> Run {
         let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"));
         cmd.arg("--keys").arg(keys).args(args).stdin(Stdio::null());
         for (k, v) in isolated_env(&self.emu.temp_dir()) {
             cmd.env(k, v);
         }
+        cmd.envs(vars.iter().copied());
         let out = cmd.env_remove("MPADMIN_KEYS").output().await.unwrap();
         Run {
             code: out.status.code().unwrap_or(-1),
@@ -85,15 +106,7 @@ impl Fixture {
 
     /// A copy of the profiles file with `line` added to the `emulator` profile.
     fn keys_with(&self, line: &str) -> PathBuf {
-        let text = std::fs::read_to_string(self.emu.keys_toml()).unwrap();
-        let changed = text.replace(
-            "[profiles.emulator]\n",
-            &format!("[profiles.emulator]\n{line}\n"),
-        );
-        assert_ne!(text, changed);
-        let path = self.emu.dir().join("changed.toml");
-        std::fs::write(&path, changed).unwrap();
-        path
+        self.emu.keys_toml_with("changed.toml", "emulator", line)
     }
 }
 
@@ -584,9 +597,20 @@ fn public_jwk_json() -> String {
     serde_json::json!({"kty": "RSA", "alg": "RS256", "use": "sig", "n": b64(rsa.n()), "e": b64(rsa.e())}).to_string()
 }
 
-/// Run the binary in a pseudo-terminal, answer its one question with `answer`, and return
-/// its exit code and everything it wrote to the terminal.
+/// Run the binary in a pseudo-terminal, answer its one question (a confirmation ending in
+/// `[y/N] `) with `answer`, and return its exit code and everything it wrote to the terminal.
 fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
+    run_in_terminal_until(home, keys, args, "[y/N] ", answer)
+}
+
+/// As `run_in_terminal`, for a question ending in `question_end`.
+fn run_in_terminal_until(
+    home: &Path,
+    keys: &Path,
+    args: &[&str],
+    question_end: &str,
+    answer: &str,
+) -> (u32, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
 
@@ -613,7 +637,7 @@ fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u3
 
     let mut seen = Vec::new();
     let mut buf = [0u8; 1024];
-    while !String::from_utf8_lossy(&seen).contains("[y/N] ") {
+    while !String::from_utf8_lossy(&seen).contains(question_end) {
         let n = reader.read(&mut buf).unwrap();
         assert!(
             n > 0,
@@ -922,4 +946,311 @@ async fn on_a_prod_profile_every_change_needs_yes() {
     confirmed.push("--yes");
     f.run_with(&keys, &confirmed).await.ok();
     assert!(f.emu.state().scope("difitest:prod").is_some());
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_other_users_may_read_are_warned_about() {
+    let f = start(Seed::Empty).await;
+    let keys = f.keys_with("# opened up");
+    set_mode(&keys, 0o644);
+    let run = f.run_with(&keys, &["scopes", "list"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr.starts_with("mpadmin: warning: ")
+            && run
+                .stderr
+                .contains("changed.toml can be read by other users (mode 644)")
+            && run.stderr.contains("chmod 600"),
+        "{run:?}"
+    );
+
+    // The private key of the profile too; a private profiles file is not mentioned.
+    private(&keys);
+    let key = f.emu.dir().join("business.key.pem");
+    set_mode(&key, 0o640);
+    let run = f.run_with(&keys, &["scopes", "list"]).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("business.key.pem can be read by other users (mode 640)"),
+        "{run:?}"
+    );
+    assert!(!run.stderr.contains("changed.toml"), "{run:?}");
+    private(&key);
+    f.run_with(&keys, &["scopes", "list"]).await.ok();
+}
+
+/// The base64 lines of a PEM document (what would betray the key if it leaked).
+fn pem_body_lines(pem: &str) -> Vec<String> {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && l.len() >= 40)
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Where a JWT (`eyJ...` `.` `eyJ...` `.`) starts in `text`, if anywhere: a token or a signed
+/// grant, whichever it is.
+fn find_jwt(text: &str) -> Option<usize> {
+    let b64 = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    text.match_indices("eyJ").map(|(i, _)| i).find(|&i| {
+        let rest = &text[i..];
+        let end = rest.find(|c| !b64(c)).unwrap_or(rest.len());
+        rest[end..].starts_with(".eyJ")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_password_token_or_private_key_reaches_logs_journal_or_output() {
+    use mpadmin::emulator::P12_PASSWORD_ENV;
+
+    let f = start(Seed::Empty).await;
+    let keys = f.emu.keys_toml();
+    let dir = f.emu.temp_dir();
+    let password = f.emu.p12_password().unwrap();
+    let passphrase = "e2e passphrase: correct horse battery staple";
+    let vars = [
+        (P12_PASSWORD_ENV, password.as_str()),
+        ("E2E_PASSPHRASE", passphrase),
+    ];
+    let public = dir.join("partner.pub.pem");
+    let partner = openssl::rsa::Rsa::generate(2048).unwrap();
+    std::fs::write(&public, partner.public_key_to_pem().unwrap()).unwrap();
+    let new_key = dir.join("generated.key.pem");
+
+    let mut outputs = Vec::new();
+    let mut run = async |args: &[&str]| {
+        let mut all = vec!["--profile", "emulator-p12", "--log-level", "trace"];
+        all.extend_from_slice(args);
+        let r = f.run_env(&keys, &vars, &all).await;
+        assert_eq!(r.code, 0, "{args:?}: {r:?}");
+        outputs.push(format!("{}\n{}", r.stdout, r.stderr));
+        r
+    };
+    run(&["token"]).await;
+    run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "secrets",
+        "--description",
+        "d",
+    ])
+    .await;
+    run(&[
+        "access",
+        "grant",
+        OTHER_ORGNO,
+        "--scope",
+        "difitest:secrets",
+    ])
+    .await;
+    let created = run(&[
+        "--json",
+        "clients",
+        "create",
+        "--name",
+        "secrets-job",
+        "--description",
+        "d",
+        "--scope",
+        "difitest:secrets",
+    ])
+    .await
+    .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    run(&[
+        "keys",
+        "add",
+        &id,
+        "--file",
+        public.to_str().unwrap(),
+        "--kid",
+        "partner",
+    ])
+    .await;
+    run(&[
+        "keys",
+        "generate",
+        &id,
+        "--out",
+        new_key.to_str().unwrap(),
+        "--bits",
+        "2048",
+        "--kid",
+        "generated",
+        "--passphrase-env",
+        "E2E_PASSPHRASE",
+    ])
+    .await;
+    assert_eq!(f.emu.state().keys(&id).len(), 2);
+    // The token, shown on purpose: its stdout is the one place it may be.
+    let shown = run(&["--json", "token", "--show"]).await;
+    outputs.pop();
+    outputs.push(shown.stderr.clone());
+    let token = shown.json()["access_token"].as_str().unwrap().to_owned();
+
+    let mut places: Vec<(String, String)> = outputs
+        .into_iter()
+        .enumerate()
+        .map(|(i, o)| (format!("output of run {i}"), o))
+        .collect();
+    let logs = dir.join("state/mpadmin/logs");
+    for entry in std::fs::read_dir(&logs).unwrap() {
+        let path = entry.unwrap().path();
+        places.push((
+            path.display().to_string(),
+            std::fs::read_to_string(&path).unwrap(),
+        ));
+    }
+    let journal = dir.join("data/mpadmin/journal.jsonl");
+    places.push(("journal".into(), std::fs::read_to_string(&journal).unwrap()));
+    let log_text: String = places.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(
+        log_text.contains("about to create scope difitest:secrets"),
+        "trace logging ran"
+    );
+    assert!(
+        places.last().unwrap().1.contains("secrets-job"),
+        "journal written"
+    );
+
+    // The business key (from the p12 itself), and the generated key both as written and opened.
+    let p12 = openssl::pkcs12::Pkcs12::from_der(
+        &std::fs::read(f.emu.dir().join("business.p12")).unwrap(),
+    )
+    .unwrap()
+    .parse2(&password)
+    .unwrap();
+    let business =
+        String::from_utf8(p12.pkey.unwrap().private_key_to_pem_pkcs8().unwrap()).unwrap();
+    let written = std::fs::read_to_string(&new_key).unwrap();
+    let opened = openssl::pkey::PKey::private_key_from_pem_passphrase(
+        written.as_bytes(),
+        passphrase.as_bytes(),
+    )
+    .unwrap()
+    .private_key_to_pem_pkcs8()
+    .unwrap();
+    let mut secrets = vec![
+        ("the p12 password".to_owned(), password.trim().to_owned()),
+        ("the key passphrase".to_owned(), passphrase.to_owned()),
+        ("the access token".to_owned(), token.clone()),
+    ];
+    for (what, pem) in [
+        ("business key", business),
+        ("generated key file", written),
+        ("generated key", String::from_utf8(opened).unwrap()),
+    ] {
+        let lines = pem_body_lines(&pem);
+        assert!(lines.len() > 10, "{what}");
+        secrets.extend(
+            lines
+                .into_iter()
+                .map(|l| (format!("a line of the {what}"), l)),
+        );
+    }
+    for (place, text) in &places {
+        for (what, secret) in &secrets {
+            assert!(!text.contains(secret.as_str()), "{what} is in {place}");
+        }
+        assert_eq!(find_jwt(text), None, "a JWT is in {place}");
+    }
+    assert_eq!(
+        find_jwt(&format!("x {token} y")),
+        Some(2),
+        "the JWT finder finds tokens"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keyring_set_checks_profile_terminal_and_password_before_storing() {
+    let f = start(Seed::Empty).await;
+    // Not a keychain profile: the field to add is named.
+    let run = f.run(&["keyring", "set", "emulator"]).await.failed(2);
+    assert!(
+        run.stderr.contains("field 'pkcs12_password_keyring'")
+            && run.stderr.contains("[profiles.emulator]"),
+        "{run:?}"
+    );
+    let keys = f.emu.keys_toml_with(
+        "keychain.toml",
+        "emulator-p12",
+        "pkcs12_password_keyring = \"mpadmin-test\"",
+    );
+    // No terminal to type on.
+    let run = f
+        .run_with(&keys, &["keyring", "set", "emulator-p12"])
+        .await
+        .failed(2);
+    assert!(run.stderr.contains("needs a terminal"), "{run:?}");
+    // A password that does not open the file is refused; nothing reaches the keychain.
+    let home = f.emu.temp_dir();
+    let (code, screen) = tokio::task::spawn_blocking(move || {
+        run_in_terminal_until(
+            &home,
+            &keys,
+            &["keyring", "set", "emulator-p12"],
+            "(profile emulator-p12): ",
+            "not-the-password\r",
+        )
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, 2, "{screen}");
+    assert!(
+        screen.contains("does not open") && screen.contains("nothing was stored"),
+        "{screen}"
+    );
+    assert!(!screen.contains("not-the-password"), "echoed: {screen}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_server_data_and_lost_answers_are_explained() {
+    use mpadmin::emulator::Fault;
+
+    let f = start(Seed::Empty).await;
+    f.emu
+        .faults()
+        .inject_method("GET", "/api/v1/clients", Fault::MalformedJson, 1);
+    let run = f.run(&["clients", "list"]).await.failed(1);
+    assert!(
+        run.stderr.contains("GET /clients: unexpected answer")
+            && run.stderr.contains("first bytes: {\"name\": \"truncated"),
+        "{run:?}"
+    );
+
+    // The connection breaks before the server acts: the user learns it is safe to retry.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", Fault::DropConnection, 1);
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "flaky",
+        "--description",
+        "d",
+    ];
+    let run = f.run(&create).await.failed(1);
+    assert!(
+        run.stderr.contains(
+            "the scope difitest:flaky was not created (read back after the failure); safe to retry"
+        ),
+        "{run:?}"
+    );
+    // After the server acted: the command succeeds with what the server holds.
+    f.emu.faults().inject_method(
+        "POST",
+        "/api/v1/scopes",
+        Fault::AfterApplying(Box::new(Fault::DropConnection)),
+        1,
+    );
+    f.run(&create).await.ok();
+    assert!(f.emu.state().scope("difitest:flaky").is_some());
 }

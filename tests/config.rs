@@ -401,6 +401,53 @@ fn good_material_of_each_kind_opens() {
 }
 
 #[test]
+fn password_comes_from_the_env_var_else_the_keychain_else_the_terminal() {
+    let dir = material_dir();
+    let p = p12_profile(
+        dir.path(),
+        "business.p12",
+        "pkcs12_password_keyring = \"mpadmin\"",
+    );
+    let stored = |pw: &str| TestPasswords {
+        keychain: [(("mpadmin".to_owned(), "p".to_owned()), pw.to_owned())].into(),
+        ..TestPasswords::default()
+    };
+    assert!(open(&p, &stored(P12_PASSWORD)).is_ok(), "from the keychain");
+    // The variable wins over the keychain.
+    let both = TestPasswords {
+        vars: [(PW_ENV.to_owned(), P12_PASSWORD.to_owned())].into(),
+        ..stored("stale")
+    };
+    assert!(open(&p, &both).is_ok());
+    let err = open(&p, &stored("stale")).unwrap_err();
+    assert!(err.contains("does not open"), "{err}");
+    assert!(!err.contains("stale"), "the password is not shown: {err}");
+    // Nothing anywhere and no terminal: the fix is `mpadmin keyring set`.
+    let err = open(&p, &TestPasswords::default()).unwrap_err();
+    assert_names(&err, "pkcs12_password_keyring", "mpadmin keyring set p");
+    assert!(err.contains(&format!("{PW_ENV} is not set")), "{err}");
+
+    // The field belongs to pkcs12 and is a service name.
+    let err = load(
+        dir.path(),
+        &profile(&format!("pkcs12_password_keyring = \"x\"\n{}", pem_pair())),
+    )
+    .unwrap_err();
+    assert_names(&err.to_string(), "pkcs12_password_keyring", "pkcs12 = ");
+    let err = load(
+        dir.path(),
+        &profile("pkcs12 = \"business.p12\"\npkcs12_password_keyring = \"my secret pw\""),
+    )
+    .unwrap_err();
+    assert_names(
+        &err.to_string(),
+        "pkcs12_password_keyring",
+        "mpadmin keyring set",
+    );
+    assert!(!err.to_string().contains("my secret pw"), "{err}");
+}
+
+#[test]
 fn password_comes_from_the_env_var_else_the_terminal() {
     let dir = material_dir();
     let p = p12_profile(dir.path(), "business.p12", "");
@@ -604,6 +651,61 @@ fn legacy_child() {
 
 fn material_key_from(dir: &Path) -> openssl::pkey::PKey<openssl::pkey::Private> {
     openssl::pkey::PKey::private_key_from_pem(&std::fs::read(dir.join("key.pem")).unwrap()).unwrap()
+}
+
+#[test]
+fn timeouts_default_to_10_and_30_seconds_and_are_checked() {
+    use std::time::Duration;
+    let dir = material_dir();
+    let p = load(dir.path(), &profile(pem_pair())).unwrap();
+    assert_eq!(p.connect_timeout, Duration::from_secs(10));
+    assert_eq!(p.request_timeout, Duration::from_secs(30));
+    let p = load(
+        dir.path(),
+        &profile(&format!(
+            "connect_timeout_secs = 3\nrequest_timeout_secs = 120\n{}",
+            pem_pair()
+        )),
+    )
+    .unwrap();
+    assert_eq!(p.connect_timeout, Duration::from_secs(3));
+    assert_eq!(p.request_timeout, Duration::from_secs(120));
+    for (line, field, problem) in [
+        (
+            "connect_timeout_secs = 0",
+            "connect_timeout_secs",
+            "outside 1..=60",
+        ),
+        (
+            "connect_timeout_secs = 61",
+            "connect_timeout_secs",
+            "outside 1..=60",
+        ),
+        (
+            "request_timeout_secs = -5",
+            "request_timeout_secs",
+            "outside 1..=600",
+        ),
+        (
+            "request_timeout_secs = 601",
+            "request_timeout_secs",
+            "outside 1..=600",
+        ),
+        (
+            "request_timeout_secs = \"30\"",
+            "request_timeout_secs",
+            "whole number",
+        ),
+        (
+            "connect_timeout_secs = 2.5",
+            "connect_timeout_secs",
+            "whole number",
+        ),
+    ] {
+        let err = load(dir.path(), &profile(&format!("{line}\n{}", pem_pair()))).unwrap_err();
+        assert_names(&err.to_string(), field, &format!("{field} = N"));
+        assert!(err.to_string().contains(problem), "{line}: {err}");
+    }
 }
 
 #[test]

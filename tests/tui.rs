@@ -130,6 +130,27 @@ impl Screen {
         self.keys("q");
         let status = self.child.wait().unwrap();
         assert!(status.success(), "mpadmin exited with {status:?}");
+        self.assert_restored();
+    }
+
+    /// Send `signal` (`TERM`, `HUP`) to mpadmin; it must exit with 128 + the signal's number
+    /// and leave the terminal as it found it.
+    fn signal(&mut self, signal: &str, number: u32) {
+        let pid = self.child.process_id().expect("mpadmin's pid");
+        let sent = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(pid.to_string())
+            .status()
+            .unwrap();
+        assert!(sent.success(), "kill -{signal} {pid}");
+        let status = self.child.wait().unwrap();
+        assert_eq!(status.exit_code(), 128 + number, "after SIG{signal}");
+        self.assert_restored();
+    }
+
+    /// Raw mode off (the line discipline echoes again), alternate screen left, cursor shown,
+    /// mouse and bracketed paste off.
+    fn assert_restored(&mut self) {
         // The reader thread may still be draining the last bytes.
         let start = Instant::now();
         loop {
@@ -140,16 +161,24 @@ impl Screen {
                     && !sc.hide_cursor()
                     && sc.mouse_protocol_mode() == vt100::MouseProtocolMode::None
                     && !sc.bracketed_paste()
-            };
+            } && self.line_mode() != Some(false);
             if restored {
                 return;
             }
             assert!(
                 start.elapsed() < WAIT,
-                "terminal not restored (alternate screen, hidden cursor, mouse or paste mode left on)"
+                "terminal not restored (raw mode, alternate screen, hidden cursor, mouse or paste mode left on)"
             );
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Whether the pty is in line mode (canonical input with echo, as a shell expects it);
+    /// `false` in raw mode; `None` where the pty's settings cannot be read.
+    fn line_mode(&self) -> Option<bool> {
+        // The flags' Debug output names them; this spares a dependency on nix's types.
+        let flags = format!("{:?}", self.master.get_termios()?.local_flags);
+        Some(flags.contains("ICANON") && flags.contains("ECHO"))
     }
 
     fn keys(&mut self, s: &str) {
@@ -316,4 +345,29 @@ fn demo_starts_its_own_emulator_and_redraws_on_resize() {
     s.quit();
     // The demo changes nothing real, so it keeps no journal.
     assert!(!home.path().join("mpadmin").join("journal.jsonl").exists());
+}
+
+#[test]
+fn sigterm_and_sighup_restore_the_terminal() {
+    for (signal, number) in [("TERM", 15), ("HUP", 1)] {
+        let home = tempfile::tempdir().unwrap();
+        let mut s = Screen::spawn(home.path(), &["--demo"]);
+        s.wait_for("demo:rapport");
+        assert_eq!(s.line_mode(), Some(false), "the UI runs in raw mode");
+        s.signal(signal, number);
+    }
+}
+
+#[test]
+fn a_profiles_file_other_users_may_read_is_warned_about_in_the_status_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(common::emulator());
+    let keys_toml = emu.keys_toml();
+    std::fs::set_permissions(&keys_toml, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn(home.path(), &["--keys", keys_toml.to_str().unwrap()]);
+    s.wait_for("can be read by other users (mode 644)");
+    s.wait_for("demo:rapport");
+    s.quit();
 }

@@ -142,9 +142,14 @@ impl Driver {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_kind_of_change_is_accepted_by_the_emulator() {
-    let emu = common::emulator().await;
+/// The real loop on a `width` x 40 screen against `emu`'s `emulator` profile, journaling to
+/// `journal`; the handle yields the final state once the UI quits.
+fn launch(
+    emu: &common::TestEmulator,
+    width: u16,
+    journal: std::path::PathBuf,
+    copies: Arc<Mutex<Vec<String>>>,
+) -> (Driver, tokio::task::JoinHandle<io::Result<App>>) {
     let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator")).unwrap();
     let api = mpadmin::api::connect(&profile).unwrap();
     let session = Session {
@@ -155,18 +160,21 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
         profiles: vec!["emulator".into()],
     };
     let app = App::new(session, Keymap::default(), SystemTime::now());
-    let screen = Shared(Arc::new(Mutex::new(TestBackend::new(120, 40))));
+    let screen = Shared(Arc::new(Mutex::new(TestBackend::new(width, 40))));
     let mut terminal = Terminal::new(screen.clone()).unwrap();
     let (tx, rx) = mpsc::unbounded();
+    let mut host = TestHost { copies, journal };
+    let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
+    (Driver { screen, keys: tx }, ui)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_kind_of_change_is_accepted_by_the_emulator() {
+    let emu = common::emulator().await;
     let copies = Arc::new(Mutex::new(Vec::new()));
     let journal_dir = tempfile::tempdir().unwrap();
     let journal_file = journal_dir.path().join("journal.jsonl");
-    let mut host = TestHost {
-        copies: copies.clone(),
-        journal: journal_file.clone(),
-    };
-    let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
-    let d = Driver { screen, keys: tx };
+    let (d, ui) = launch(&emu, 120, journal_file.clone(), copies.clone());
 
     d.wait_for("demo:rapport").await;
     d.wait_for("token ").await;
@@ -261,4 +269,54 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
             .iter()
             .all(|e| e.result == "ok" && e.environment == "LOCAL")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_itself() {
+    let emu = common::emulator().await;
+    let journal_dir = tempfile::tempdir().unwrap();
+    let (d, ui) = launch(
+        &emu,
+        200,
+        journal_dir.path().join("journal.jsonl"),
+        Arc::default(),
+    );
+    d.wait_for("demo:rapport").await;
+
+    // Malformed JSON: the status line names the endpoint and shows the first bytes.
+    emu.faults().inject_method(
+        "GET",
+        "/api/v1/clients",
+        mpadmin::emulator::Fault::MalformedJson,
+        1,
+    );
+    d.press("3r");
+    d.wait_for("GET /clients: unexpected answer").await;
+    d.wait_for("first bytes: {\"name\": \"truncated").await;
+
+    // The server goes away: OFFLINE, the panes still switch, and retries run by themselves.
+    emu.faults().set_down(true);
+    d.press("1r");
+    d.wait_for(" OFFLINE ").await;
+    d.press("2");
+    d.wait_for("Grants of").await;
+    emu.faults().set_down(false);
+    d.wait_for("back online").await;
+    assert!(!d.screen.text().contains(" OFFLINE "));
+
+    // A change that finds no server says so and goes offline too; nothing was changed.
+    d.press("1/tilskudd.read\rd");
+    d.wait_for("Deactivate scope").await;
+    emu.faults().set_down(true);
+    d.press("y");
+    d.wait_for("deactivate scope demo:tilskudd.read failed")
+        .await;
+    d.wait_for(" OFFLINE ").await;
+    emu.faults().set_down(false);
+    d.wait_for("back online").await;
+    assert!(emu.state().scopes["demo:tilskudd.read"].active);
+
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert!(app.offline.is_none());
 }

@@ -336,10 +336,29 @@ impl AdminApi {
         })
     }
 
+    /// A POST is never repeated blindly (see `retry`); after an ambiguous failure the scope
+    /// is read back: there now means the POST was carried out.
     pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
         let op = Op::new(Method::POST, &["scopes"], Some(SCOPES_WRITE));
         let body = Self::json(&op, scope)?;
-        self.call(op, Some(body)).await
+        let name = format!("{}:{}", scope.prefix, scope.subscope);
+        let result = self.call(op, Some(body)).await;
+        settle(
+            result,
+            &format!("the scope {name}"),
+            "created",
+            async || {
+                let Ok(parsed) = name.parse::<ScopeName>() else {
+                    return Ok(None);
+                };
+                match self.scope(&parsed).await {
+                    Ok(found) => Ok(Some(found)),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await
     }
 
     /// PUT the whole scope back (last write wins); `active: true` reactivates.
@@ -442,10 +461,29 @@ impl AdminApi {
         .await
     }
 
+    /// As `create_scope`; the server picks the id, so the clients of that name are listed
+    /// first and a new id among them afterwards means the POST was carried out.
     pub async fn create_client(&self, client: &Client) -> Result<Client, ApiError> {
         let op = Op::new(Method::POST, &["clients"], Some(DCR_WRITE));
         let body = Self::json(&op, client)?;
-        self.call(op, Some(body)).await
+        let namesakes = |list: Vec<Client>| -> Vec<Client> {
+            list.into_iter()
+                .filter(|c| c.client_name == client.client_name)
+                .collect()
+        };
+        // Without this list an ambiguous failure can only be reported as such.
+        let before: Result<Vec<String>, ApiError> = self
+            .clients()
+            .await
+            .map(|list| namesakes(list).into_iter().map(|c| c.client_id).collect());
+        let result = self.call(op, Some(body)).await;
+        let what = format!("the client '{}'", client.client_name);
+        settle(result, &what, "created", async move || {
+            let before = before?;
+            let after = namesakes(self.clients().await?);
+            Ok(after.into_iter().find(|c| !before.contains(&c.client_id)))
+        })
+        .await
     }
 
     /// PUT the whole client; server-set fields are dropped from the body as Digdir asks.
@@ -487,6 +525,8 @@ impl AdminApi {
     }
 
     /// Replace the whole key set (Digdir has no "add one key"): callers pass old + new.
+    /// After an ambiguous failure the set is read back: the kids sent, and only those, mean
+    /// the POST was carried out.
     pub async fn replace_jwks(&self, id: &ClientId, keys: &[Jwk]) -> Result<Jwks, ApiError> {
         let op = Op::new(
             Method::POST,
@@ -494,7 +534,18 @@ impl AdminApi {
             Some(DCR_WRITE),
         );
         let body = Self::json(&op, &serde_json::json!({ "keys": keys }))?;
-        self.call(op, Some(body)).await
+        let result = self.call(op, Some(body)).await;
+        let what = format!("the key set of client {id}");
+        settle(result, &what, "replaced", async || {
+            let kids = |keys: &[Jwk]| {
+                let mut k: Vec<Option<String>> = keys.iter().map(|k| k.kid.clone()).collect();
+                k.sort();
+                k
+            };
+            let now = self.jwks(id).await?;
+            Ok((kids(&now.keys) == kids(keys)).then_some(now))
+        })
+        .await
     }
 
     /// Remove every key (an empty `keys` array is not accepted by Digdir).
@@ -532,6 +583,43 @@ impl AdminApi {
         ))
         .await
     }
+}
+
+/// The result of a POST, made definite: after an ambiguous failure `read_back` says what the
+/// server now holds (`Some`: the change is there). A change that happened is a success (and
+/// logged as recovered); one that did not is an error saying it is safe to retry.
+async fn settle<T>(
+    result: Result<T, ApiError>,
+    what: &str,
+    done: &str,
+    read_back: impl AsyncFnOnce() -> Result<Option<T>, ApiError>,
+) -> Result<T, ApiError> {
+    let source = match result {
+        Err(e) if e.is_ambiguous() => e,
+        other => return other,
+    };
+    tracing::warn!(error = %source, "ambiguous failure; reading back {what}");
+    let (verdict, not_applied) = match read_back().await {
+        Ok(Some(value)) => {
+            tracing::warn!("{what} was {done} although the answer was lost");
+            return Ok(value);
+        }
+        Ok(None) => (
+            format!("{what} was not {done} (read back after the failure); safe to retry"),
+            true,
+        ),
+        Err(e) => (
+            format!(
+                "{what} may or may not have been {done}: reading it back failed too ({e}); look before retrying"
+            ),
+            false,
+        ),
+    };
+    Err(ApiError::Unsettled {
+        source: Box::new(source),
+        verdict,
+        not_applied,
+    })
 }
 
 #[cfg(test)]

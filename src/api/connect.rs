@@ -2,16 +2,10 @@
 //! and token source.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use super::{AdminApi, ApiError};
 use crate::auth::{AuthError, PasswordSource, SystemPasswords, TokenSource, signer_with};
 use crate::config::Profile;
-
-/// A server that does not answer the TCP/TLS handshake within this is treated as down.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-/// No single request may take longer than this, end to end.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// An admin API client for `profile`, with the p12 password from the environment or a
 /// terminal prompt. No request is made yet; the first call fetches the token.
@@ -40,7 +34,7 @@ pub fn connect_with(
 }
 
 /// The HTTP client for a profile's token endpoint and API: system roots plus the profile's
-/// `ca_certificate`, connect timeout 10 s, 30 s per request.
+/// `ca_certificate`, and the profile's timeouts (10 s to connect, 30 s per request unless set).
 pub fn http_client(profile: &Profile) -> Result<reqwest::Client, ApiError> {
     let config_error = |problem: String, fix: &str| {
         ApiError::Auth(AuthError::Config(format!(
@@ -49,8 +43,8 @@ pub fn http_client(profile: &Profile) -> Result<reqwest::Client, ApiError> {
         )))
     };
     let mut builder = reqwest::Client::builder()
-        .connect_timeout(CONNECT_TIMEOUT)
-        .timeout(REQUEST_TIMEOUT)
+        .connect_timeout(profile.connect_timeout)
+        .timeout(profile.request_timeout)
         .user_agent(concat!("mpadmin/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &profile.ca_certificate {
         let pem = std::fs::read(path).map_err(|e| {

@@ -11,7 +11,7 @@ pub enum ApiError {
     Invalid(#[from] crate::api::types::InvalidValue),
     #[error("could not get an admin token: {0}")]
     Auth(#[from] AuthError),
-    #[error("{method} {endpoint}: {source}")]
+    #[error("{method} {endpoint}: {}", transport_message(.source))]
     Transport {
         method: &'static str,
         endpoint: String,
@@ -26,6 +26,16 @@ pub enum ApiError {
         body: Box<ApiErrorBody>,
         /// For 401/403: the admin scope this operation needs.
         needs_scope: Option<&'static str>,
+    },
+    /// A POST failed so that the server may have acted on it (the connection broke after
+    /// sending, a timeout, a gateway's 502/504), and reading back showed it did not, or could
+    /// not tell. `verdict` says which, for the user.
+    #[error("{source}; {verdict}")]
+    Unsettled {
+        source: Box<ApiError>,
+        verdict: String,
+        /// Reading back proved the change was not made.
+        not_applied: bool,
     },
     #[error("{method} {endpoint}: unexpected answer ({reason}); first bytes: {snippet}")]
     Decode {
@@ -97,9 +107,61 @@ impl ApiError {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
+    /// A failure after which a non-idempotent request may or may not have been carried out:
+    /// the request left (not a connect failure) and no real answer came back.
+    pub fn is_ambiguous(&self) -> bool {
+        match self {
+            ApiError::Transport { source, .. } => !source.is_connect(),
+            ApiError::Http { status, .. } => {
+                matches!(
+                    *status,
+                    StatusCode::BAD_GATEWAY | StatusCode::GATEWAY_TIMEOUT
+                )
+            }
+            _ => false,
+        }
+    }
+
+    /// The server could not be reached or did not answer (as opposed to answering with an
+    /// error): the TUI goes offline and tries again by itself.
+    pub fn is_unreachable(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Transport { .. } | ApiError::Auth(AuthError::Transport { .. })
+        )
+    }
+
     /// Bad input or configuration (exit code 2) rather than a failed call (exit code 1).
     pub fn is_usage(&self) -> bool {
         matches!(self, ApiError::Invalid(_)) || matches!(self, ApiError::Auth(e) if e.is_config())
+    }
+}
+
+/// What went wrong on the wire, in words: reqwest's own message only says "error sending
+/// request", the useful part (refused, timed out, reset) is further down the source chain.
+pub(crate) fn transport_message(e: &reqwest::Error) -> String {
+    let mut causes: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    let detail = if causes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", causes.join(": "))
+    };
+    if e.is_timeout() {
+        format!(
+            "no answer in time{detail}; the limits are connect_timeout_secs and request_timeout_secs in the profile"
+        )
+    } else if e.is_connect() {
+        format!("could not connect{detail}; nothing was sent")
+    } else {
+        format!("the connection broke{detail}")
     }
 }
 

@@ -3,12 +3,12 @@
 mod client;
 mod connect;
 mod error;
-pub(crate) use error::snippet;
+pub(crate) use error::{snippet, transport_message};
 pub mod models;
 mod retry;
 pub mod types;
 
 pub use client::{AdminApi, PublicScopeQuery};
-pub use connect::{CONNECT_TIMEOUT, REQUEST_TIMEOUT, connect, connect_with, http_client};
+pub use connect::{connect, connect_with, http_client};
 pub use error::ApiError;
 pub use retry::RetryPolicy;

@@ -34,6 +34,11 @@ pub trait PasswordSource {
     fn var(&self, name: &str) -> Option<Secret>;
     /// Ask the user without echo; `None` when there is nobody to ask.
     fn prompt(&self, question: &str) -> Option<std::io::Result<Secret>>;
+    /// The password stored in the OS keychain under `service` / `account`; `Ok(None)` when
+    /// there is none (and by default: a source without a keychain).
+    fn keychain(&self, _service: &str, _account: &str) -> Result<Option<Secret>, String> {
+        Ok(None)
+    }
 }
 
 /// Environment variables, and a no-echo prompt when stdin is a terminal.
@@ -49,6 +54,10 @@ impl PasswordSource for SystemPasswords {
             return None;
         }
         Some(rpassword::prompt_password(question).map(Secret::new))
+    }
+
+    fn keychain(&self, service: &str, account: &str) -> Result<Option<Secret>, String> {
+        super::keychain::get(service, account)
     }
 }
 
@@ -109,9 +118,15 @@ impl Credentials {
             Signing::Pkcs12 {
                 path,
                 password_env,
+                password_keyring,
                 alias,
             } => {
-                let password = fail.p12_password(path, password_env.as_deref(), passwords)?;
+                let password = fail.p12_password(
+                    path,
+                    password_env.as_deref(),
+                    password_keyring.as_deref(),
+                    passwords,
+                )?;
                 let (key, cert) = fail.open_pkcs12(path, &password, alias.as_deref())?;
                 (key, GrantHeader::X5c(vec![cert]))
             }
@@ -197,14 +212,30 @@ impl Failure<'_> {
         })
     }
 
+    /// The environment variable, else the keychain, else a prompt.
     fn p12_password(
         &self,
         path: &Path,
         env: Option<&str>,
+        keyring: Option<&str>,
         passwords: &dyn PasswordSource,
     ) -> Result<Secret, AuthError> {
         if let Some(pw) = env.and_then(|name| passwords.var(name)) {
             return Ok(pw);
+        }
+        if let Some(service) = keyring {
+            let account = &self.profile.name;
+            match passwords.keychain(service, account) {
+                Ok(Some(pw)) => return Ok(pw),
+                Ok(None) => {}
+                Err(e) => {
+                    return Err(self.error(
+                        "pkcs12_password_keyring",
+                        format_args!("could not read the password: {e}"),
+                        "unlock the keychain, or set the environment variable named by pkcs12_password_env",
+                    ));
+                }
+            }
         }
         let question = format!(
             "Password for {} (profile {}): ",
@@ -218,13 +249,22 @@ impl Failure<'_> {
                 format_args!("could not read the password from the terminal: {e}"),
                 "set the environment variable named by pkcs12_password_env instead",
             )),
-            None => Err(match env {
-                Some(name) => self.error(
+            None => Err(match (env, keyring) {
+                (_, Some(service)) => self.error(
+                    "pkcs12_password_keyring",
+                    format_args!(
+                        "the OS keychain holds no password for profile '{}' (service '{service}'){} and there is no terminal to ask on",
+                        self.profile.name,
+                        env.map(|n| format!(", {n} is not set")).unwrap_or_default()
+                    ),
+                    format_args!("store it with `mpadmin keyring set {}`", self.profile.name),
+                ),
+                (Some(name), None) => self.error(
                     "pkcs12_password_env",
                     format_args!("environment variable {name} is not set and there is no terminal to ask on"),
                     format_args!("export {name}=<the PKCS#12 password> before running mpadmin"),
                 ),
-                None => self.error(
+                (None, None) => self.error(
                     "pkcs12_password_env",
                     "is not set and there is no terminal to ask for the password on",
                     "set pkcs12_password_env = \"MPADMIN_P12_PASSWORD\" in the profile and export MPADMIN_P12_PASSWORD",

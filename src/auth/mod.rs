@@ -3,6 +3,7 @@
 mod credentials;
 mod diagnose;
 mod grant;
+pub mod keychain;
 mod secret;
 mod token;
 

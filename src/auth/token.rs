@@ -20,7 +20,7 @@ pub enum AuthError {
     Config(String),
     #[error("could not sign the grant: {0}")]
     Sign(String),
-    #[error("token endpoint {endpoint}: {source}")]
+    #[error("token endpoint {endpoint}: {}", crate::api::transport_message(.source))]
     Transport {
         endpoint: String,
         #[source]

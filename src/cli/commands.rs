@@ -11,7 +11,7 @@ use clap::Subcommand;
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
 use super::record::Recorder;
-use super::{GlobalArgs, access, clients, keys, scopes, token};
+use super::{GlobalArgs, access, clients, keyring, keys, scopes, token};
 use crate::api::ApiError;
 use crate::config::{self, Profile};
 use crate::journal::Journal;
@@ -36,6 +36,9 @@ pub enum AdminCommand {
     Keys(keys::KeysCommand),
     /// The local record of every change mpadmin made (newest at the bottom).
     Journal(super::journal::JournalArgs),
+    /// The PKCS#12 password in the OS keychain (profiles with pkcs12_password_keyring).
+    #[command(subcommand)]
+    Keyring(keyring::KeyringCommand),
 }
 
 impl AdminCommand {
@@ -52,7 +55,10 @@ impl AdminCommand {
     /// prompt talk about.
     fn change(&self) -> Option<Change> {
         match self {
-            AdminCommand::Paths | AdminCommand::Token(_) | AdminCommand::Journal(_) => None,
+            AdminCommand::Paths
+            | AdminCommand::Token(_)
+            | AdminCommand::Journal(_)
+            | AdminCommand::Keyring(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -134,6 +140,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         AdminCommand::Journal(args) => {
             return super::journal::run(global.keys.as_deref(), &args, &mut out);
         }
+        AdminCommand::Keyring(c) => return c.run(global, &mut out),
         AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
         other => other,
     };
@@ -166,8 +173,8 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         let journal = config::paths(global.keys.as_deref()).journal();
         let rec = Recorder::new(&profile, journal.map(Journal::at));
         match cmd {
-            // Answered above, without a profile.
-            AdminCommand::Paths | AdminCommand::Journal(_) => Ok(()),
+            // Answered above, without a profile or the network.
+            AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
             AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
             AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
             AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
@@ -210,9 +217,15 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
     Ok(())
 }
 
+/// The profile; a warning on stderr for each of its files that other users may read.
 fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
-    config::load(global.keys.as_deref(), global.profile.as_deref())
-        .map_err(|e| CliError::Usage(e.to_string()))
+    let (profile, warnings) =
+        config::load_warned(global.keys.as_deref(), global.profile.as_deref())
+            .map_err(|e| CliError::Usage(e.to_string()))?;
+    for w in warnings {
+        warn(&format!("warning: {w}"));
+    }
+    Ok(profile)
 }
 
 #[cfg(test)]

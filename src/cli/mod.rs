@@ -6,6 +6,7 @@ mod clients;
 mod commands;
 mod confirm;
 mod journal;
+mod keyring;
 mod keys;
 mod logging;
 mod output;

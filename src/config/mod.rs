@@ -12,6 +12,7 @@ mod parse;
 mod permissions;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use url::Url;
 
@@ -24,6 +25,23 @@ pub use permissions::loose_permissions;
 /// the profiles file chosen by `keys` / `$MPADMIN_KEYS` / the default location.
 pub fn load(keys: Option<&Path>, profile: Option<&str>) -> Result<Profile, ConfigError> {
     open(keys)?.profile(profile)
+}
+
+/// The checked profile as [`load`] gives it, with a warning (and the fix) for each of the
+/// profiles file and the profile's key files that other users may read.
+pub fn load_warned(
+    keys: Option<&Path>,
+    profile: Option<&str>,
+) -> Result<(Profile, Vec<String>), ConfigError> {
+    let file = open(keys)?;
+    let profile = file.profile(profile)?;
+    let warnings = permission_warnings(&file, &profile);
+    Ok((profile, warnings))
+}
+
+/// A warning for each of `file` and `profile`'s key files that group or others may read.
+pub fn permission_warnings(file: &ProfilesFile, profile: &Profile) -> Vec<String> {
+    loose_permissions(std::iter::once(file.path()).chain(profile.secret_files()))
 }
 
 /// The profiles file, parsed but with no profile checked yet (for listing profile names).
@@ -82,10 +100,12 @@ impl Environment {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Signing {
     /// Business certificate in a PKCS#12 file; the password comes from the env var named
-    /// `password_env`, else a no-echo prompt.
+    /// `password_env`, else the OS keychain under the service `password_keyring` (account:
+    /// the profile's name), else a no-echo prompt.
     Pkcs12 {
         path: PathBuf,
         password_env: Option<String>,
+        password_keyring: Option<String>,
         alias: Option<String>,
     },
     /// Business certificate as PEM key + PEM certificate (chain); `x5c` header.
@@ -112,6 +132,10 @@ pub struct Profile {
     pub signing: Signing,
     pub ca_certificate: Option<PathBuf>,
     pub read_only: bool,
+    /// TCP + TLS handshake limit (`connect_timeout_secs`).
+    pub connect_timeout: Duration,
+    /// Limit for one request, end to end (`request_timeout_secs`).
+    pub request_timeout: Duration,
 }
 
 impl Profile {
@@ -120,6 +144,11 @@ impl Profile {
         "idporten:dcr.read",
         "idporten:dcr.write",
     ];
+
+    /// A server that does not answer the TCP/TLS handshake within this is treated as down.
+    pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+    /// No single request may take longer than this, end to end.
+    pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
     pub fn is_prod(&self) -> bool {
         self.environment == Some(Environment::Prod)

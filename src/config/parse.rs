@@ -5,6 +5,7 @@
 //! fix, and a password typed into the file must be refused without echoing it.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use toml::{Table, Value};
 use url::{Host, Url};
@@ -14,7 +15,7 @@ use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
 /// Every field a profile may hold (also the order `keys.example` documents them in).
-pub const PROFILE_FIELDS: [&str; 14] = [
+pub const PROFILE_FIELDS: [&str; 17] = [
     "environment",
     "issuer",
     "token_endpoint",
@@ -23,13 +24,22 @@ pub const PROFILE_FIELDS: [&str; 14] = [
     "scopes",
     "pkcs12",
     "pkcs12_password_env",
+    "pkcs12_password_keyring",
     "pkcs12_alias",
     "private_key",
     "certificate",
     "kid",
     "ca_certificate",
     "read_only",
+    "connect_timeout_secs",
+    "request_timeout_secs",
 ];
+
+/// Allowed `connect_timeout_secs`: a handshake slower than a minute is a dead server.
+const CONNECT_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=60;
+/// Allowed `request_timeout_secs`: long enough for a slow listing, short enough that a hung
+/// request is noticed.
+const REQUEST_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=600;
 
 /// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
 const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
@@ -189,6 +199,31 @@ impl Fields<'_> {
         Ok(Some(path))
     }
 
+    /// A whole number of seconds within `range`, or `default` when the field is absent.
+    fn seconds(
+        &self,
+        t: &Table,
+        field: &str,
+        range: std::ops::RangeInclusive<i64>,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let (lo, hi) = (range.start(), range.end());
+        let fix = format!(
+            "write {field} = N with N a whole number of seconds from {lo} to {hi} (without quotes), or remove the line for the default {}",
+            default.as_secs()
+        );
+        match t.get(field) {
+            None => Ok(default),
+            Some(Value::Integer(n)) if range.contains(n) => {
+                Ok(Duration::from_secs(n.unsigned_abs()))
+            }
+            Some(Value::Integer(n)) => {
+                Err(self.error(field, &format!("{n} is outside {lo}..={hi} seconds"), &fix))
+            }
+            Some(_) => Err(self.error(field, "must be a whole number of seconds", &fix)),
+        }
+    }
+
     fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, ConfigError> {
         let Some(raw) = self.string(t, field)? else {
             return Ok(None);
@@ -285,6 +320,18 @@ impl Fields<'_> {
             scopes: self.scopes(t)?,
             signing: self.signing(t)?,
             ca_certificate: self.file(t, "ca_certificate")?,
+            connect_timeout: self.seconds(
+                t,
+                "connect_timeout_secs",
+                CONNECT_TIMEOUT_RANGE,
+                Profile::DEFAULT_CONNECT_TIMEOUT,
+            )?,
+            request_timeout: self.seconds(
+                t,
+                "request_timeout_secs",
+                REQUEST_TIMEOUT_RANGE,
+                Profile::DEFAULT_REQUEST_TIMEOUT,
+            )?,
             read_only: match t.get("read_only") {
                 None => false,
                 Some(Value::Boolean(b)) => *b,
@@ -367,15 +414,30 @@ impl Fields<'_> {
                     )
                 })?;
             }
+            let password_keyring = self.string(t, "pkcs12_password_keyring")?;
+            if password_keyring.as_deref().is_some_and(|s| {
+                s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())
+            }) {
+                return Err(self.error(
+                    "pkcs12_password_keyring",
+                    "is not a keychain service name (at most 64 characters, no spaces); the value is not shown in case it is a password",
+                    "write the service name the password is stored under, e.g. pkcs12_password_keyring = \"mpadmin\", and store it with `mpadmin keyring set PROFILE`",
+                ));
+            }
             return Ok(Signing::Pkcs12 {
                 path: self.file(t, "pkcs12")?.unwrap_or_default(),
                 password_env,
+                password_keyring,
                 alias: self.string(t, "pkcs12_alias")?,
             });
         }
-        if let Some(f) = ["pkcs12_password_env", "pkcs12_alias"]
-            .into_iter()
-            .find(|f| has(f))
+        if let Some(f) = [
+            "pkcs12_password_env",
+            "pkcs12_password_keyring",
+            "pkcs12_alias",
+        ]
+        .into_iter()
+        .find(|f| has(f))
         {
             return Err(self.error(
                 f,

@@ -1,7 +1,7 @@
 //! Fault injection for reliability tests: answer the next requests with an error status
-//! (optionally with `Retry-After`), a dropped connection or malformed JSON, add latency to
-//! every request, or skew the emulator's clock. Tests flip these switches through
-//! `Emulator::faults()`.
+//! (optionally with `Retry-After`), a dropped connection or malformed JSON (also after carrying
+//! the request out), take the whole server down, add latency to every request, or skew the
+//! emulator's clock. Tests flip these switches through `Emulator::faults()`.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -28,6 +28,10 @@ pub enum Fault {
     DropConnection,
     /// 200 with a body that is not valid JSON.
     MalformedJson,
+    /// Carry the request out (the change is made), then answer with the inner fault instead
+    /// of the real answer: a gateway timing out or a connection dropping after the server
+    /// acted, the case where a client cannot know whether its POST happened.
+    AfterApplying(Box<Fault>),
 }
 
 #[derive(Debug)]
@@ -35,12 +39,16 @@ struct Planned {
     fault: Fault,
     /// Only requests whose path starts with this (e.g. `/api/v1/scopes`, `/token`).
     path_prefix: String,
+    /// Only requests with this method (`POST`), when set.
+    method: Option<String>,
 }
 
 #[derive(Debug, Default)]
 struct Settings {
     queue: VecDeque<Planned>,
     latency: Duration,
+    /// Every request has its connection dropped: the server is gone.
+    down: bool,
     clock_skew: i64,
     empty_jwks_not_found: bool,
     /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
@@ -62,11 +70,22 @@ impl Faults {
 
     /// The next `times` requests under `path_prefix` get `fault` (queued after earlier ones).
     pub fn inject(&self, path_prefix: &str, fault: Fault, times: usize) {
+        self.plan(None, path_prefix, fault, times);
+    }
+
+    /// As [`inject`](Self::inject), for requests with `method` only (a POST, not the reads
+    /// around it).
+    pub fn inject_method(&self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
+        self.plan(Some(method), path_prefix, fault, times);
+    }
+
+    fn plan(&self, method: Option<&str>, path_prefix: &str, fault: Fault, times: usize) {
         let mut s = self.lock();
         for _ in 0..times {
             s.queue.push_back(Planned {
                 fault: fault.clone(),
                 path_prefix: path_prefix.to_owned(),
+                method: method.map(str::to_ascii_uppercase),
             });
         }
     }
@@ -74,6 +93,12 @@ impl Faults {
     /// Delay every request by `latency` (zero turns it off).
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Drop the connection of every request until switched off again, as a server that went
+    /// away (queued faults wait meanwhile).
+    pub fn set_down(&self, down: bool) {
+        self.lock().down = down;
     }
 
     /// Run the emulator's clock `seconds` ahead of the system clock (negative: behind), as
@@ -129,28 +154,52 @@ impl Faults {
         self.lock().queue.len()
     }
 
-    fn take(&self, path: &str) -> (Duration, Option<Fault>) {
+    fn take(&self, method: &str, path: &str) -> (Duration, Option<Fault>) {
         let mut s = self.lock();
-        let pos = s
-            .queue
-            .iter()
-            .position(|p| path.starts_with(&p.path_prefix));
+        if s.down {
+            return (s.latency, Some(Fault::DropConnection));
+        }
+        let pos = s.queue.iter().position(|p| {
+            path.starts_with(&p.path_prefix) && p.method.as_deref().is_none_or(|m| m == method)
+        });
         let fault = pos.and_then(|i| s.queue.remove(i)).map(|p| p.fault);
         (s.latency, fault)
     }
 }
 
 pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
-    let (latency, fault) = sh.faults.take(req.uri().path());
+    let (latency, fault) = sh.faults.take(req.method().as_str(), req.uri().path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    match fault {
+    let mut resp = match fault {
         None => next.run(req).await,
-        Some(Fault::Status {
+        Some(Fault::AfterApplying(inner)) => {
+            drop(next.run(req).await);
+            answer(*inner)
+        }
+        Some(other) => answer(other),
+    };
+    // A server with a wrong clock also dates its answers wrongly; clients read the skew there.
+    let skew = sh.faults.clock_skew();
+    if skew != 0 {
+        let at = chrono::Utc::now() + chrono::Duration::seconds(skew);
+        if let Ok(v) = HeaderValue::from_str(&at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()) {
+            resp.headers_mut().insert(header::DATE, v);
+        }
+    }
+    resp
+}
+
+/// The response standing in for the real one.
+fn answer(fault: Fault) -> Response {
+    match fault {
+        // Nested `AfterApplying`: the request has been carried out once already.
+        Fault::AfterApplying(inner) => answer(*inner),
+        Fault::Status {
             status,
             retry_after,
-        }) => {
+        } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut resp = ApiFail::new(status, "Injected fault").into_response();
             if let Some(secs) = retry_after {
@@ -159,13 +208,13 @@ pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> 
             }
             resp
         }
-        Some(Fault::MalformedJson) => (
+        Fault::MalformedJson => (
             StatusCode::OK,
             [(header::CONTENT_TYPE, "application/json")],
             "{\"name\": \"truncated",
         )
             .into_response(),
-        Some(Fault::DropConnection) => {
+        Fault::DropConnection => {
             // A body that fails after promising more bytes makes the server abort the connection.
             let stream = futures::stream::iter([
                 Ok(axum::body::Bytes::from_static(b"[{\"name\":")),

@@ -17,6 +17,10 @@ pub enum Action {
     Resize(u16, u16),
     /// The clock moved: expires toasts, turns the spinner, counts the token down.
     Tick(SystemTime),
+    /// Whether the server answered a load at all (an HTTP error is an answer; a timeout or
+    /// a refused connection is not). Sent just before that load's `Loaded`; `false` also
+    /// before a `Mutated` that found no server.
+    Reach(bool),
     /// A load came back. `generation` is the one the request was sent with; an answer to a
     /// request that a newer one replaced is dropped.
     Loaded {

@@ -3,7 +3,7 @@
 //! `Effect`s, and every change on the server passes `admit`, the single read-only guard.
 
 use std::collections::{HashMap, HashSet};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use crossterm::event::{
     KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
@@ -90,6 +90,36 @@ pub enum Modal {
     Command { input: Input, hints: Vec<String> },
 }
 
+/// The server is out of reach: when the next retry of the loads is due.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Offline {
+    pub retry_at: SystemTime,
+    /// Retry rounds that failed so far.
+    pub attempt: u32,
+    /// A retry round is on its way.
+    probing: bool,
+}
+
+impl Offline {
+    /// The first retry; each failed round doubles the wait.
+    const FIRST_RETRY: Duration = Duration::from_secs(2);
+    const MAX_RETRY: Duration = Duration::from_secs(60);
+
+    fn new(now: SystemTime) -> Offline {
+        Offline {
+            retry_at: now + Offline::backoff(0),
+            attempt: 0,
+            probing: false,
+        }
+    }
+
+    fn backoff(attempt: u32) -> Duration {
+        Offline::FIRST_RETRY
+            .saturating_mul(1 << attempt.min(16))
+            .min(Offline::MAX_RETRY)
+    }
+}
+
 pub struct App {
     pub session: Session,
     pub keymap: Keymap,
@@ -112,6 +142,8 @@ pub struct App {
     token_asked: bool,
     /// A row to select when its list has been read again (what was just created).
     select_after: Option<(Area, String)>,
+    /// Set while the server is out of reach; loads are then retried by the clock.
+    pub offline: Option<Offline>,
     /// The user just typed the PROD confirmation for the change `admit` is about to see.
     prod_confirmed: bool,
     pub quit: bool,
@@ -140,6 +172,7 @@ impl App {
             generations: HashMap::new(),
             token_asked: false,
             prod_confirmed: false,
+            offline: None,
             select_after: None,
             quit: false,
             dirty: true,
@@ -185,6 +218,14 @@ impl App {
             Action::Tick(now) => {
                 let effects = self.on_tick(now);
                 return self.admit(effects);
+            }
+            Action::Reach(reached) => {
+                // The usual case (online and answered) changes nothing on screen.
+                if reached && self.offline.is_none() {
+                    return Vec::new();
+                }
+                self.on_reach(reached);
+                Vec::new()
             }
             Action::Loaded { generation, data } => {
                 self.pending = self.pending.saturating_sub(1);
@@ -299,14 +340,69 @@ impl App {
     }
 
     fn load_all(&mut self) -> Vec<Effect> {
+        let mut all = vec![self.load(Load::Token)];
+        all.extend(self.load_lists());
+        all
+    }
+
+    /// Every list the panes show (grants and keys follow the scope and client lists).
+    fn load_lists(&mut self) -> Vec<Effect> {
         vec![
-            self.load(Load::Token),
             self.load(Load::OwnScopes),
             self.load(Load::Prefixes),
             self.load(Load::Clients),
             self.load(Load::PublicScopes),
             self.load(Load::GrantedToUs),
         ]
+    }
+
+    // ---- offline ----
+
+    fn on_reach(&mut self, reached: bool) {
+        if reached {
+            if self.offline.take().is_some() {
+                self.ok("back online: the server answers again");
+            }
+            return;
+        }
+        let now = self.now;
+        match &mut self.offline {
+            None => self.offline = Some(Offline::new(now)),
+            // The first failure of a retry round schedules the next, further away.
+            Some(o) if o.probing => {
+                o.probing = false;
+                o.attempt += 1;
+                o.retry_at = now + Offline::backoff(o.attempt);
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Offline and the wait is over: read everything again (the token too if it never came).
+    fn retry_when_due(&mut self, now: SystemTime) -> Vec<Effect> {
+        let due = self
+            .offline
+            .as_mut()
+            .filter(|o| !o.probing && o.retry_at <= now);
+        let Some(o) = due else {
+            return Vec::new();
+        };
+        o.probing = true;
+        let mut loads = self.load_lists();
+        if self.data.token.is_none() {
+            loads.push(self.load(Load::Token));
+        }
+        loads
+    }
+
+    /// Whole seconds until the next retry while offline (`None` online or while retrying).
+    pub fn offline_retry_secs(&self) -> Option<u64> {
+        let o = self.offline.as_ref().filter(|o| !o.probing)?;
+        Some(
+            o.retry_at
+                .duration_since(self.now)
+                .map_or(0, |d| d.as_secs_f64().ceil() as u64),
+        )
     }
 
     /// What `r` and a finished change re-read.
@@ -511,6 +607,7 @@ impl App {
 
     fn on_tick(&mut self, now: SystemTime) -> Vec<Effect> {
         let old_secs = self.token_secs_left();
+        let old_retry = self.offline_retry_secs();
         self.now = now;
         if self.pending > 0 {
             self.spin = self.spin.wrapping_add(1);
@@ -525,8 +622,13 @@ impl App {
             self.dirty = true;
         }
         let left = self.token_secs_left();
-        if left != old_secs {
+        if left != old_secs || self.offline_retry_secs() != old_retry {
             self.dirty = true;
+        }
+        let retry = self.retry_when_due(now);
+        if !retry.is_empty() {
+            self.dirty = true;
+            return retry;
         }
         // The token source renews 30 s before expiry; ask it again then, so the header shows
         // the new token instead of counting down to zero.

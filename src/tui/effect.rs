@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use futures::StreamExt;
@@ -228,8 +229,12 @@ impl Runner {
         match effect {
             Effect::Load { generation, load } => {
                 tokio::spawn(async move {
-                    let data = load_data(&api, load).await;
+                    let reach = Reach::default();
+                    let data = load_data(&api, load, &reach).await;
                     // A closed channel means the UI has quit; nobody is left to tell.
+                    if let Some(reached) = reach.verdict() {
+                        let _ = tx.send(Action::Reach(reached));
+                    }
                     let _ = tx.send(Action::Loaded { generation, data });
                 });
             }
@@ -243,6 +248,9 @@ impl Runner {
                     let what = m.describe();
                     let mut rec = rec;
                     let result = mutate(&api, m, &mut rec).await;
+                    if result.as_ref().is_err_and(|f| f.unreachable) {
+                        let _ = tx.send(Action::Reach(false));
+                    }
                     let trouble = rec.flush().await;
                     let (result, select) = match result {
                         Ok(done) => (
@@ -283,26 +291,62 @@ fn text<T, E: std::fmt::Display>(r: Result<T, E>) -> Res<T> {
     r.map_err(|e| e.to_string())
 }
 
-async fn load_data(api: &AdminApi, load: Load) -> Loaded {
+/// Whether the requests of one load reached the server, for the OFFLINE indicator.
+#[derive(Default)]
+struct Reach {
+    /// At least one request found no server (connect failure, timeout, broken connection).
+    down: AtomicBool,
+    /// At least one request got an answer, an HTTP error included.
+    answered: AtomicBool,
+}
+
+impl Reach {
+    fn note<T>(&self, r: Result<T, ApiError>) -> Res<T> {
+        match &r {
+            Err(e) if e.is_unreachable() => self.down.store(true, Ordering::Relaxed),
+            _ => self.answered.store(true, Ordering::Relaxed),
+        }
+        text(r)
+    }
+
+    /// `Some(false)`: the server is out of reach; `Some(true)`: it answered; `None`: no
+    /// request went out (an empty list, a token from the cache).
+    fn verdict(&self) -> Option<bool> {
+        if self.down.load(Ordering::Relaxed) {
+            Some(false)
+        } else {
+            self.answered.load(Ordering::Relaxed).then_some(true)
+        }
+    }
+}
+
+async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {
     match load {
-        Load::Token => Loaded::Token(text(api.tokens().token().await.map(|t| {
-            TokenInfo {
-                scopes: t.scopes().to_vec(),
-                expires_at: t.expires_at(),
-                org: t
-                    .claims()
-                    .and_then(|c| c.consumer.orgno().map(str::to_owned)),
+        Load::Token => {
+            // A token from the cache proves nothing about the network, so only failures count.
+            let r = api.tokens().token().await.map_err(ApiError::from);
+            if r.as_ref().is_err_and(ApiError::is_unreachable) {
+                reach.down.store(true, Ordering::Relaxed);
             }
-        }))),
-        Load::Prefixes => Loaded::Prefixes(text(api.prefixes().await)),
-        Load::OwnScopes => Loaded::OwnScopes(text(api.own_scopes(true).await)),
+            Loaded::Token(text(r.map(|t| {
+                TokenInfo {
+                    scopes: t.scopes().to_vec(),
+                    expires_at: t.expires_at(),
+                    org: t
+                        .claims()
+                        .and_then(|c| c.consumer.orgno().map(str::to_owned)),
+                }
+            })))
+        }
+        Load::Prefixes => Loaded::Prefixes(reach.note(api.prefixes().await)),
+        Load::OwnScopes => Loaded::OwnScopes(reach.note(api.own_scopes(true).await)),
         Load::PublicScopes => {
-            Loaded::PublicScopes(text(api.public_scopes(&PublicScopeQuery::default()).await))
+            Loaded::PublicScopes(reach.note(api.public_scopes(&PublicScopeQuery::default()).await))
         }
         Load::Grants(names) => Loaded::Grants(
             futures::stream::iter(names)
                 .map(|n| async move {
-                    let r = text(api.scope_access(&n).await);
+                    let r = reach.note(api.scope_access(&n).await);
                     (String::from(n), r)
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -310,15 +354,15 @@ async fn load_data(api: &AdminApi, load: Load) -> Loaded {
                 .await,
         ),
         Load::Consumer(org) => {
-            let r = text(api.consumer_access(&org).await);
+            let r = reach.note(api.consumer_access(&org).await);
             Loaded::Consumer(org, r)
         }
-        Load::GrantedToUs => Loaded::GrantedToUs(text(api.granted_to_us().await)),
-        Load::Clients => Loaded::Clients(text(api.clients().await)),
+        Load::GrantedToUs => Loaded::GrantedToUs(reach.note(api.granted_to_us().await)),
+        Load::Clients => Loaded::Clients(reach.note(api.clients().await)),
         Load::Jwks(ids) => Loaded::Jwks(
             futures::stream::iter(ids)
                 .map(|id| async move {
-                    let r = text(api.jwks(&id).await);
+                    let r = reach.note(api.jwks(&id).await);
                     (String::from(id), r)
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -333,6 +377,8 @@ async fn load_data(api: &AdminApi, load: Load) -> Loaded {
 struct Failure {
     message: String,
     correlation_id: Option<String>,
+    /// The server could not be reached (the UI goes offline).
+    unreachable: bool,
 }
 
 impl std::fmt::Display for Failure {
@@ -345,6 +391,7 @@ impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
         Failure {
             correlation_id: e.correlation_id().map(str::to_owned),
+            unreachable: e.is_unreachable(),
             message: e.to_string(),
         }
     }
@@ -355,6 +402,7 @@ impl From<String> for Failure {
         Failure {
             message,
             correlation_id: None,
+            unreachable: false,
         }
     }
 }

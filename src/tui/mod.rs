@@ -140,8 +140,8 @@ pub fn load_keymap(config_file: Option<&std::path::Path>) -> Result<Keymap, Stri
     }
 }
 
-/// Passwords from the environment only: while the UI owns the terminal there is nobody to
-/// prompt, so `:profile` to a p12 profile needs its password variable set.
+/// Passwords from the environment or the OS keychain only: while the UI owns the terminal
+/// there is nobody to prompt, so `:profile` to a p12 profile needs one of them.
 struct EnvOnly;
 
 impl crate::auth::PasswordSource for EnvOnly {
@@ -151,6 +151,14 @@ impl crate::auth::PasswordSource for EnvOnly {
 
     fn prompt(&self, _question: &str) -> Option<io::Result<crate::auth::Secret>> {
         None
+    }
+
+    fn keychain(
+        &self,
+        service: &str,
+        account: &str,
+    ) -> Result<Option<crate::auth::Secret>, String> {
+        crate::auth::SystemPasswords.keychain(service, account)
     }
 }
 
@@ -224,6 +232,8 @@ pub fn run(global: &GlobalArgs, demo: bool) -> ExitCode {
             eprintln!("mpadmin: terminal: {e}");
             ExitCode::from(1)
         }
+        // The shell convention for "ended by signal N".
+        Err(Failure::Signal(n)) => ExitCode::from(128 + n),
     }
 }
 
@@ -231,6 +241,8 @@ enum Failure {
     /// Profile, credentials, config.toml or the demo emulator: before the terminal is touched.
     Setup(String),
     Terminal(io::Error),
+    /// SIGTERM or SIGHUP ended the UI (the terminal was restored first).
+    Signal(u8),
 }
 
 async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
@@ -263,18 +275,28 @@ async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
     let session = session_for(&profile, &file, global.read_only);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
+    let loose = config::permission_warnings(&file, &profile);
+    if !loose.is_empty() {
+        app.error(format!("warning: {}", loose.join("; ")));
+    }
     let mut host = RealHost {
         keys: keys_file,
         read_only: global.read_only,
         journal: if demo { None } else { paths.journal() },
     };
+    let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
-    let result = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host).await;
+    let result = tokio::select! {
+        r = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host) => {
+            r.map(drop).map_err(Failure::Terminal)
+        }
+        n = stop => Err(Failure::Signal(n)),
+    };
     drop(guard);
     if let Some(emu) = emulator {
         emu.shutdown().await;
     }
-    result.map(drop).map_err(Failure::Terminal)
+    result
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Taking the terminal over and giving it back: raw mode, alternate screen, mouse capture and
 //! bracketed paste go on together and come off together — on quit, on error (the guard's
-//! `Drop`) and on panic (the hook restores before the panic message prints).
+//! `Drop`), on panic (the hook restores before the panic message prints) and on SIGTERM /
+//! SIGHUP (`stop_signal` ends the loop, then the guard drops).
 
 use std::io::{self, Stdout, stdout};
 
@@ -67,6 +68,28 @@ fn install_panic_hook() {
         restore();
         previous(info);
     }));
+}
+
+/// Resolves with the signal's number when the process is asked to stop (SIGTERM) or its
+/// terminal hangs up (SIGHUP). Listening replaces the default "die at once", which would leave
+/// the terminal raw and on the alternate screen; the caller ends the UI and restores instead.
+#[cfg(unix)]
+pub fn stop_signal() -> io::Result<impl Future<Output = u8>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut hup = signal(SignalKind::hangup())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => 15u8,
+            _ = hup.recv() => 1,
+        }
+    })
+}
+
+/// No SIGTERM / SIGHUP here: never resolves.
+#[cfg(not(unix))]
+pub fn stop_signal() -> io::Result<impl Future<Output = u8>> {
+    Ok(std::future::pending())
 }
 
 /// Put text on the user's clipboard with OSC 52 (works over SSH in most terminals).

@@ -53,6 +53,19 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
         ));
     }
+    // Early in the line: it must survive a narrow terminal.
+    if app.offline.is_some() {
+        spans.push(Span::raw(" "));
+        spans.push(Span::styled(
+            " OFFLINE ",
+            t.danger.add_modifier(ratatui::style::Modifier::REVERSED),
+        ));
+        let when = match app.offline_retry_secs() {
+            Some(secs) => format!(" retry in {secs}s"),
+            None => " retrying…".to_owned(),
+        };
+        spans.push(Span::styled(when, t.muted));
+    }
     if let Some(token) = &app.data.token {
         if let Some(org) = &token.org {
             spans.push(Span::styled("  org ", t.muted));

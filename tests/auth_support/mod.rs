@@ -171,13 +171,15 @@ fn load_legacy() {
 pub struct TestPasswords {
     pub vars: HashMap<String, String>,
     pub terminal: Option<String>,
+    /// (service, account) -> password, standing in for the OS keychain.
+    pub keychain: HashMap<(String, String), String>,
 }
 
 impl TestPasswords {
     pub fn with_var(name: &str, value: &str) -> TestPasswords {
         TestPasswords {
             vars: HashMap::from([(name.to_owned(), value.to_owned())]),
-            terminal: None,
+            ..TestPasswords::default()
         }
     }
 }
@@ -189,6 +191,14 @@ impl PasswordSource for TestPasswords {
 
     fn prompt(&self, _question: &str) -> Option<std::io::Result<Secret>> {
         self.terminal.clone().map(|p| Ok(Secret::new(p)))
+    }
+
+    fn keychain(&self, service: &str, account: &str) -> Result<Option<Secret>, String> {
+        Ok(self
+            .keychain
+            .get(&(service.to_owned(), account.to_owned()))
+            .cloned()
+            .map(Secret::new))
     }
 }
 

@@ -49,6 +49,24 @@ impl TestEmulator {
         self.dir.path().to_owned()
     }
 
+    /// A copy of the profiles file, named `file`, with `line` added to profile `profile`;
+    /// readable by the owner only, as mpadmin wants it.
+    pub fn keys_toml_with(&self, file: &str, profile: &str, line: &str) -> PathBuf {
+        let text = std::fs::read_to_string(self.keys_toml()).expect("keys.toml");
+        let section = format!("[profiles.{profile}]\n");
+        let changed = text.replace(&section, &format!("{section}{line}\n"));
+        assert_ne!(text, changed, "no profile {profile}");
+        let path = self.dir().join(file);
+        std::fs::write(&path, changed).expect("write the profiles file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod 600");
+        }
+        path
+    }
+
     /// One HTTP client per emulator: building a client loads the system root certificates,
     /// which costs tens of milliseconds each time.
     pub fn http(&self) -> &reqwest::Client {

@@ -153,3 +153,20 @@ fn prod_asks_for_the_name() {
     press(&mut app, "demo:api");
     snap!("prod_confirm_80x24", &mut app, 80, 24);
 }
+
+#[test]
+fn offline_shows_in_the_header_with_the_retry_countdown() {
+    let mut app = loaded_app();
+    app.update(Action::Reach(false));
+    let t = draw(&mut app, 80, 24);
+    let header: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert!(header.contains(" OFFLINE  retry in 2s"), "{header}");
+    app.update(Action::Reach(true));
+    let t = draw(&mut app, 80, 24);
+    let header: String = (0..80)
+        .map(|x| t.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert!(!header.contains("OFFLINE"), "{header}");
+}

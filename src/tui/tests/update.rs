@@ -1046,3 +1046,97 @@ fn journal_command_reads_and_shows_newest_first() {
     app.update(Action::Journal(Err("no journal here".into())));
     assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
 }
+
+/// The loads among `effects`.
+fn loads(effects: &[Effect]) -> Vec<Load> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Load { load, .. } => Some(load.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Answer every load among `effects` as a server out of reach would.
+fn answer_unreachable(app: &mut App, effects: Vec<Effect>) {
+    for e in effects {
+        if let Effect::Load { generation, load } = e {
+            app.update(Action::Reach(false));
+            let data = match load {
+                Load::OwnScopes => Loaded::OwnScopes(Err(
+                    "GET /scopes: could not connect (connection refused); nothing was sent".into(),
+                )),
+                other => answer(&other),
+            };
+            app.update(Action::Loaded { generation, data });
+        }
+    }
+}
+
+#[test]
+fn offline_the_ui_stays_usable_and_retries_with_growing_waits_until_the_server_is_back() {
+    let mut app = loaded_app();
+    let t0 = app.now;
+    let refresh = app.update(key('r'));
+    answer_unreachable(&mut app, refresh);
+    assert!(app.offline.is_some());
+    assert_eq!(app.offline_retry_secs(), Some(2));
+    // The data read before stays, the error is shown, and the UI still answers keys.
+    assert_eq!(app.data.own_scopes.len(), 4);
+    assert!(
+        app.toast
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("could not connect")
+    );
+    app.update(key('3'));
+    assert_eq!(app.pane, PaneId::Clients);
+    app.update(key('1'));
+
+    // Nothing is retried before the wait is over; then every list is read again, once.
+    let tick = |app: &mut App, secs: u64| {
+        app.update(Action::Tick(t0 + std::time::Duration::from_secs(secs)))
+    };
+    assert!(tick(&mut app, 1).is_empty());
+    let round = tick(&mut app, 2);
+    assert!(loads(&round).contains(&Load::OwnScopes), "{round:?}");
+    assert!(loads(&round).contains(&Load::Clients), "{round:?}");
+    assert_eq!(app.offline_retry_secs(), None, "retrying");
+    assert!(tick(&mut app, 3).is_empty(), "one round at a time");
+
+    // Still down: the next wait is twice as long.
+    answer_unreachable(&mut app, round);
+    assert_eq!(app.offline.as_ref().unwrap().attempt, 1);
+    assert_eq!(app.offline_retry_secs(), Some(4));
+    assert!(tick(&mut app, 6).is_empty());
+    let round = tick(&mut app, 7);
+    assert!(!round.is_empty());
+
+    // The server answers: online again, and the answers are used.
+    app.update(Action::Reach(true));
+    assert!(app.offline.is_none());
+    assert!(app.toast.as_ref().unwrap().text.contains("back online"));
+    let rest = settle(&mut app, round);
+    assert!(rest.is_empty());
+    assert_eq!(app.data.own_scopes.len(), 4);
+    let later = tick(&mut app, 100);
+    assert!(
+        !loads(&later).contains(&Load::OwnScopes),
+        "no retries once online: {later:?}"
+    );
+}
+
+#[test]
+fn an_http_error_is_an_answer_not_offline() {
+    let mut app = loaded_app();
+    app.update(Action::Reach(true));
+    assert!(app.offline.is_none());
+    let dirty_before = {
+        app.dirty = false;
+        app.update(Action::Reach(true));
+        app.dirty
+    };
+    assert!(!dirty_before, "an answer while online redraws nothing");
+}
