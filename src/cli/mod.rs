@@ -15,6 +15,8 @@ mod scopes;
 mod token;
 
 use std::path::PathBuf;
+
+use crate::emulator::Seed;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -33,6 +35,10 @@ pub struct Cli {
     /// Start a local Maskinporten emulator with demo data and open the UI on it.
     #[arg(long)]
     pub demo: bool,
+    /// With --demo: seed N scopes, 20N grants and N/2 clients instead of the demo data
+    /// (organisation-scale trials, issue 6).
+    #[arg(long, requires = "demo", value_name = "N")]
+    pub seed_size: Option<usize>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -87,7 +93,10 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match cli.command {
-        None => crate::tui::run(&cli.global, cli.demo),
+        None => {
+            let seed = cli.seed_size.map_or(Seed::Demo, Seed::Size);
+            crate::tui::run(&cli.global, cli.demo.then_some(seed))
+        }
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),
     }

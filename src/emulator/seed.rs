@@ -469,6 +469,27 @@ mod tests {
         assert_eq!(unique.len(), list.len());
     }
 
+    /// `--seed-size N`: N scopes, 20N grants, N/2 clients each with keys (issue 6's scale).
+    #[test]
+    fn sized_seed_has_the_promised_counts() {
+        let pki = certs::pki().unwrap();
+        let st = build(Seed::Size(40), pki).unwrap();
+        assert_eq!(st.scopes.len(), 40);
+        assert_eq!(
+            st.grants
+                .values()
+                .map(std::collections::BTreeMap::len)
+                .sum::<usize>(),
+            800
+        );
+        assert_eq!(st.clients.len(), 20);
+        assert!(
+            st.clients
+                .keys()
+                .all(|id| st.jwks.get(id).is_some_and(|k| !k.keys.is_empty()))
+        );
+    }
+
     /// The seeds obey the rules the API enforces, so nothing in them is unreachable by hand.
     #[test]
     fn seeds_are_consistent() {

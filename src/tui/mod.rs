@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use crate::api::{self, AdminApi};
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
-use crate::emulator::{Emulator, EmulatorOptions};
+use crate::emulator::{Emulator, EmulatorOptions, Seed};
 use action::Action;
 use app::{App, Session};
 use effect::{Effect, JournalTarget, Runner};
@@ -211,7 +211,8 @@ fn is_loopback(url: &url::Url) -> bool {
 }
 
 /// `mpadmin` without a subcommand (and `mpadmin --demo`).
-pub fn run(global: &GlobalArgs, demo: bool) -> ExitCode {
+/// `demo` is the emulator seed when `--demo` was given.
+pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -245,15 +246,18 @@ enum Failure {
     Signal(u8),
 }
 
-async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
+async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
     // Everything that can fail on bad input happens before the terminal is taken, so the
     // message lands on a normal screen.
-    let (emulator, _demo_dir, keys_file, profile_name) = if demo {
+    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(seed) = demo {
         let dir = tempfile::tempdir().map_err(|e| setup(&e))?;
-        let emu = Emulator::start(EmulatorOptions::demo(dir.path()))
-            .await
-            .map_err(|e| setup(&e))?;
+        let emu = Emulator::start(EmulatorOptions {
+            seed,
+            ..EmulatorOptions::demo(dir.path())
+        })
+        .await
+        .map_err(|e| setup(&e))?;
         let keys = emu.keys_toml();
         (
             Some(emu),
@@ -282,7 +286,11 @@ async fn start(global: &GlobalArgs, demo: bool) -> Result<(), Failure> {
     let mut host = RealHost {
         keys: keys_file,
         read_only: global.read_only,
-        journal: if demo { None } else { paths.journal() },
+        journal: if demo.is_some() {
+            None
+        } else {
+            paths.journal()
+        },
     };
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
