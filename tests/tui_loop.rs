@@ -83,6 +83,7 @@ impl Backend for Shared {
 struct TestHost {
     copies: Arc<Mutex<Vec<String>>>,
     journal: std::path::PathBuf,
+    profile: mpadmin::config::Profile,
 }
 
 impl Host for TestHost {
@@ -100,6 +101,10 @@ impl Host for TestHost {
             profile: session.profile.clone(),
             environment: session.env_label().to_owned(),
         })
+    }
+
+    fn profile(&self, _session: &Session) -> Option<mpadmin::config::Profile> {
+        Some(self.profile.clone())
     }
 }
 
@@ -153,6 +158,7 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
         read_only: false,
         local: true,
         profiles: vec!["emulator".into()],
+        certificate_expires: None,
     };
     let app = App::new(session, Keymap::default(), SystemTime::now());
     let screen = Shared(Arc::new(Mutex::new(TestBackend::new(120, 40))));
@@ -164,6 +170,7 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     let mut host = TestHost {
         copies: copies.clone(),
         journal: journal_file.clone(),
+        profile: profile.clone(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
     let d = Driver { screen, keys: tx };

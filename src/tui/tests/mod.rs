@@ -32,6 +32,7 @@ pub fn session(read_only: bool, env: Environment) -> Session {
         read_only,
         local: false,
         profiles: vec!["demo".into(), "prod".into()],
+        certificate_expires: None,
     }
 }
 

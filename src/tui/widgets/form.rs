@@ -34,12 +34,27 @@ pub enum FieldKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub name: &'static str,
     pub label: &'static str,
     pub kind: FieldKind,
     pub error: Option<String>,
+    /// A passphrase: drawn as dots, left out of `Debug`.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Field");
+        d.field("name", &self.name).field("error", &self.error);
+        if self.secret {
+            d.field("kind", &"<redacted>");
+        } else {
+            d.field("kind", &self.kind);
+        }
+        d.finish()
+    }
 }
 
 impl Field {
@@ -57,9 +72,18 @@ impl Field {
                 validate: v,
             },
             error: None,
+            secret: false,
         };
         f.validate();
         f
+    }
+
+    /// A masked text field for a passphrase; what is typed is never drawn.
+    pub fn secret(name: &'static str, label: &'static str) -> Field {
+        Field {
+            secret: true,
+            ..Field::text(name, label, "", None)
+        }
     }
 
     pub fn choice(
@@ -74,6 +98,7 @@ impl Field {
             label,
             kind: FieldKind::Choice { options, index },
             error: None,
+            secret: false,
         }
     }
 
@@ -83,6 +108,7 @@ impl Field {
             label,
             kind: FieldKind::Toggle(on),
             error: None,
+            secret: false,
         }
     }
 
@@ -103,6 +129,7 @@ impl Field {
                 filter: Input::default(),
             },
             error: None,
+            secret: false,
         }
     }
 
@@ -449,10 +476,12 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
         FieldKind::Text { input, .. } => {
             let width = usize::from(inner.width.max(1));
             let scroll = input.visual_scroll(width);
-            f.render_widget(
-                Paragraph::new(input.value()).scroll((0, scroll as u16)),
-                inner,
-            );
+            let shown = if field.secret {
+                "•".repeat(input.value().chars().count())
+            } else {
+                input.value().to_owned()
+            };
+            f.render_widget(Paragraph::new(shown).scroll((0, scroll as u16)), inner);
             if focused {
                 let x = inner.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
                 f.set_cursor_position(Position::new(x.min(inner.right()), inner.y));
