@@ -1,6 +1,7 @@
 //! `update` and `render` without a terminal: fixtures answer the app's loads, keys go in,
 //! effects and state come out; screens are drawn on ratatui's TestBackend.
 
+mod keys;
 mod render;
 mod update;
 
