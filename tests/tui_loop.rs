@@ -83,6 +83,7 @@ impl Backend for Shared {
 struct TestHost {
     copies: Arc<Mutex<Vec<String>>>,
     journal: std::path::PathBuf,
+    profile: mpadmin::config::Profile,
 }
 
 impl Host for TestHost {
@@ -100,6 +101,10 @@ impl Host for TestHost {
             profile: session.profile.clone(),
             environment: session.env_label().to_owned(),
         })
+    }
+
+    fn profile(&self, _session: &Session) -> Option<mpadmin::config::Profile> {
+        Some(self.profile.clone())
     }
 }
 
@@ -158,12 +163,17 @@ fn launch(
         read_only: false,
         local: true,
         profiles: vec!["emulator".into()],
+        certificate_expires: mpadmin::tui::certificate_expiry(&api),
     };
     let app = App::new(session, Keymap::default(), SystemTime::now());
     let screen = Shared(Arc::new(Mutex::new(TestBackend::new(width, 40))));
     let mut terminal = Terminal::new(screen.clone()).unwrap();
     let (tx, rx) = mpsc::unbounded();
-    let mut host = TestHost { copies, journal };
+    let mut host = TestHost {
+        copies,
+        journal,
+        profile,
+    };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
     (Driver { screen, keys: tx }, ui)
 }

@@ -8,6 +8,7 @@ mod passphrase;
 mod rotate;
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
@@ -23,7 +24,7 @@ use crate::api::models::{Client, Jwk, Jwks};
 use crate::api::types::{ClientId, Kid};
 use crate::config::Profile;
 use crate::journal::Operation;
-use crate::keys::{self, KeyError, KeySize, KidChoice};
+use crate::keys::{self, KeyError, KeySize, KidChoice, RoomError};
 
 pub use doctor::TokenTestArgs;
 pub(super) use doctor::token_test;
@@ -307,11 +308,11 @@ fn client_id_of(client: &Client) -> Result<ClientId, CliError> {
 }
 
 /// A new key made and uploaded: its public JWK and the client's key set afterwards.
-pub(super) struct NewKey {
+pub(super) struct Made {
     pub jwk: Jwk,
     pub uploaded: Vec<Jwk>,
     /// The passphrase that protects the private key file, to load it again for the proof.
-    pub passphrase: Option<crate::auth::Secret>,
+    pub passphrase: Option<Arc<crate::auth::Secret>>,
 }
 
 /// Generates a key per `args` and uploads it beside `existing`. Everything that can be
@@ -324,7 +325,7 @@ pub(super) async fn new_key(
     args: &NewKeyArgs,
     keep: Option<&str>,
     rec: &Recorder,
-) -> Result<NewKey, CliError> {
+) -> Result<Made, CliError> {
     let id = client_id_of(client)?;
     let kid = if args.thumbprint_kid {
         KidChoice::Thumbprint
@@ -341,86 +342,49 @@ pub(super) async fn new_key(
             date: Utc::now().date_naive(),
         }
     };
-    let planned_kid = match &kid {
-        KidChoice::Explicit(k) => Some(k.to_string()),
-        KidChoice::ClientDate { client_name, date } => {
-            Some(keys::default_kid(client_name, *date).map_err(usage)?.into())
-        }
-        KidChoice::Thumbprint => None,
-    };
-    if let Some(k) = &planned_kid
-        && existing
-            .iter()
-            .any(|e| e.kid.as_deref() == Some(k.as_str()))
-    {
-        return Err(CliError::Usage(format!(
-            "client {id} already has a key '{k}': give another --kid, or --thumbprint-kid"
-        )));
-    }
+    let planned_kid = keys::planned_kid(&kid).map_err(usage)?;
     let drop: Vec<String> = args.drop.iter().map(|k| k.to_string()).collect();
-    if let Some(d) = drop.first() {
-        if keep == Some(d.as_str()) {
-            return Err(CliError::Usage(format!(
-                "--drop {d} is the key being rotated: it is removed only after the new key is proven; drop another key"
-            )));
-        }
-    } else if existing.len() >= keys::MAX_KEYS_PER_CLIENT {
-        let candidates: Vec<Jwk> = existing
-            .iter()
-            .filter(|k| k.kid.as_deref() != keep)
-            .cloned()
-            .collect();
-        let suggestion = keys::soonest_expiring(&candidates, 1);
-        return Err(CliError::Usage(format!(
-            "client {id} has {} keys, the most Digdir keeps: make room with --drop KID{}",
-            existing.len(),
-            suggestion
-                .first()
+    keys::check_room(existing, planned_kid.as_deref(), &drop, keep).map_err(|e| match e {
+        RoomError::KidTaken(k) => CliError::Usage(format!(
+            "client {id} already has a key '{k}': give another --kid, or --thumbprint-kid"
+        )),
+        RoomError::Full { count, soonest } => CliError::Usage(format!(
+            "client {id} has {count} keys, the most Digdir keeps: make room with --drop KID{}",
+            soonest
                 .map(|k| format!(" (e.g. --drop {k}, which expires soonest)"))
                 .unwrap_or_default()
-        )));
-    }
-    // Fail on a bad --drop before anything is generated.
-    keys::with_key(existing, placeholder(planned_kid.as_deref()), &drop).map_err(usage)?;
+        )),
+        RoomError::DropsRotated(_) => CliError::Usage(format!("--drop {e}")),
+        RoomError::Key(m) => CliError::Usage(m),
+    })?;
 
-    let passphrase = passphrase::for_new_key(args)?;
-    let protection = match &passphrase {
-        Some(p) => keys::Protection::Passphrase(p.expose().as_bytes()),
-        None => keys::Protection::Unencrypted,
+    let passphrase = passphrase::for_new_key(args)?.map(Arc::new);
+    let spec = keys::NewKey {
+        size: args.bits,
+        kid,
+        out: args.out.clone(),
+        passphrase: passphrase.clone(),
+        drop,
     };
-    let made = keys::generate(args.bits, kid, &args.out, protection).map_err(usage)?;
-    let set = keys::with_key(existing, made.jwk.clone(), &drop).map_err(usage)?;
-    let entry = rec
-        .entry(
-            Operation::KeyAdd,
-            format!("{id}/{}", made.jwk.kid.as_deref().unwrap_or_default()),
-        )
-        .before(&existing);
-    let result = api.replace_jwks(&id, &set).await;
-    rec.append(entry, &result);
-    match result {
-        Ok(jwks) => Ok(NewKey {
-            jwk: made.jwk,
-            uploaded: jwks.keys,
-            passphrase,
-        }),
-        Err(e) => {
-            // The key never reached the client; a private key nobody uses is only a liability.
-            let _ = std::fs::remove_file(&args.out);
-            Err(CliError::Failed(format!(
-                "the new key was not uploaded, so {} was removed again; nothing changed: {e}",
-                args.out.display()
-            )))
-        }
-    }
-}
-
-/// A stand-in with the planned kid, to check a key set change before the key exists.
-fn placeholder(kid: Option<&str>) -> Jwk {
-    Jwk {
-        kid: Some(kid.unwrap_or("(new key)").to_owned()),
-        ..Jwk::default()
-    }
+    let (jwk, jwks) = keys::generate_and_upload(api, &id, existing, &spec, |jwk, result| {
+        let entry = rec
+            .entry(
+                Operation::KeyAdd,
+                format!("{id}/{}", jwk.kid.as_deref().unwrap_or_default()),
+            )
+            .before(&existing);
+        rec.append(entry, result);
+    })
+    .await
+    .map_err(|e| match e {
+        keys::NewKeyError::Key(k) => usage(k),
+        not_uploaded => CliError::Failed(not_uploaded.to_string()),
+    })?;
+    Ok(Made {
+        jwk,
+        uploaded: jwks.keys,
+        passphrase,
+    })
 }
 
 #[derive(Debug, Serialize)]

@@ -1,7 +1,8 @@
 //! JWK tooling shared by the TUI and the CLI: turn a public key file into the `Jwk` the admin
 //! API takes, lint it against the client's current keys, generate a key pair, compute the
-//! RFC 7638 thumbprint and read key expiry. No network: every function here is pure or
-//! touches only the files the caller names.
+//! RFC 7638 thumbprint and read key expiry. Apart from `lifecycle` (the generate-and-upload
+//! and token steps both fronts share), no network: every function here is pure or touches
+//! only the files the caller names.
 //!
 //! Private key material never becomes a `Jwk`: importing refuses it, so nothing built here can
 //! carry a private key to the API.
@@ -11,6 +12,7 @@ mod expiry;
 mod generate;
 mod import;
 mod keyset;
+mod lifecycle;
 mod lint;
 mod pem;
 mod rsa;
@@ -23,6 +25,10 @@ pub use generate::{
 };
 pub use import::{CertificateInfo, ImportedKey, KeySource, import, import_file};
 pub use keyset::{with_key, without_key};
+pub use lifecycle::{
+    NewKey, NewKeyError, PROOF_RETRY, Refusal, RoomError, TokenReport, TokenTestError, check_room,
+    generate_and_upload, planned_kid, prove, registered_kid, request_token, test_token,
+};
 pub use lint::{
     Finding, MAX_KEYS_PER_CLIENT, MIN_RSA_BITS, Problem, Severity, lint, refusals, soonest_expiring,
 };

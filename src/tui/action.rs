@@ -5,7 +5,7 @@ use std::time::SystemTime;
 
 use crossterm::event::{KeyEvent, MouseEvent};
 
-use super::effect::{Area, Loaded};
+use super::effect::{Area, Doctored, Loaded, Rotated};
 
 #[derive(Debug)]
 pub enum Action {
@@ -36,4 +36,8 @@ pub enum Action {
     },
     /// The journal of changes, oldest first.
     Journal(Result<Vec<crate::journal::Entry>, String>),
+    /// A rotation came back: proven (ask about the old key), not proven, or failed.
+    Rotated(Rotated),
+    /// The token doctor's answer; `Err` when it could not ask (key file, network).
+    TokenTested(Result<Doctored, String>),
 }

@@ -36,6 +36,8 @@ pub struct Session {
     pub local: bool,
     /// Other profiles in the profiles file, for `:profile` completion.
     pub profiles: Vec<String>,
+    /// When the admin's business certificate expires (the header warns under 60 days).
+    pub certificate_expires: Option<SystemTime>,
 }
 
 impl Session {
@@ -79,6 +81,13 @@ pub enum FormPurpose {
     NewClient,
     EditClient(ClientId),
     AddKey(ClientId),
+    GenerateKey(ClientId),
+    /// A new key that replaces `old` once a real token proves it.
+    RotateKey {
+        client: ClientId,
+        old: String,
+    },
+    TokenTest(ClientId),
 }
 
 #[derive(Debug, Clone)]
@@ -87,7 +96,15 @@ pub enum Modal {
     Detail(Overlay),
     Confirm(Box<Confirm>),
     Form(Box<Form>, FormPurpose),
-    Command { input: Input, hints: Vec<String> },
+    Command {
+        input: Input,
+        hints: Vec<String>,
+    },
+    /// An overlay with a command to run later; `y` copies it.
+    Copyable {
+        overlay: Overlay,
+        text: String,
+    },
 }
 
 /// The server is out of reach: when the next retry of the loads is due.
@@ -215,6 +232,16 @@ impl App {
                 self.show_journal(entries);
                 Vec::new()
             }
+            Action::Rotated(outcome) => {
+                self.pending = self.pending.saturating_sub(1);
+                panes::keys::rotated(self, outcome);
+                self.reload(Area::Keys)
+            }
+            Action::TokenTested(answer) => {
+                self.pending = self.pending.saturating_sub(1);
+                panes::keys::doctored(self, answer);
+                Vec::new()
+            }
             Action::Tick(now) => {
                 let effects = self.on_tick(now);
                 return self.admit(effects);
@@ -325,6 +352,8 @@ impl App {
             | Mutation::DeleteClient(id)
             | Mutation::AddKey(id, _)
             | Mutation::DeleteKey(id, _) => client_name(id),
+            Mutation::GenerateKey(k) => client_name(&k.client),
+            Mutation::RotateKey(r) => client_name(&r.key.client),
         }
     }
 
@@ -814,13 +843,42 @@ impl App {
                     self.modal = Some(Modal::Detail(o));
                 }
             }
+            Modal::Copyable { mut overlay, text } => {
+                if key.code == KeyCode::Char('y') {
+                    self.ok(format!("copied {text}"));
+                    self.modal = Some(Modal::Copyable {
+                        overlay,
+                        text: text.clone(),
+                    });
+                    return vec![Effect::Copy(text)];
+                }
+                if overlay.handle_key(key) {
+                    self.modal = Some(Modal::Copyable { overlay, text });
+                }
+            }
             Modal::Confirm(mut c) => match c.handle_key(key) {
                 ConfirmOutcome::Stay => self.modal = Some(Modal::Confirm(c)),
                 ConfirmOutcome::No => {
                     if let Some((form, purpose)) = c.back {
                         self.modal = Some(Modal::Form(form, purpose));
                     }
-                    self.info("cancelled");
+                    match c.later {
+                        Some(later) => {
+                            self.modal = Some(Modal::Copyable {
+                                overlay: Overlay::new(
+                                    "Kept for now",
+                                    vec![
+                                        (String::new(), later.why.clone()),
+                                        ("later".into(), later.command.clone()),
+                                        (String::new(), "y copies the command".into()),
+                                    ],
+                                ),
+                                text: later.command,
+                            });
+                            self.info("kept");
+                        }
+                        None => self.info("cancelled"),
+                    }
                 }
                 ConfirmOutcome::Yes => {
                     // On PROD every dialog is a typed one (see `confirm`), so this is the
@@ -847,6 +905,11 @@ impl App {
                             panes::clients::submit(self, &form, &purpose)
                         }
                         FormPurpose::AddKey(_) => panes::keys::submit(&form, &purpose),
+                        FormPurpose::GenerateKey(_)
+                        | FormPurpose::RotateKey { .. }
+                        | FormPurpose::TokenTest(_) => {
+                            return panes::keys::submit_form(self, form, purpose);
+                        }
                     };
                     match built {
                         Ok(m) => {

@@ -13,8 +13,10 @@ use super::action::Action;
 use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::api::{AdminApi, ApiError, PublicScopeQuery};
+use crate::auth::Secret;
+use crate::config::Profile;
 use crate::journal::{Entry, Journal, Operation};
-use crate::keys;
+use crate::keys::{self, DoctorContext, KeySize, KidChoice, TokenTestError};
 
 /// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
 const CONCURRENCY: usize = 8;
@@ -32,6 +34,9 @@ pub enum Effect {
     SwitchProfile(String),
     /// Read the latest entries of the journal of changes.
     ReadJournal,
+    /// Ask Maskinporten for a token as a client, with one of its private keys (changes
+    /// nothing, so it is no `Mutation`).
+    TokenTest(Box<TokenTestRequest>),
 }
 
 impl Effect {
@@ -39,7 +44,7 @@ impl Effect {
     pub fn is_request(&self) -> bool {
         matches!(
             self,
-            Effect::Load { .. } | Effect::Mutate(_) | Effect::ReadJournal
+            Effect::Load { .. } | Effect::Mutate(_) | Effect::ReadJournal | Effect::TokenTest(_)
         )
     }
 }
@@ -126,6 +131,108 @@ impl Loaded {
     }
 }
 
+/// The passphrase of a private key file, on its way from a form to the runner. Shared rather
+/// than copied, never printed; equal when the text is (for tests).
+#[derive(Clone)]
+pub struct Passphrase(Arc<Secret>);
+
+impl Passphrase {
+    pub fn new(text: String) -> Passphrase {
+        Passphrase(Arc::new(Secret::new(text)))
+    }
+}
+
+impl std::fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Passphrase(<redacted>)")
+    }
+}
+
+impl PartialEq for Passphrase {
+    fn eq(&self, other: &Passphrase) -> bool {
+        self.0.expose() == other.0.expose()
+    }
+}
+
+/// A key pair to generate for a client; its public key goes up beside the client's others.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyRequest {
+    pub client: ClientId,
+    pub size: KeySize,
+    pub kid: KidChoice,
+    pub out: PathBuf,
+    /// `None`: unencrypted, which the form asks for by name.
+    pub passphrase: Option<Passphrase>,
+    /// Kids removed in the same upload, to make room (the five-key limit).
+    pub drop: Vec<String>,
+}
+
+impl KeyRequest {
+    fn spec(&self) -> keys::NewKey {
+        keys::NewKey {
+            size: self.size,
+            kid: self.kid.clone(),
+            out: self.out.clone(),
+            passphrase: self.passphrase.as_ref().map(|p| p.0.clone()),
+            drop: self.drop.clone(),
+        }
+    }
+}
+
+/// A rotation: a new key, and the key it replaces once a real token proves the new one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RotateRequest {
+    pub key: KeyRequest,
+    pub old: Option<String>,
+    /// Scopes for the proof token.
+    pub scopes: Vec<String>,
+}
+
+/// The token doctor's question: can this client get a token with this key?
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenTestRequest {
+    pub client: ClientId,
+    pub key_file: PathBuf,
+    /// Default: the kid the key is registered under.
+    pub kid: Option<String>,
+    pub scopes: Vec<String>,
+    pub passphrase: Option<Passphrase>,
+}
+
+/// The doctor's answer: the token's claims, or Maskinporten's refusal read.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Doctored {
+    Issued {
+        report: keys::TokenReport,
+        /// The key is not among the client's; its thumbprint was tried as kid.
+        unregistered: bool,
+    },
+    Refused(Box<keys::Refusal>),
+}
+
+/// How a rotation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Rotated {
+    /// The new key got a token: the old one may go.
+    Proven {
+        client: ClientId,
+        new_kid: String,
+        old: Option<String>,
+        report: keys::TokenReport,
+    },
+    /// The new key is uploaded but got no token; nothing was deleted.
+    NotProven {
+        client: ClientId,
+        new_kid: String,
+        old: Option<String>,
+        file: PathBuf,
+        reason: String,
+        refusal: Option<Box<keys::Refusal>>,
+    },
+    /// Stopped before or at the upload (the message says which), or the proof could not run.
+    Failed(String),
+}
+
 /// A change on the server. All of them pass `App::admit`, the one read-only guard.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Mutation {
@@ -142,6 +249,10 @@ pub enum Mutation {
     DeleteClient(ClientId),
     AddKey(ClientId, PathBuf),
     DeleteKey(ClientId, Kid),
+    GenerateKey(Box<KeyRequest>),
+    /// Answered with `Action::Rotated`, not `Mutated`: a proven rotation asks about the old
+    /// key next.
+    RotateKey(Box<RotateRequest>),
 }
 
 /// Which data a change touches, so `update` re-reads exactly that afterwards.
@@ -164,7 +275,10 @@ impl Mutation {
             Mutation::CreateClient(_) | Mutation::UpdateClient(..) | Mutation::DeleteClient(_) => {
                 Area::Clients
             }
-            Mutation::AddKey(..) | Mutation::DeleteKey(..) => Area::Keys,
+            Mutation::AddKey(..)
+            | Mutation::DeleteKey(..)
+            | Mutation::GenerateKey(_)
+            | Mutation::RotateKey(_) => Area::Keys,
         }
     }
 
@@ -182,6 +296,11 @@ impl Mutation {
             Mutation::DeleteClient(id) => format!("delete client {id}"),
             Mutation::AddKey(id, path) => format!("add key {} to {id}", path.display()),
             Mutation::DeleteKey(id, kid) => format!("delete key {kid} of {id}"),
+            Mutation::GenerateKey(k) => format!("generate a key for {}", k.client),
+            Mutation::RotateKey(r) => match &r.old {
+                Some(old) => format!("rotate key {old} of {}", r.key.client),
+                None => format!("rotate a key of {}", r.key.client),
+            },
         }
     }
 }
@@ -206,6 +325,8 @@ pub struct Runner {
     api: AdminApi,
     tx: UnboundedSender<Action>,
     journal: Option<Arc<JournalTarget>>,
+    /// Issuer and token endpoint for tokens of other clients (doctor, rotation proof).
+    profile: Option<Arc<Profile>>,
 }
 
 impl Runner {
@@ -213,11 +334,20 @@ impl Runner {
         api: AdminApi,
         tx: UnboundedSender<Action>,
         journal: Option<JournalTarget>,
+        profile: Option<Profile>,
     ) -> Runner {
         Runner {
             api,
             tx,
             journal: journal.map(Arc::new),
+            profile: profile.map(Arc::new),
+        }
+    }
+
+    fn recorder(&self) -> Recorder {
+        Recorder {
+            target: self.journal.clone(),
+            notes: Vec::new(),
         }
     }
 
@@ -238,11 +368,20 @@ impl Runner {
                     let _ = tx.send(Action::Loaded { generation, data });
                 });
             }
+            Effect::Mutate(Mutation::RotateKey(r)) => {
+                let (mut rec, profile) = (self.recorder(), self.profile.clone());
+                tokio::spawn(async move {
+                    let outcome = rotate(&api, profile.as_deref(), *r, &mut rec).await;
+                    let trouble = rec.flush().await;
+                    let outcome = match outcome {
+                        Rotated::Failed(e) => Rotated::Failed(e + &trouble),
+                        other => other,
+                    };
+                    let _ = tx.send(Action::Rotated(outcome));
+                });
+            }
             Effect::Mutate(m) => {
-                let rec = Recorder {
-                    target: self.journal.clone(),
-                    notes: Vec::new(),
-                };
+                let rec = self.recorder();
                 tokio::spawn(async move {
                     let area = m.area();
                     let what = m.describe();
@@ -280,6 +419,13 @@ impl Runner {
                         }
                     };
                     let _ = tx.send(Action::Journal(entries));
+                });
+            }
+            Effect::TokenTest(req) => {
+                let profile = self.profile.clone();
+                tokio::spawn(async move {
+                    let r = token_test(&api, profile.as_deref(), *req).await;
+                    let _ = tx.send(Action::TokenTested(r));
                 });
             }
             Effect::Copy(_) | Effect::SwitchProfile(_) => {}
@@ -389,6 +535,12 @@ impl std::fmt::Display for Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
+        Failure::of(&e)
+    }
+}
+
+impl Failure {
+    fn of(e: &ApiError) -> Failure {
         Failure {
             correlation_id: e.correlation_id().map(str::to_owned),
             unreachable: e.is_unreachable(),
@@ -602,6 +754,155 @@ async fn mutate(api: &AdminApi, m: Mutation, rec: &mut Recorder) -> Result<Done,
             rec.note(Operation::KeyRemove, format!("{id}/{kid}"), None, &r);
             r.map(Done::say)
         }
+        Mutation::GenerateKey(req) => {
+            let (jwk, jwks) = generate(api, &req, rec).await?;
+            Ok(Done::say(format!(
+                "generated key {} ({} bits) for {}; private key in {} ({} keys now)",
+                jwk.kid.as_deref().unwrap_or_default(),
+                req.size.bits(),
+                req.client,
+                req.out.display(),
+                jwks.keys.len()
+            )))
+        }
+        // The runner answers rotations itself (see `Runner::spawn`).
+        Mutation::RotateKey(r) => Err(Failure::from(format!(
+            "{} is answered by the rotation runner",
+            Mutation::RotateKey(r).describe()
+        ))),
+    }
+}
+
+/// Generate the key pair with the keys module and upload it beside the client's keys; the
+/// upload is journaled whatever its outcome.
+async fn generate(
+    api: &AdminApi,
+    req: &KeyRequest,
+    rec: &mut Recorder,
+) -> Result<(crate::api::models::Jwk, Jwks), Failure> {
+    let existing = api.jwks(&req.client).await?.keys;
+    keys::generate_and_upload(api, &req.client, &existing, &req.spec(), |jwk, result| {
+        let target = format!("{}/{}", req.client, jwk.kid.as_deref().unwrap_or_default());
+        let result = result.as_ref().map_err(Failure::of);
+        rec.note(Operation::KeyAdd, target, None, &result);
+    })
+    .await
+    .map_err(|e| Failure::from(e.to_string()))
+}
+
+/// Load a private key file off the async threads; encrypted files need `passphrase`.
+async fn load_key(
+    path: PathBuf,
+    passphrase: Option<Passphrase>,
+) -> Result<keys::LoadedKey, String> {
+    tokio::task::spawn_blocking(move || {
+        let pass = passphrase.as_ref().map(|p| p.0.expose().as_bytes());
+        keys::load_private_key(&expand_home(&path), pass).map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+}
+
+/// How long a rotation keeps asking while Maskinporten has not seen the new key yet.
+const PROOF_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Generate -> upload beside the old key -> prove with a real token. Never deletes: a proven
+/// rotation goes back to the UI, which asks about the old key.
+async fn rotate(
+    api: &AdminApi,
+    profile: Option<&Profile>,
+    r: RotateRequest,
+    rec: &mut Recorder,
+) -> Rotated {
+    let Some(profile) = profile else {
+        return Rotated::Failed(
+            "this profile has no token endpoint to prove a new key with; nothing was generated"
+                .into(),
+        );
+    };
+    let id = r.key.client.clone();
+    let client = match api.client(&id).await {
+        Ok(c) => c,
+        Err(e) => return Rotated::Failed(format!("rotate: {e}")),
+    };
+    let (jwk, jwks) = match generate(api, &r.key, rec).await {
+        Ok(made) => made,
+        Err(e) => return Rotated::Failed(format!("rotate: {e}")),
+    };
+    let new_kid = jwk.kid.clone().unwrap_or_default();
+    let not_proven = |reason: String, refusal: Option<Box<keys::Refusal>>| Rotated::NotProven {
+        client: id.clone(),
+        new_kid: new_kid.clone(),
+        old: r.old.clone(),
+        file: r.key.out.clone(),
+        reason,
+        refusal,
+    };
+    let loaded = match load_key(r.key.out.clone(), r.key.passphrase.clone()).await {
+        Ok(k) => k,
+        Err(e) => {
+            return not_proven(
+                format!("the new key file could not be read back: {e}"),
+                None,
+            );
+        }
+    };
+    let ctx = DoctorContext {
+        client_id: id.as_str(),
+        client_orgno: client.client_orgno.as_deref(),
+        client_keys: &jwks.keys,
+        client_scopes: &client.scopes,
+        requested_scopes: &r.scopes,
+        kid: &new_kid,
+        signing_key: &loaded.jwk,
+    };
+    match keys::prove(profile, &loaded.key, &ctx, PROOF_WAIT, || {}).await {
+        Ok(token) => Rotated::Proven {
+            report: keys::TokenReport::new(&token, &new_kid, id.as_str()),
+            client: id.clone(),
+            new_kid: new_kid.clone(),
+            old: r.old.clone(),
+        },
+        Err(TokenTestError::Refused(refusal)) => not_proven(refusal.headline(), Some(refusal)),
+        Err(TokenTestError::Failed(e)) => not_proven(e.to_string(), None),
+    }
+}
+
+/// The token doctor: sign a grant for the client with the key file, ask Maskinporten, and
+/// read the answer.
+async fn token_test(
+    api: &AdminApi,
+    profile: Option<&Profile>,
+    req: TokenTestRequest,
+) -> Result<Doctored, String> {
+    let profile = profile.ok_or("this profile has no token endpoint to test against")?;
+    let loaded = load_key(req.key_file.clone(), req.passphrase.clone()).await?;
+    let client = api.client(&req.client).await.map_err(|e| e.to_string())?;
+    let client_keys = api.jwks(&req.client).await.map_err(|e| e.to_string())?.keys;
+    let registered = keys::registered_kid(&loaded.jwk, &client_keys).map(str::to_owned);
+    let unregistered = req.kid.is_none() && registered.is_none();
+    let kid = req
+        .kid
+        .clone()
+        .or(registered)
+        .or_else(|| loaded.jwk.kid.clone())
+        .unwrap_or_default();
+    let ctx = DoctorContext {
+        client_id: req.client.as_str(),
+        client_orgno: client.client_orgno.as_deref(),
+        client_keys: &client_keys,
+        client_scopes: &client.scopes,
+        requested_scopes: &req.scopes,
+        kid: &kid,
+        signing_key: &loaded.jwk,
+    };
+    match keys::test_token(profile, &loaded.key, &ctx).await {
+        Ok(token) => Ok(Doctored::Issued {
+            report: keys::TokenReport::new(&token, &kid, req.client.as_str()),
+            unregistered,
+        }),
+        Err(TokenTestError::Refused(r)) => Ok(Doctored::Refused(r)),
+        Err(TokenTestError::Failed(e)) => Err(e.to_string()),
     }
 }
 

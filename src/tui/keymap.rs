@@ -51,6 +51,9 @@ pub enum Cmd {
     DeleteClient,
     AddKey,
     DeleteKey,
+    GenerateKey,
+    RotateKey,
+    TokenTest,
 }
 
 /// Where a binding applies.
@@ -232,15 +235,50 @@ const DEFAULTS: &[Def] = &[
         ),
         "keys",
     ),
+    // The same action name in two panes: one remap moves both.
+    mutating(def(
+        Cmd::RotateKey,
+        "rotate_key",
+        CLIENTS,
+        &["R"],
+        "rotate the client's soonest-expiring key (generate, upload, prove, then ask)",
+    )),
+    def(
+        Cmd::TokenTest,
+        "token_test",
+        CLIENTS,
+        &["t"],
+        "token doctor: get a token as this client with a key file",
+    ),
     foot(
         mutating(def(
-            Cmd::AddKey,
-            "add_key",
+            Cmd::GenerateKey,
+            "generate_key",
             KEYS,
-            &["a"],
-            "add public key from file",
+            &["n"],
+            "generate a key pair; upload the public key beside the others",
         )),
-        "add key",
+        "new key",
+    ),
+    foot(
+        mutating(def(
+            Cmd::RotateKey,
+            "rotate_key",
+            KEYS,
+            &["R"],
+            "rotate the selected key (generate, upload, prove, then ask)",
+        )),
+        "rotate",
+    ),
+    foot(
+        def(
+            Cmd::TokenTest,
+            "token_test",
+            KEYS,
+            &["t"],
+            "token doctor: get a token as this client with a key file",
+        ),
+        "token test",
     ),
     foot(
         mutating(def(
@@ -252,6 +290,13 @@ const DEFAULTS: &[Def] = &[
         )),
         "delete",
     ),
+    mutating(def(
+        Cmd::AddKey,
+        "add_key",
+        KEYS,
+        &["a"],
+        "add public key from file",
+    )),
     def(Cmd::Open, "open", Global, &["enter"], "details"),
     foot(
         def(
@@ -593,12 +638,26 @@ mod tests {
     }
 
     #[test]
-    fn names_are_unique() {
-        let mut names: Vec<_> = DEFAULTS.iter().map(|d| d.name).collect();
-        names.sort_unstable();
-        let n = names.len();
-        names.dedup();
-        assert_eq!(names.len(), n);
+    fn names_are_unique_per_pane_and_mean_one_command() {
+        for (i, a) in DEFAULTS.iter().enumerate() {
+            for b in &DEFAULTS[i + 1..] {
+                if a.name == b.name {
+                    assert!(a.context != b.context, "{} twice in one pane", a.name);
+                    assert_eq!(a.cmd, b.cmd, "{} means two commands", a.name);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn one_remap_moves_an_action_in_every_pane() {
+        let map = Keymap::from_config("[keys]\nrotate_key = [\"ctrl-r\"]\n").unwrap();
+        let cr = KeyEvent::new(KeyCode::Char('r'), KeyModifiers::CONTROL);
+        for pane in [PaneId::Clients, PaneId::Keys] {
+            assert_eq!(map.lookup(pane, &cr).map(|b| b.cmd), Some(Cmd::RotateKey));
+            let r = KeyEvent::new(KeyCode::Char('R'), KeyModifiers::SHIFT);
+            assert!(map.lookup(pane, &r).is_none(), "{pane:?}");
+        }
     }
 
     #[test]

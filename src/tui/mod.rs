@@ -45,6 +45,9 @@ pub trait Host {
     fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String>;
     /// Where the changes made in `session` are recorded, if anywhere.
     fn journal(&self, session: &Session) -> Option<JournalTarget>;
+    /// The profile behind `session`: its issuer and token endpoint are where the token
+    /// doctor and rotation's proof ask for tokens of other clients.
+    fn profile(&self, session: &Session) -> Option<Profile>;
 }
 
 fn to_action(ev: Event) -> Option<Action> {
@@ -73,7 +76,12 @@ where
 {
     let io_err = |e: B::Error| io::Error::other(e);
     let (mut tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = Runner::new(api, tx.clone(), host.journal(&app.session));
+    let mut runner = Runner::new(
+        api,
+        tx.clone(),
+        host.journal(&app.session),
+        host.profile(&app.session),
+    );
     let size = terminal.size().map_err(io_err)?;
     let mut effects = app.update(Action::Resize(size.width, size.height));
     effects.extend(app.update(Action::Start));
@@ -88,7 +96,12 @@ where
                         // A fresh channel: answers still on their way for the old profile
                         // land in the dropped receiver instead of the new state.
                         (tx, rx) = mpsc::unbounded_channel();
-                        runner = Runner::new(api, tx.clone(), host.journal(&session));
+                        runner = Runner::new(
+                            api,
+                            tx.clone(),
+                            host.journal(&session),
+                            host.profile(&session),
+                        );
                         app.reset(session);
                         let start = app.update(Action::Start);
                         for e in start {
@@ -179,7 +192,7 @@ impl Host for RealHost {
         let file = config::open(self.keys.as_deref()).map_err(|e| e.to_string())?;
         let profile = file.profile(Some(profile)).map_err(|e| e.to_string())?;
         let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
-        Ok((session_for(&profile, &file, self.read_only), api))
+        Ok((session_for(&profile, &file, self.read_only, &api), api))
     }
 
     fn journal(&self, session: &Session) -> Option<JournalTarget> {
@@ -189,16 +202,35 @@ impl Host for RealHost {
             environment: session.env_label().to_owned(),
         })
     }
+
+    fn profile(&self, session: &Session) -> Option<Profile> {
+        let file = config::open(self.keys.as_deref()).ok()?;
+        file.profile(Some(&session.profile)).ok()
+    }
 }
 
-fn session_for(profile: &Profile, file: &config::ProfilesFile, read_only: bool) -> Session {
+fn session_for(
+    profile: &Profile,
+    file: &config::ProfilesFile,
+    read_only: bool,
+    api: &AdminApi,
+) -> Session {
     Session {
         profile: profile.name.clone(),
         environment: profile.environment,
         read_only: read_only || profile.read_only,
         local: is_loopback(&profile.api_base),
         profiles: file.names(),
+        certificate_expires: certificate_expiry(api),
     }
+}
+
+/// When the business certificate the admin signs with runs out (`None` when it signs with
+/// its own key): read once when the profile is opened, so the header needs no I/O.
+pub fn certificate_expiry(api: &AdminApi) -> Option<SystemTime> {
+    api.tokens()
+        .certificate()
+        .map(|c| SystemTime::from(c.not_after))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -276,7 +308,7 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
     // The user's own settings and journal, also in --demo (whose profiles file is temporary).
     let paths = config::paths(global.keys.as_deref());
     let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
-    let session = session_for(&profile, &file, global.read_only);
+    let session = session_for(&profile, &file, global.read_only, &api);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
     let loose = config::permission_warnings(&file, &profile);

@@ -37,6 +37,29 @@ fn lifetime(secs: u64) -> String {
     }
 }
 
+/// The business certificate warns from this many days before it expires (ordering a new one
+/// takes weeks).
+const CERTIFICATE_WARN_DAYS: u64 = 60;
+
+/// `cert 45d` once the admin's business certificate is within 60 days of expiry.
+fn certificate(app: &App, spans: &mut Vec<Span<'static>>) {
+    let Some(expires) = app.session.certificate_expires else {
+        return;
+    };
+    let t = &app.theme;
+    match expires.duration_since(app.now) {
+        Ok(left) => {
+            let days = left.as_secs() / 86_400;
+            if days < CERTIFICATE_WARN_DAYS {
+                spans.push(Span::styled("  cert ", t.muted));
+                let style = if days < 14 { t.danger } else { t.warn };
+                spans.push(Span::styled(format!("{days}d"), style));
+            }
+        }
+        Err(_) => spans.push(Span::styled("  cert EXPIRED", t.danger)),
+    }
+}
+
 fn header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let prod = app.session.environment == Some(crate::config::Environment::Prod);
@@ -76,6 +99,7 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             let style = if left < 60 { t.warn } else { Style::default() };
             spans.push(Span::styled(lifetime(left), style));
         }
+        certificate(app, &mut spans);
         // Last: on a narrow terminal the list is what gets cut.
         let scopes: Vec<&str> = token
             .scopes
@@ -84,8 +108,11 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             .collect();
         spans.push(Span::styled("  admin ", t.muted));
         spans.push(Span::raw(scopes.join(" ")));
-    } else if app.pending > 0 {
-        spans.push(Span::styled("  signing in…", t.muted));
+    } else {
+        certificate(app, &mut spans);
+        if app.pending > 0 {
+            spans.push(Span::styled("  signing in…", t.muted));
+        }
     }
     if app.session.read_only {
         spans.push(Span::raw("  "));
@@ -195,7 +222,9 @@ pub fn render(app: &App, f: &mut Frame) {
     footer(app, f, foot);
     let screen = f.area();
     match &app.modal {
-        Some(Modal::Help(o)) | Some(Modal::Detail(o)) => o.render(f, screen, &app.theme),
+        Some(Modal::Help(o))
+        | Some(Modal::Detail(o))
+        | Some(Modal::Copyable { overlay: o, .. }) => o.render(f, screen, &app.theme),
         Some(Modal::Confirm(c)) => {
             let env = format!(
                 "{} (profile {})",

@@ -2,12 +2,12 @@
 //! uploaded beside the old ones, proven with a real token, and only then is the old key
 //! offered for removal. A failed proof removes nothing.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::Args;
 use serde::Serialize;
 
-use super::doctor::{self, Refusal, TokenReport};
+use super::doctor;
 use super::{NewKeyArgs, new_key, usage};
 use crate::api::AdminApi;
 use crate::api::types::{ClientId, Kid, ScopeName};
@@ -17,10 +17,7 @@ use crate::cli::output::Output;
 use crate::cli::record::Recorder;
 use crate::config::Profile;
 use crate::journal::Operation;
-use crate::keys::{self, DoctorContext};
-
-/// Between proof attempts while Maskinporten has not yet seen the new key (Digdir: 0-2 min).
-const PROOF_RETRY: Duration = Duration::from_secs(5);
+use crate::keys::{self, DoctorContext, Refusal, TokenReport, TokenTestError};
 
 #[derive(Debug, Args)]
 pub struct RotateArgs {
@@ -120,39 +117,17 @@ pub(super) async fn run(
         kid: &new_kid,
         signing_key: &loaded.jwk,
     };
-    let deadline = Instant::now() + Duration::from_secs(args.wait);
-    let proof = loop {
-        match doctor::request_token(
-            profile,
-            args.client.as_str(),
-            &loaded.key,
-            &new_kid,
-            &scopes,
-        )
-        .await
-        {
-            Ok(token) => break Ok(token),
-            Err(err) => {
-                // Not a refusal (network, configuration): the proof is still missing.
-                let refusal = doctor::refusal(err, &ctx).map_err(|e| {
-                    CliError::Failed(format!(
-                        "could not prove the new key {new_kid}, so no key was removed: {e}"
-                    ))
-                })?;
-                let not_seen_yet = refusal
-                    .error
-                    .error_description
-                    .as_deref()
-                    .is_some_and(|d| d.contains("Unknown key identifier"));
-                if not_seen_yet && Instant::now() + PROOF_RETRY < deadline {
-                    out.say("Maskinporten does not know the new key yet; trying again shortly")?;
-                    tokio::time::sleep(PROOF_RETRY).await;
-                    continue;
-                }
-                break Err(refusal);
-            }
-        }
-    };
+    let proof = keys::prove(
+        profile,
+        &loaded.key,
+        &ctx,
+        Duration::from_secs(args.wait),
+        || {
+            // The CLI's output is best effort here; the proof itself decides the outcome.
+            let _ = out.say("Maskinporten does not know the new key yet; trying again shortly");
+        },
+    )
+    .await;
 
     match proof {
         Ok(token) => {
@@ -168,12 +143,15 @@ pub(super) async fn run(
             }
             Ok(())
         }
-        Err(refusal) => {
+        Err(TokenTestError::Failed(e)) => Err(CliError::Failed(format!(
+            "could not prove the new key {new_kid}, so no key was removed: {e}"
+        ))),
+        Err(TokenTestError::Refused(refusal)) => {
             let kept = old.as_deref().map_or(String::new(), |k| {
                 format!("old key {k} is still on the client; ")
             });
             if out.json_mode() {
-                report.refusal = Some(refusal);
+                report.refusal = Some(*refusal);
                 out.json(&report)?;
             } else {
                 out.text(&refusal.lines())?;

@@ -1,5 +1,6 @@
 //! Clients pane: our client registrations with key counts and the soonest key expiry; create,
-//! edit and delete (typing the client name to confirm).
+//! edit and delete (typing the client name to confirm); rotate the soonest-expiring key and
+//! the token doctor start here too.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -119,6 +120,17 @@ pub fn usable_scopes(app: &App) -> Vec<String> {
 
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     match cmd {
+        Cmd::RotateKey => {
+            let Some(c) = selected_client(app).cloned() else {
+                return Vec::new();
+            };
+            super::keys::start_rotation(app, &c, None);
+        }
+        Cmd::TokenTest => {
+            if let Some(c) = selected_client(app).cloned() {
+                super::keys::open_token_test(app, &c);
+            }
+        }
         Cmd::Open => {
             if let Some(c) = selected_client(app) {
                 let mut lines = fields_of(c);

@@ -1,6 +1,7 @@
 //! `update` and `render` without a terminal: fixtures answer the app's loads, keys go in,
 //! effects and state come out; screens are drawn on ratatui's TestBackend.
 
+mod keys;
 mod render;
 mod update;
 
@@ -32,6 +33,7 @@ pub fn session(read_only: bool, env: Environment) -> Session {
         read_only,
         local: false,
         profiles: vec!["demo".into(), "prod".into()],
+        certificate_expires: None,
     }
 }
 

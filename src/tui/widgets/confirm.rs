@@ -26,6 +26,15 @@ pub struct Confirm {
     pub mutation: Mutation,
     /// The form that asked for this change, shown again when the dialog closes.
     pub back: Option<(Box<Form>, FormPurpose)>,
+    /// Declining is not the end: how to do it later, shown (and copyable) instead.
+    pub later: Option<Later>,
+}
+
+/// What to do later when a dialog is declined: why, and the exact command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Later {
+    pub why: String,
+    pub command: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +53,7 @@ impl Confirm {
             typed: Input::default(),
             mutation,
             back: None,
+            later: None,
         }
     }
 

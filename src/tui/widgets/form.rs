@@ -10,7 +10,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::centered;
+use super::{centered, wrapped_lines};
 use crate::tui::theme::Theme;
 
 pub type Validator = fn(&str) -> Result<(), String>;
@@ -34,12 +34,27 @@ pub enum FieldKind {
     },
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Field {
     pub name: &'static str,
     pub label: &'static str,
     pub kind: FieldKind,
     pub error: Option<String>,
+    /// A passphrase: drawn as dots, left out of `Debug`.
+    pub secret: bool,
+}
+
+impl std::fmt::Debug for Field {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Field");
+        d.field("name", &self.name).field("error", &self.error);
+        if self.secret {
+            d.field("kind", &"<redacted>");
+        } else {
+            d.field("kind", &self.kind);
+        }
+        d.finish()
+    }
 }
 
 impl Field {
@@ -57,9 +72,18 @@ impl Field {
                 validate: v,
             },
             error: None,
+            secret: false,
         };
         f.validate();
         f
+    }
+
+    /// A masked text field for a passphrase; what is typed is never drawn.
+    pub fn secret(name: &'static str, label: &'static str) -> Field {
+        Field {
+            secret: true,
+            ..Field::text(name, label, "", None)
+        }
     }
 
     pub fn choice(
@@ -74,6 +98,7 @@ impl Field {
             label,
             kind: FieldKind::Choice { options, index },
             error: None,
+            secret: false,
         }
     }
 
@@ -83,6 +108,7 @@ impl Field {
             label,
             kind: FieldKind::Toggle(on),
             error: None,
+            secret: false,
         }
     }
 
@@ -103,6 +129,7 @@ impl Field {
                 filter: Input::default(),
             },
             error: None,
+            secret: false,
         }
     }
 
@@ -153,25 +180,6 @@ impl Field {
             _ => 3,
         }
     }
-}
-
-/// Lines `text` takes when word-wrapped at `width` columns (a word longer than a line is
-/// broken, as ratatui's `Wrap` does).
-fn wrapped_lines(text: &str, width: u16) -> u16 {
-    let width = usize::from(width.max(1));
-    let mut lines = 1;
-    let mut used = 0;
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        let needed = if used == 0 { len } else { used + 1 + len };
-        if needed <= width {
-            used = needed;
-        } else {
-            lines += usize::from(used > 0) + (len.saturating_sub(1)) / width;
-            used = (len - 1) % width + 1;
-        }
-    }
-    u16::try_from(lines).unwrap_or(u16::MAX)
 }
 
 fn visible_options<'a>(options: &'a [String], filter: &Input) -> Vec<(usize, &'a String)> {
@@ -449,10 +457,12 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
         FieldKind::Text { input, .. } => {
             let width = usize::from(inner.width.max(1));
             let scroll = input.visual_scroll(width);
-            f.render_widget(
-                Paragraph::new(input.value()).scroll((0, scroll as u16)),
-                inner,
-            );
+            let shown = if field.secret {
+                "•".repeat(input.value().chars().count())
+            } else {
+                input.value().to_owned()
+            };
+            f.render_widget(Paragraph::new(shown).scroll((0, scroll as u16)), inner);
             if focused {
                 let x = inner.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
                 f.set_cursor_position(Position::new(x.min(inner.right()), inner.y));
@@ -509,19 +519,5 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
             }
             f.render_widget(Paragraph::new(lines), inner);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::wrapped_lines;
-
-    #[test]
-    fn counts_word_wrapped_lines() {
-        assert_eq!(wrapped_lines("", 10), 1);
-        assert_eq!(wrapped_lines("abc def", 7), 1);
-        assert_eq!(wrapped_lines("abc defg", 7), 2);
-        assert_eq!(wrapped_lines("abcdefghijklmno", 5), 3);
-        assert_eq!(wrapped_lines("ab abcdefghij x", 5), 4);
     }
 }

@@ -6,7 +6,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::centered;
+use super::{centered, wrapped_lines};
 use crate::tui::theme::Theme;
 
 /// A titled list of (label, value) lines.
@@ -66,8 +66,19 @@ impl Overlay {
                 }
             })
             .collect();
-        let h = (lines.len() as u16 + 2).max(5);
-        let area = centered(area, area.width.saturating_sub(4).max(20), h);
+        let width = area.width.saturating_sub(4).max(20);
+        // Long values wrap: count the lines they take, so nothing is cut below the box.
+        let text_h: u16 = self
+            .lines
+            .iter()
+            .map(|(l, v)| {
+                let label = if l.is_empty() { 0 } else { label_w + 2 };
+                let line = format!("{}{v}", "x".repeat(label));
+                wrapped_lines(&line, width.saturating_sub(2))
+            })
+            .fold(0, u16::saturating_add);
+        let h = text_h.saturating_add(2).max(5);
+        let area = centered(area, width, h);
         f.render_widget(Clear, area);
         let block = Block::bordered()
             .border_style(theme.border_focus)
