@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Rect};
 
 use super::clients::selected_client;
 use super::scopes::fields_of;
-use super::{EXPIRY_WARN_DAYS, short_time};
+use super::{EXPIRY_WARN_DAYS, PaneId, short_time};
 use crate::api::models::{Client, Jwk};
 use crate::api::types::{ClientId, Kid, ScopeName};
 use crate::keys::{self, KeyError, KeySize, KidChoice, RoomError};
@@ -154,11 +154,15 @@ fn selection(app: &App) -> Option<(&Client, Option<String>)> {
     }
 }
 
+/// The keys pane in front, with every client's keys (`overview`) or the selected client's.
+pub fn show(app: &mut App, overview: bool) -> Vec<Effect> {
+    app.keys.overview = overview;
+    app.switch(PaneId::Keys)
+}
+
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     if cmd == Cmd::ToggleOverview {
-        app.keys.overview = !app.keys.overview;
-        rebuild(app);
-        return Vec::new();
+        return show(app, !app.keys.overview);
     }
     let Some((client, kid)) = selection(app) else {
         app.error("select a client in the clients pane (3) first");

@@ -13,6 +13,7 @@ use crate::tui::app::Modal;
 use crate::tui::effect::{
     Area, Doctored, KeyRequest, Mutation, Passphrase, RotateRequest, Rotated, TokenTestRequest,
 };
+use crate::tui::panes::PaneId;
 use crate::tui::view;
 use crate::tui::widgets::status::Level;
 
@@ -565,4 +566,124 @@ fn header_warns_of_the_business_certificate_under_60_days() {
     // Own-key profiles have no certificate to warn about.
     app.session.certificate_expires = None;
     assert!(!header(&mut app).contains("cert"));
+}
+
+/// Every row of the current table, by row key, in the order shown (walks the selection
+/// down; it ends on the first row).
+fn row_keys(app: &mut App) -> Vec<String> {
+    let t = app.current_table_mut();
+    t.top();
+    let mut keys = Vec::new();
+    for _ in 0..t.shown() {
+        keys.extend(t.selected_row().map(|r| r.key.clone()));
+        t.move_by(1, 100);
+    }
+    t.top();
+    keys
+}
+
+#[test]
+fn expiry_overview_from_the_clients_pane_and_the_command_line() {
+    let mut app = loaded_app();
+    // A key on a second client, expiring between Payroll's two: the overview interleaves them.
+    let empty = "6b1e2b7c-0000-4000-8000-000000000002";
+    let n = format!("{}{}", "w", "A".repeat(341));
+    let exp = 1_795_000_000 + 100 * 86_400 + 3_600;
+    app.data.jwks.insert(
+        empty.into(),
+        serde_json::from_value(serde_json::json!({"keys":[
+            {"kty":"RSA","kid":"empty-2026","alg":"RS256","use":"sig","n":n,"e":"AQAB","exp":exp}
+        ]}))
+        .unwrap(),
+    );
+    app.rebuild();
+
+    // `o` in the clients pane opens the keys pane on the overview, soonest expiry first.
+    press(&mut app, "3o");
+    assert_eq!(app.pane, PaneId::Keys);
+    assert!(app.keys.overview);
+    assert_eq!(
+        row_keys(&mut app),
+        [
+            format!("{PAYROLL}/payroll-old"),
+            format!("{empty}/empty-2026"),
+            format!("{PAYROLL}/payroll-2026"),
+        ]
+    );
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("o by expiry"), "the footer names it:\n{text}");
+    insta::assert_snapshot!("expiry_overview_80x24", draw(&mut app, 80, 24).backend());
+
+    // Esc leaves the overview: `K` then shows the selected client's keys again.
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.pane, PaneId::Clients);
+    press(&mut app, "K");
+    assert!(!app.keys.overview);
+    assert_eq!(row_keys(&mut app), ["payroll-2026", "payroll-old"]);
+
+    // `:expiring` from anywhere, `:keys` back to one client.
+    press(&mut app, "1:expiring");
+    app.update(code(KeyCode::Enter));
+    assert_eq!((app.pane, app.keys.overview), (PaneId::Keys, true));
+    assert_eq!(app.current_table().total(), 3);
+    press(&mut app, ":keys");
+    app.update(code(KeyCode::Enter));
+    assert_eq!((app.pane, app.keys.overview), (PaneId::Keys, false));
+
+    // Help lists it in both panes.
+    for pane in ["3", "4"] {
+        press(&mut app, pane);
+        press(&mut app, "?");
+        let Some(Modal::Help(o)) = &app.modal else {
+            panic!("no help");
+        };
+        assert!(
+            o.lines
+                .iter()
+                .any(|(k, h)| k == "o" && h.contains("soonest expiry first")),
+            "{pane}: {:?}",
+            o.lines
+        );
+        assert!(o.lines.iter().any(|(k, _)| k == ":expiring"));
+        app.update(code(KeyCode::Esc));
+    }
+}
+
+#[test]
+fn prod_rotation_and_key_deletion_need_the_client_name_typed() {
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "3K");
+    assert!(mutations(&rotate_payroll_old(&mut app)).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(c.expect.as_deref(), Some("Payroll"));
+    assert!(
+        mutations(&press(&mut app, "y")).is_empty(),
+        "y is not enough"
+    );
+    app.update(code(KeyCode::Backspace));
+    press(&mut app, "Payroll");
+    assert!(matches!(
+        mutations(&enter(&mut app))[..],
+        [Mutation::RotateKey(_)]
+    ));
+
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "3K");
+    app.keys.table.select_key("payroll-old");
+    assert!(mutations(&press(&mut app, "dy")).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(c.expect.as_deref(), Some("Payroll"));
+    app.update(code(KeyCode::Backspace));
+    press(&mut app, "Payroll");
+    assert_eq!(
+        mutations(&enter(&mut app)),
+        vec![&Mutation::DeleteKey(
+            payroll(),
+            "payroll-old".parse().unwrap()
+        )]
+    );
 }
