@@ -142,8 +142,19 @@ impl Driver {
     }
 
     fn esc(&self) {
-        let ev = Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        self.key(KeyCode::Esc);
+    }
+
+    fn key(&self, code: KeyCode) {
+        let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
         self.keys.unbounded_send(Ok(ev)).unwrap();
+    }
+
+    /// Empty the focused text field (Ctrl-U) and type `text` into it.
+    fn replace(&self, text: &str) {
+        let ev = Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        self.keys.unbounded_send(Ok(ev)).unwrap();
+        self.press(text);
     }
 }
 
@@ -329,4 +340,107 @@ async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_it
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert!(app.offline.is_none());
+}
+
+const RAPPORTERING: &str = "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a02";
+const OLD_KID: &str = "rapportering-2025-12";
+
+fn kids_on(emu: &common::TestEmulator, client: &str) -> Vec<String> {
+    emu.state()
+        .jwks
+        .get(client)
+        .map(|j| j.keys.iter().filter_map(|k| k.kid.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The new-key form from the top: 2048 bits (fast), `kid_steps` to the right in the kid
+/// choice, the private key to `out` with `passphrase`; Tab then lands on what follows.
+fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase: &str) {
+    d.key(KeyCode::Left);
+    d.press("\t");
+    for _ in 0..kid_steps {
+        d.key(KeyCode::Right);
+    }
+    d.press("\t\t");
+    d.replace(out.to_str().unwrap());
+    d.press("\t");
+    d.press(passphrase);
+    d.press("\t");
+    d.press(passphrase);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_pane_generates_then_rotates_with_proof_and_deletes_the_old_key_on_yes() {
+    let emu = common::emulator().await;
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal = journal_dir.path().join("journal.jsonl");
+    let (d, ui) = launch(&emu, 120, journal.clone(), Arc::default());
+    let passphrase = "correct horse battery";
+    assert_eq!(kids_on(&emu, RAPPORTERING), [OLD_KID]);
+
+    d.press("3/rapportering\rK");
+    d.wait_for("Keys of rapportering").await;
+    d.wait_for(OLD_KID).await;
+
+    // n: a key pair with the thumbprint as kid, encrypted, written where we say.
+    let generated = emu.temp_dir().join("generated.key.pem");
+    d.press("n");
+    d.wait_for("New key pair for rapportering").await;
+    fill_new_key(&d, 1, &generated, passphrase);
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+    d.press("\r");
+    d.wait_for("generated key").await;
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    assert_eq!(kids[0], OLD_KID, "the old key is kept beside the new one");
+    let thumbprint = kids[1].clone();
+    let pem = std::fs::read_to_string(&generated).unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&generated).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // R on the old key: generate, upload, prove with a real token, and only then the question.
+    let rotated = emu.temp_dir().join("rotated.key.pem");
+    d.wait_for(&thumbprint).await;
+    d.press(&format!("/{OLD_KID}\rR"));
+    d.wait_for(&format!("Rotate key {OLD_KID} of rapportering"))
+        .await;
+    fill_new_key(&d, 0, &rotated, passphrase);
+    d.press("\r");
+    d.wait_for("Rotation proven").await;
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 3, "uploaded beside the others: {kids:?}");
+    assert!(kids.iter().any(|k| k == OLD_KID), "nothing deleted unasked");
+    let new_kid = kids[2].clone();
+    assert!(new_kid.starts_with("rapportering-20"), "{new_kid}");
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+
+    // y: the old key goes, the two new ones stay.
+    d.press("y");
+    d.wait_for(&format!("deleted key {OLD_KID}")).await;
+    assert_eq!(kids_on(&emu, RAPPORTERING), [thumbprint, new_kid]);
+
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.pending, 0, "requests still in flight at quit");
+    let ops: Vec<Operation> = Journal::at(&journal)
+        .read()
+        .unwrap()
+        .iter()
+        .map(|e| e.operation)
+        .collect();
+    assert_eq!(
+        ops,
+        [Operation::KeyAdd, Operation::KeyAdd, Operation::KeyRemove]
+    );
 }
