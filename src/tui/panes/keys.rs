@@ -308,16 +308,32 @@ fn scopes_valid(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `<client name>-<yyyy-mm-dd>`, with `-2`, `-3`… when the client has that kid already (a
+/// second key the same day, as when a rotation follows a generate), so the offered kid is one
+/// the upload takes.
+fn free_default_kid(app: &App, client: &Client) -> String {
+    let base = keys::default_kid(client_name(client), now(app).date_naive())
+        .map(String::from)
+        .unwrap_or_else(|_| "key".into());
+    let taken = |kid: &str| {
+        app.data
+            .jwks
+            .get(&client.client_id)
+            .is_some_and(|j| j.keys.iter().any(|k| k.kid.as_deref() == Some(kid)))
+    };
+    std::iter::once(base.clone())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|kid| !taken(kid))
+        .unwrap_or(base)
+}
+
 /// The form for a new key pair; with `old`, the start of a rotation of that key.
 pub fn open_new_key(app: &mut App, client: &Client, old: Option<String>) {
     let Ok(id) = client.client_id.parse::<ClientId>() else {
         app.error(format!("client id '{}' is not valid", client.client_id));
         return;
     };
-    let today = now(app).date_naive();
-    let default_kid = keys::default_kid(client_name(client), today)
-        .map(String::from)
-        .unwrap_or_else(|_| "key".into());
+    let default_kid = free_default_kid(app, client);
     let mut fields = vec![
         Field::choice(
             "bits",
@@ -417,7 +433,7 @@ fn scopes_of(form: &Form) -> Vec<String> {
 }
 
 /// What the new-key form asks for, checked as far as it can be without the server.
-fn key_request(app: &App, form: &Form, id: &ClientId) -> Result<KeyRequest, String> {
+fn key_request(form: &Form, id: &ClientId) -> Result<KeyRequest, String> {
     let size: KeySize = form
         .value("bits")
         .parse()
@@ -436,18 +452,12 @@ fn key_request(app: &App, form: &Form, id: &ClientId) -> Result<KeyRequest, Stri
                     .map_err(|e: crate::api::types::InvalidValue| e.to_string())?,
             )
         }
-        _ => {
-            let name = app
-                .data
-                .clients
-                .iter()
-                .find(|c| c.client_id == id.as_str())
-                .map_or(id.as_str(), client_name);
-            KidChoice::ClientDate {
-                client_name: name.to_owned(),
-                date: now(app).date_naive(),
-            }
-        }
+        // The offered `<client name>-<date>` kid, exactly as the form shows it.
+        offered => KidChoice::Explicit(
+            offered
+                .parse()
+                .map_err(|e: crate::api::types::InvalidValue| e.to_string())?,
+        ),
     };
     let pass = form.value("passphrase");
     let passphrase = if form.field("unencrypted").is_some_and(|f| f.is_on()) {
@@ -491,7 +501,7 @@ pub fn submit_form(app: &mut App, mut form: Box<Form>, purpose: FormPurpose) -> 
             passphrase: optional_passphrase(&form),
         })))),
         FormPurpose::GenerateKey(id) | FormPurpose::RotateKey { client: id, .. } => {
-            key_request(app, &form, id).and_then(|req| new_key_effect(app, req, &purpose, &form))
+            key_request(&form, id).and_then(|req| new_key_effect(app, req, &purpose, &form))
         }
         _ => Err("not a key form".into()),
     };
@@ -768,7 +778,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Some(c) => (
                 format!("Keys of {} · o: all clients by expiry", c.client_name),
                 if loaded {
-                    "no keys: press a to add a public key"
+                    "no keys: n generates a key pair, a adds a public key from a file"
                 } else {
                     "loading…"
                 },

@@ -118,10 +118,7 @@ fn generate_asks_for_a_passphrase_twice_and_sends_the_request() {
         vec![&Mutation::GenerateKey(Box::new(KeyRequest {
             client: payroll(),
             size: KeySize::Rsa3072,
-            kid: KidChoice::ClientDate {
-                client_name: "Payroll".into(),
-                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
-            },
+            kid: KidChoice::Explicit("payroll-2026-11-18".parse().unwrap()),
             out: "payroll-2026-11-18.key.pem".into(),
             passphrase: Some(Passphrase::new("s3cret".into())),
             drop: Vec::new(),
@@ -280,10 +277,7 @@ fn rotation_asks_about_the_old_key_only_after_the_proof() {
             key: KeyRequest {
                 client: payroll(),
                 size: KeySize::Rsa3072,
-                kid: KidChoice::ClientDate {
-                    client_name: "Payroll".into(),
-                    date: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
-                },
+                kid: KidChoice::Explicit("payroll-2026-11-18".parse().unwrap()),
                 out: "payroll-2026-11-18.key.pem".into(),
                 passphrase: None,
                 drop: Vec::new(),
@@ -686,4 +680,55 @@ fn prod_rotation_and_key_deletion_need_the_client_name_typed() {
             "payroll-old".parse().unwrap()
         )]
     );
+}
+
+#[test]
+fn a_second_key_the_same_day_is_offered_a_free_kid_and_file() {
+    let mut app = keys_pane();
+    let mut jwks = jwks_of(PAYROLL);
+    let mut today = jwks.keys[0].clone();
+    today.kid = Some("payroll-2026-11-18".into());
+    jwks.keys.push(today);
+    app.data.jwks.insert(PAYROLL.into(), jwks);
+    app.rebuild();
+    app.keys.table.select_key("payroll-old");
+    press(&mut app, "R");
+    let Some(Modal::Form(form, _)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(form.value("kid"), "payroll-2026-11-18-2");
+    assert_eq!(form.value("out"), "payroll-2026-11-18-2.key.pem");
+    tab(&mut app, 6);
+    press(&mut app, " ");
+    let effects = enter(&mut app);
+    let [Mutation::RotateKey(r)] = mutations(&effects)[..] else {
+        panic!("{effects:?} {:?}", form_error(&app));
+    };
+    assert_eq!(
+        r.key.kid,
+        KidChoice::Explicit("payroll-2026-11-18-2".parse().unwrap())
+    );
+}
+
+#[test]
+fn the_proof_dialog_keeps_its_keys_line_with_a_long_thumbprint_kid() {
+    let mut app = keys_pane();
+    let thumbprint = "cqRvL1eoRfg-L7jrYBKjgo6IwSmFir2Prji96N84LPA";
+    app.update(Action::Rotated(Rotated::Proven {
+        client: payroll(),
+        new_kid: thumbprint.into(),
+        old: Some("payroll-old".into()),
+        report: TokenReport {
+            kid: thumbprint.into(),
+            scopes: vec![
+                "demo:api/read".into(),
+                "nav:pensjon/v3/alderspensjon".into(),
+            ],
+            ..report()
+        },
+    }));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&mut app, w, h);
+        assert!(text.contains("y confirm"), "{w}x{h}:\n{text}");
+    }
 }
