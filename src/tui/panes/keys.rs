@@ -635,6 +635,12 @@ fn refusal_lines(r: &keys::Refusal) -> Vec<(String, String)> {
     ]
 }
 
+/// A command to run later, on this UI's profile: without `--profile` it would run on the
+/// default profile, which may be another environment.
+fn cli(app: &App, args: &str) -> String {
+    format!("mpadmin --profile {} {args}", app.session.profile)
+}
+
 /// A rotation came back. Proven: ask about the old key (declining shows the command for
 /// later). Not proven: nothing was deleted, and why.
 pub fn rotated(app: &mut App, outcome: Rotated) {
@@ -670,7 +676,7 @@ pub fn rotated(app: &mut App, outcome: Rotated) {
                 why: format!(
                     "The old key {old_kid} stays until every system signs with {new_kid}; then remove it:"
                 ),
-                command: format!("mpadmin keys remove {client} {old_kid}"),
+                command: cli(app, &format!("keys remove {client} {old_kid}")),
             });
             app.confirm(c);
         }
@@ -702,13 +708,19 @@ pub fn rotated(app: &mut App, outcome: Rotated) {
             lines.push((
                 "test again".into(),
                 format!(
-                    "t, or mpadmin token test {client} --key {} --kid {new_kid}",
-                    file.display()
+                    "t, or {}",
+                    cli(
+                        app,
+                        &format!(
+                            "token test {client} --key {} --kid {new_kid}",
+                            file.display()
+                        )
+                    )
                 ),
             ));
             lines.push((
                 "or remove it".into(),
-                format!("mpadmin keys remove {client} {new_kid}"),
+                cli(app, &format!("keys remove {client} {new_kid}")),
             ));
             app.modal = Some(Modal::Detail(Overlay::new(
                 "Rotation not proven: nothing deleted",

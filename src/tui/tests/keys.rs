@@ -318,7 +318,7 @@ fn rotation_asks_about_the_old_key_only_after_the_proof() {
     // Later: the exact command, copied with y; nothing deleted.
     let effects = press(&mut app, "n");
     assert!(effects.is_empty());
-    let command = format!("mpadmin keys remove {PAYROLL} payroll-old");
+    let command = format!("mpadmin --profile demo keys remove {PAYROLL} payroll-old");
     assert!(matches!(&app.modal, Some(Modal::Copyable { text, .. }) if *text == command));
     insta::assert_snapshot!("rotation_later_80x24", draw(&mut app, 80, 24).backend());
     assert_eq!(press(&mut app, "y"), vec![Effect::Copy(command)]);
