@@ -255,7 +255,7 @@ const DEFAULTS: &[Def] = &[
         "expiry_overview",
         CLIENTS,
         &["o"],
-        "all keys of all clients, soonest expiry first (also :expiring)",
+        "all clients' keys, soonest expiry first (also :expiring)",
     ),
     foot(
         mutating(def(
@@ -295,7 +295,7 @@ const DEFAULTS: &[Def] = &[
             "expiry_overview",
             KEYS,
             &["o"],
-            "all keys of all clients, soonest expiry first; again: one client",
+            "all clients' keys, soonest expiry first (again: one client)",
         ),
         "by expiry",
     ),
