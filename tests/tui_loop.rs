@@ -370,7 +370,7 @@ fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keys_pane_generates_then_rotates_with_proof_and_deletes_the_old_key_on_yes() {
+async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_doctors() {
     let emu = common::emulator().await;
     let journal_dir = tempfile::tempdir().unwrap();
     let journal = journal_dir.path().join("journal.jsonl");
@@ -428,7 +428,33 @@ async fn keys_pane_generates_then_rotates_with_proof_and_deletes_the_old_key_on_
     // y: the old key goes, the two new ones stay.
     d.press("y");
     d.wait_for(&format!("deleted key {OLD_KID}")).await;
-    assert_eq!(kids_on(&emu, RAPPORTERING), [thumbprint, new_kid]);
+    assert_eq!(kids_on(&emu, RAPPORTERING), [thumbprint, new_kid.clone()]);
+
+    // t: the token doctor with the new key file reads Maskinporten's real answers.
+    let ask_doctor = |kid: &str| {
+        d.press("t");
+        d.press(rotated.to_str().unwrap());
+        d.press("\t");
+        d.press(kid);
+        d.press("\t\t");
+        d.press(passphrase);
+        d.press("\r");
+    };
+    // Esc clears the filter that picked the old key.
+    d.esc();
+    d.wait_for(&new_kid).await;
+    ask_doctor("nope");
+    d.wait_for("Token doctor: refused").await;
+    d.wait_for(&format!("this key is, as '{new_kid}'")).await;
+    d.esc();
+    ask_doctor("");
+    d.wait_for("Token doctor: token issued").await;
+    d.wait_for("demo:rapport").await;
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+    d.esc();
 
     d.press("q");
     let app = ui.await.unwrap().unwrap();
