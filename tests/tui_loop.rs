@@ -408,7 +408,8 @@ async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_d
 
     // R on the old key: generate, upload, prove with a real token, and only then the question.
     let rotated = emu.temp_dir().join("rotated.key.pem");
-    d.wait_for(&thumbprint).await;
+    // The toast names the new kid too: wait for the keys read again (their count).
+    d.wait_for("all clients by expiry  2 ").await;
     d.press(&format!("/{OLD_KID}\rR"));
     d.wait_for(&format!("Rotate key {OLD_KID} of rapportering"))
         .await;
