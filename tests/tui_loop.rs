@@ -370,11 +370,12 @@ fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase:
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_doctors() {
+async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and_doctors() {
     let emu = common::emulator().await;
     let journal_dir = tempfile::tempdir().unwrap();
     let journal = journal_dir.path().join("journal.jsonl");
-    let (d, ui) = launch(&emu, 120, journal.clone(), Arc::default());
+    let copies = Arc::new(Mutex::new(Vec::new()));
+    let (d, ui) = launch(&emu, 120, journal.clone(), copies.clone());
     let passphrase = "correct horse battery";
     assert_eq!(kids_on(&emu, RAPPORTERING), [OLD_KID]);
 
@@ -429,7 +430,10 @@ async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_d
     // y: the old key goes, the two new ones stay.
     d.press("y");
     d.wait_for(&format!("deleted key {OLD_KID}")).await;
-    assert_eq!(kids_on(&emu, RAPPORTERING), [thumbprint, new_kid.clone()]);
+    assert_eq!(
+        kids_on(&emu, RAPPORTERING),
+        [thumbprint.clone(), new_kid.clone()]
+    );
 
     // t: the token doctor with the new key file reads Maskinporten's real answers.
     let ask_doctor = |kid: &str| {
@@ -457,6 +461,29 @@ async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_d
     );
     d.esc();
 
+    // R again, on the thumbprint key, and n: the old key is kept and the command shown.
+    let again = emu.temp_dir().join("again.key.pem");
+    d.press(&format!("/{thumbprint}\rR"));
+    d.wait_for(&format!("Rotate key {thumbprint} of rapportering"))
+        .await;
+    fill_new_key(&d, 0, &again, passphrase);
+    d.press("\r");
+    d.wait_for("Rotation proven").await;
+    d.press("n");
+    d.wait_for("Kept for now").await;
+    d.press("y");
+    d.wait_for("copied mpadmin").await;
+    assert_eq!(
+        copies.lock().unwrap().as_slice(),
+        [format!(
+            "mpadmin --profile emulator keys remove {RAPPORTERING} {thumbprint}"
+        )]
+    );
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 3, "{kids:?}");
+    assert_eq!(kids[..2], [thumbprint.clone(), new_kid.clone()]);
+    d.esc();
+
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert_eq!(app.pending, 0, "requests still in flight at quit");
@@ -468,6 +495,11 @@ async fn keys_pane_generates_rotates_with_proof_deletes_the_old_key_on_yes_and_d
         .collect();
     assert_eq!(
         ops,
-        [Operation::KeyAdd, Operation::KeyAdd, Operation::KeyRemove]
+        [
+            Operation::KeyAdd,
+            Operation::KeyAdd,
+            Operation::KeyRemove,
+            Operation::KeyAdd
+        ]
     );
 }
