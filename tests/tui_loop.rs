@@ -115,15 +115,21 @@ struct Driver {
 
 impl Driver {
     async fn wait_for(&self, needle: &str) {
+        self.wait_until(&format!("'{needle}'"), |text| text.contains(needle))
+            .await;
+    }
+
+    /// Wait until the screen satisfies `ok`; `what` names it when it never does.
+    async fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) {
         let start = Instant::now();
         loop {
             let text = self.screen.text();
-            if text.contains(needle) {
+            if ok(&text) {
                 return;
             }
             assert!(
                 start.elapsed() < Duration::from_secs(20),
-                "'{needle}' did not appear; the screen shows:\n{text}"
+                "{what} did not appear; the screen shows:\n{text}"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -354,8 +360,8 @@ fn kids_on(emu: &common::TestEmulator, client: &str) -> Vec<String> {
 }
 
 /// The new-key form from the top: 2048 bits (fast), `kid_steps` to the right in the kid
-/// choice, the private key to `out` with `passphrase`; Tab then lands on what follows.
-fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase: &str) {
+/// choice, the private key to `out` with `passphrase` typed twice, which must show masked.
+async fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase: &str) {
     d.key(KeyCode::Left);
     d.press("\t");
     for _ in 0..kid_steps {
@@ -367,6 +373,15 @@ fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase:
     d.press(passphrase);
     d.press("\t");
     d.press(passphrase);
+    let masked = "•".repeat(passphrase.chars().count());
+    d.wait_until("both passphrases, masked", |text| {
+        text.matches(masked.as_str()).count() == 2
+    })
+    .await;
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -387,11 +402,7 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
     let generated = emu.temp_dir().join("generated.key.pem");
     d.press("n");
     d.wait_for("New key pair for rapportering").await;
-    fill_new_key(&d, 1, &generated, passphrase);
-    assert!(
-        !d.screen.text().contains(passphrase),
-        "passphrase on screen"
-    );
+    fill_new_key(&d, 1, &generated, passphrase).await;
     d.press("\r");
     d.wait_for("generated key").await;
     let kids = kids_on(&emu, RAPPORTERING);
@@ -414,7 +425,7 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
     d.press(&format!("/{OLD_KID}\rR"));
     d.wait_for(&format!("Rotate key {OLD_KID} of rapportering"))
         .await;
-    fill_new_key(&d, 0, &rotated, passphrase);
+    fill_new_key(&d, 0, &rotated, passphrase).await;
     d.press("\r");
     d.wait_for("Rotation proven").await;
     let kids = kids_on(&emu, RAPPORTERING);
@@ -466,7 +477,7 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
     d.press(&format!("/{thumbprint}\rR"));
     d.wait_for(&format!("Rotate key {thumbprint} of rapportering"))
         .await;
-    fill_new_key(&d, 0, &again, passphrase);
+    fill_new_key(&d, 0, &again, passphrase).await;
     d.press("\r");
     d.wait_for("Rotation proven").await;
     d.press("n");
