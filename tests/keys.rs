@@ -1006,7 +1006,7 @@ async fn cli_rotation_without_delete_old_keeps_it_and_prints_the_command() {
     assert_eq!(code(&o), 0, "{text}{}", stderr(&o));
     assert!(
         text.contains(&format!(
-            "`mpadmin keys remove {RAPPORTERING} rapportering-2025-12`"
+            "`mpadmin --profile emulator keys remove {RAPPORTERING} rapportering-2025-12`"
         )),
         "{text}"
     );
@@ -1051,6 +1051,12 @@ async fn cli_rotation_whose_proof_fails_deletes_nothing() {
         "{text}"
     );
     assert!(text.contains("nothing was deleted"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "`mpadmin --profile emulator keys remove {RAPPORTERING} rapportering-2026`"
+        )),
+        "{text}"
+    );
     assert!(stderr(&o).contains("no key was removed"), "{}", stderr(&o));
     assert_eq!(
         kids_on(&emu, RAPPORTERING),
