@@ -109,6 +109,7 @@ pub(super) async fn run(
         old_removed: false,
     };
     let ctx = DoctorContext {
+        profile: &profile.name,
         client_id: args.client.as_str(),
         client_orgno: client.client_orgno.as_deref(),
         client_keys: &made.uploaded,
