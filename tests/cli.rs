@@ -600,7 +600,15 @@ fn public_jwk_json() -> String {
 /// Run the binary in a pseudo-terminal, answer its one question (a confirmation ending in
 /// `[y/N] `) with `answer`, and return its exit code and everything it wrote to the terminal.
 fn run_in_terminal(home: &Path, keys: &Path, args: &[&str], answer: &str) -> (u32, String) {
-    run_in_terminal_until(home, keys, args, "[y/N] ", answer)
+    run_in_terminal_until(home, keys, args, "[y/N] ", answer, Typing::Shown)
+}
+
+/// How the question is answered: a confirmation is typed as is, a secret only once the
+/// program has switched echo off.
+#[derive(PartialEq)]
+enum Typing {
+    Shown,
+    Hidden,
 }
 
 /// As `run_in_terminal`, for a question ending in `question_end`.
@@ -610,6 +618,7 @@ fn run_in_terminal_until(
     args: &[&str],
     question_end: &str,
     answer: &str,
+    typing: Typing,
 ) -> (u32, String) {
     use portable_pty::{CommandBuilder, PtySize, native_pty_system};
     use std::io::{Read, Write};
@@ -645,6 +654,25 @@ fn run_in_terminal_until(
             String::from_utf8_lossy(&seen)
         );
         seen.extend_from_slice(&buf[..n]);
+    }
+    // The prompt is printed before echo is switched off: an answer typed in between would
+    // be echoed by the terminal, not by mpadmin.
+    let asked = std::time::Instant::now();
+    while typing == Typing::Hidden
+        && pair
+            .master
+            .get_termios()
+            .expect("the terminal's settings")
+            .local_flags
+            .bits()
+            & libc::ECHO
+            != 0
+    {
+        assert!(
+            asked.elapsed() < std::time::Duration::from_secs(30),
+            "echo never went off"
+        );
+        std::thread::yield_now();
     }
     writer.write_all(answer.as_bytes()).unwrap();
     writer.flush().unwrap();
@@ -1196,6 +1224,7 @@ async fn keyring_set_checks_profile_terminal_and_password_before_storing() {
             &["keyring", "set", "emulator-p12"],
             "(profile emulator-p12): ",
             "not-the-password\r",
+            Typing::Hidden,
         )
     })
     .await

@@ -1417,6 +1417,23 @@ async fn injected_faults() {
     assert!(broken.await.is_err());
     assert_eq!(emu.faults().pending(), 0);
 
+    // Exact: the list's fault waits past the reads under it.
+    emu.faults()
+        .inject_exact("GET", "/api/v1/scopes", Fault::MalformedJson, 1);
+    assert_eq!(anon.get("/scopes/all").await.0, 200);
+    assert_eq!(
+        emu.faults().pending(),
+        1,
+        "a path under it does not take it"
+    );
+    let body = get(&emu, format!("{}/scopes", emu.api_base()))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(serde_json::from_str::<Value>(&body).is_err(), "{body}");
+
     // A server clock 60 s behind sees a fresh grant issued in the future.
     emu.faults().set_clock_skew(-60);
     let (s, body) = post_grant(&emu, &Grant::admin(&emu, "idporten:dcr.read").sign()).await;

@@ -1006,7 +1006,7 @@ async fn cli_rotation_without_delete_old_keeps_it_and_prints_the_command() {
     assert_eq!(code(&o), 0, "{text}{}", stderr(&o));
     assert!(
         text.contains(&format!(
-            "`mpadmin keys remove {RAPPORTERING} rapportering-2025-12`"
+            "`mpadmin --profile emulator keys remove {RAPPORTERING} rapportering-2025-12`"
         )),
         "{text}"
     );
@@ -1046,11 +1046,17 @@ async fn cli_rotation_whose_proof_fails_deletes_nothing() {
     assert!(text.contains("MP-200"), "{text}");
     assert!(
         text.contains(&format!(
-            "mpadmin clients update {RAPPORTERING} --add-scope difitest:api3"
+            "mpadmin --profile emulator clients update {RAPPORTERING} --add-scope difitest:api3"
         )),
         "{text}"
     );
     assert!(text.contains("nothing was deleted"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "`mpadmin --profile emulator keys remove {RAPPORTERING} rapportering-2026`"
+        )),
+        "{text}"
+    );
     assert!(stderr(&o).contains("no key was removed"), "{}", stderr(&o));
     assert_eq!(
         kids_on(&emu, RAPPORTERING),
@@ -1321,7 +1327,9 @@ async fn doctor_unknown_kid_points_at_the_registered_kid() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("mpadmin keys add {RAPPORTERING}")),
+        text.contains(&format!(
+            "mpadmin --profile emulator keys add {RAPPORTERING}"
+        )),
         "{text}"
     );
 }
@@ -1346,7 +1354,7 @@ async fn doctor_scope_not_on_client_says_add_it() {
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     assert!(
         stdout(&o).contains(&format!(
-            "mpadmin clients update {RAPPORTERING} --add-scope difitest:api3"
+            "mpadmin --profile emulator clients update {RAPPORTERING} --add-scope difitest:api3"
         )),
         "{}",
         stdout(&o)
@@ -1427,7 +1435,9 @@ async fn doctor_expired_key_says_rotate() {
         "{text}"
     );
     assert!(
-        text.contains(&format!("mpadmin keys rotate {RAPPORTERING}")),
+        text.contains(&format!(
+            "mpadmin --profile emulator keys rotate {RAPPORTERING}"
+        )),
         "{text}"
     );
 }

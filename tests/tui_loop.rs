@@ -115,15 +115,21 @@ struct Driver {
 
 impl Driver {
     async fn wait_for(&self, needle: &str) {
+        self.wait_until(&format!("'{needle}'"), |text| text.contains(needle))
+            .await;
+    }
+
+    /// Wait until the screen satisfies `ok`; `what` names it when it never does.
+    async fn wait_until(&self, what: &str, ok: impl Fn(&str) -> bool) {
         let start = Instant::now();
         loop {
             let text = self.screen.text();
-            if text.contains(needle) {
+            if ok(&text) {
                 return;
             }
             assert!(
-                start.elapsed() < Duration::from_secs(20),
-                "'{needle}' did not appear; the screen shows:\n{text}"
+                start.elapsed() < Duration::from_secs(60),
+                "{what} did not appear; the screen shows:\n{text}"
             );
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
@@ -142,8 +148,19 @@ impl Driver {
     }
 
     fn esc(&self) {
-        let ev = Event::Key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+        self.key(KeyCode::Esc);
+    }
+
+    fn key(&self, code: KeyCode) {
+        let ev = Event::Key(KeyEvent::new(code, KeyModifiers::NONE));
         self.keys.unbounded_send(Ok(ev)).unwrap();
+    }
+
+    /// Empty the focused text field (Ctrl-U) and type `text` into it.
+    fn replace(&self, text: &str) {
+        let ev = Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        self.keys.unbounded_send(Ok(ev)).unwrap();
+        self.press(text);
     }
 }
 
@@ -365,21 +382,19 @@ async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_it
         Arc::default(),
     );
     d.wait_for("demo:rapport").await;
-    // The key sets load after the client list, under the same path prefix as the fault
-    // below: wait until the emulator has served them, or one of them takes the fault.
-    let state = emu.state();
-    for c in state.clients_of(mpadmin::emulator::OWN_ORGNO) {
-        served(&emu, &format!("/api/v1/clients/{}/jwks", c.client_id), 1).await;
-    }
+    // The first load of the clients is done: the fault below is for the refresh.
+    d.press("3");
+    d.wait_for("uten-nokler").await;
 
     // Malformed JSON: the status line names the endpoint and shows the first bytes.
-    emu.faults().inject_method(
+    // Exact: the key reads under /clients/ID/jwks of the first load must not take it.
+    emu.faults().inject_exact(
         "GET",
         "/api/v1/clients",
         mpadmin::emulator::Fault::MalformedJson,
         1,
     );
-    d.press("3r");
+    d.press("r");
     d.wait_for("GET /clients: unexpected answer").await;
     d.wait_for("first bytes: {\"name\": \"truncated").await;
 
@@ -408,4 +423,171 @@ async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_it
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert!(app.offline.is_none());
+}
+
+const RAPPORTERING: &str = "3f0b8e2a-1c4d-4e5f-9a6b-7c8d9e0f1a02";
+const OLD_KID: &str = "rapportering-2025-12";
+
+fn kids_on(emu: &common::TestEmulator, client: &str) -> Vec<String> {
+    emu.state()
+        .jwks
+        .get(client)
+        .map(|j| j.keys.iter().filter_map(|k| k.kid.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The new-key form from the top: 2048 bits (fast), `kid_steps` to the right in the kid
+/// choice, the private key to `out` with `passphrase` typed twice, which must show masked.
+async fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passphrase: &str) {
+    d.key(KeyCode::Left);
+    d.press("\t");
+    for _ in 0..kid_steps {
+        d.key(KeyCode::Right);
+    }
+    d.press("\t\t");
+    d.replace(out.to_str().unwrap());
+    d.press("\t");
+    d.press(passphrase);
+    d.press("\t");
+    d.press(passphrase);
+    let masked = "•".repeat(passphrase.chars().count());
+    d.wait_until("both passphrases, masked", |text| {
+        text.matches(masked.as_str()).count() == 2
+    })
+    .await;
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and_doctors() {
+    let emu = common::emulator().await;
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal = journal_dir.path().join("journal.jsonl");
+    let copies = Arc::new(Mutex::new(Vec::new()));
+    let (d, ui) = launch(&emu, 120, journal.clone(), copies.clone());
+    let passphrase = "correct horse battery";
+    assert_eq!(kids_on(&emu, RAPPORTERING), [OLD_KID]);
+
+    d.press("3/rapportering\rK");
+    d.wait_for("Keys of rapportering").await;
+    d.wait_for(OLD_KID).await;
+
+    // n: a key pair with the thumbprint as kid, encrypted, written where we say.
+    let generated = emu.temp_dir().join("generated.key.pem");
+    d.press("n");
+    d.wait_for("New key pair for rapportering").await;
+    fill_new_key(&d, 1, &generated, passphrase).await;
+    d.press("\r");
+    d.wait_for("generated key").await;
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 2, "{kids:?}");
+    assert_eq!(kids[0], OLD_KID, "the old key is kept beside the new one");
+    let thumbprint = kids[1].clone();
+    let pem = std::fs::read_to_string(&generated).unwrap();
+    assert!(pem.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&generated).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+
+    // R on the old key: generate, upload, prove with a real token, and only then the question.
+    let rotated = emu.temp_dir().join("rotated.key.pem");
+    // The toast names the new kid too: wait for the keys read again (their count).
+    d.wait_for("all clients by expiry  2 ").await;
+    d.press(&format!("/{OLD_KID}\rR"));
+    d.wait_for(&format!("Rotate key {OLD_KID} of rapportering"))
+        .await;
+    fill_new_key(&d, 0, &rotated, passphrase).await;
+    d.press("\r");
+    d.wait_for("Rotation proven").await;
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 3, "uploaded beside the others: {kids:?}");
+    assert!(kids.iter().any(|k| k == OLD_KID), "nothing deleted unasked");
+    let new_kid = kids[2].clone();
+    assert!(new_kid.starts_with("rapportering-20"), "{new_kid}");
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+
+    // y: the old key goes, the two new ones stay.
+    d.press("y");
+    d.wait_for(&format!("deleted key {OLD_KID}")).await;
+    assert_eq!(
+        kids_on(&emu, RAPPORTERING),
+        [thumbprint.clone(), new_kid.clone()]
+    );
+
+    // t: the token doctor with the new key file reads Maskinporten's real answers.
+    let ask_doctor = |kid: &str| {
+        d.press("t");
+        d.press(rotated.to_str().unwrap());
+        d.press("\t");
+        d.press(kid);
+        d.press("\t\t");
+        d.press(passphrase);
+        d.press("\r");
+    };
+    // Esc clears the filter that picked the old key.
+    d.esc();
+    d.wait_for(&new_kid).await;
+    ask_doctor("nope");
+    d.wait_for("Token doctor: refused").await;
+    d.wait_for(&format!("this key is, as '{new_kid}'")).await;
+    d.esc();
+    ask_doctor("");
+    d.wait_for("Token doctor: token issued").await;
+    d.wait_for("demo:rapport").await;
+    assert!(
+        !d.screen.text().contains(passphrase),
+        "passphrase on screen"
+    );
+    d.esc();
+
+    // R again, on the thumbprint key, and n: the old key is kept and the command shown.
+    let again = emu.temp_dir().join("again.key.pem");
+    d.press(&format!("/{thumbprint}\rR"));
+    d.wait_for(&format!("Rotate key {thumbprint} of rapportering"))
+        .await;
+    fill_new_key(&d, 0, &again, passphrase).await;
+    d.press("\r");
+    d.wait_for("Rotation proven").await;
+    d.press("n");
+    d.wait_for("Kept for now").await;
+    d.press("y");
+    d.wait_for("copied mpadmin").await;
+    assert_eq!(
+        copies.lock().unwrap().as_slice(),
+        [format!(
+            "mpadmin --profile emulator keys remove {RAPPORTERING} {thumbprint}"
+        )]
+    );
+    let kids = kids_on(&emu, RAPPORTERING);
+    assert_eq!(kids.len(), 3, "{kids:?}");
+    assert_eq!(kids[..2], [thumbprint.clone(), new_kid.clone()]);
+    d.esc();
+
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.pending, 0, "requests still in flight at quit");
+    let ops: Vec<Operation> = Journal::at(&journal)
+        .read()
+        .unwrap()
+        .iter()
+        .map(|e| e.operation)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            Operation::KeyAdd,
+            Operation::KeyAdd,
+            Operation::KeyRemove,
+            Operation::KeyAdd
+        ]
+    );
 }

@@ -39,6 +39,9 @@ struct Planned {
     fault: Fault,
     /// Only requests whose path starts with this (e.g. `/api/v1/scopes`, `/token`).
     path_prefix: String,
+    /// The path must be `path_prefix` itself: a list endpoint without the per-item reads
+    /// under it (`/api/v1/clients` but not `/api/v1/clients/ID/jwks`).
+    exact: bool,
     /// Only requests with this method (`POST`), when set.
     method: Option<String>,
 }
@@ -70,21 +73,34 @@ impl Faults {
 
     /// The next `times` requests under `path_prefix` get `fault` (queued after earlier ones).
     pub fn inject(&self, path_prefix: &str, fault: Fault, times: usize) {
-        self.plan(None, path_prefix, fault, times);
+        self.plan(None, path_prefix, false, fault, times);
     }
 
     /// As [`inject`](Self::inject), for requests with `method` only (a POST, not the reads
     /// around it).
     pub fn inject_method(&self, method: &str, path_prefix: &str, fault: Fault, times: usize) {
-        self.plan(Some(method), path_prefix, fault, times);
+        self.plan(Some(method), path_prefix, false, fault, times);
     }
 
-    fn plan(&self, method: Option<&str>, path_prefix: &str, fault: Fault, times: usize) {
+    /// As [`inject_method`](Self::inject_method), for exactly `path` and nothing under it.
+    pub fn inject_exact(&self, method: &str, path: &str, fault: Fault, times: usize) {
+        self.plan(Some(method), path, true, fault, times);
+    }
+
+    fn plan(
+        &self,
+        method: Option<&str>,
+        path_prefix: &str,
+        exact: bool,
+        fault: Fault,
+        times: usize,
+    ) {
         let mut s = self.lock();
         for _ in 0..times {
             s.queue.push_back(Planned {
                 fault: fault.clone(),
                 path_prefix: path_prefix.to_owned(),
+                exact,
                 method: method.map(str::to_ascii_uppercase),
             });
         }
@@ -160,7 +176,12 @@ impl Faults {
             return (s.latency, Some(Fault::DropConnection));
         }
         let pos = s.queue.iter().position(|p| {
-            path.starts_with(&p.path_prefix) && p.method.as_deref().is_none_or(|m| m == method)
+            let on_path = if p.exact {
+                path == p.path_prefix
+            } else {
+                path.starts_with(&p.path_prefix)
+            };
+            on_path && p.method.as_deref().is_none_or(|m| m == method)
         });
         let fault = pos.and_then(|i| s.queue.remove(i)).map(|p| p.fault);
         (s.latency, fault)

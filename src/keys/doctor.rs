@@ -10,6 +10,9 @@ use crate::api::models::{Jwk, TokenErrorBody};
 /// What the doctor knew when it asked for the token.
 #[derive(Debug, Clone)]
 pub struct DoctorContext<'a> {
+    /// The profile the fixes run on: without `--profile` a command copied from a prod
+    /// session would run on the default (often test) profile.
+    pub profile: &'a str,
     pub client_id: &'a str,
     /// The client's owner (`client_orgno`), when the admin API told us.
     pub client_orgno: Option<&'a str>,
@@ -66,10 +69,18 @@ impl DoctorContext<'_> {
             .find(|k| k.kid.as_deref() == Some(self.kid))
     }
 
+    /// A command for this profile, as the admin would type it.
+    fn ours(&self, args: &str) -> String {
+        format!("`mpadmin --profile {} {args}`", self.profile)
+    }
+
     fn add_key_fix(&self) -> String {
         format!(
-            "upload its public key: `mpadmin keys add {} --file PUBLIC_KEY_FILE`",
-            self.client_id
+            "upload its public key: {}",
+            self.ours(&format!(
+                "keys add {} --file PUBLIC_KEY_FILE",
+                self.client_id
+            ))
         )
     }
 
@@ -115,7 +126,10 @@ pub fn diagnose(body: &TokenErrorBody, ctx: &DoctorContext<'_>) -> Diagnosis {
                     "key '{}' expired{when} (Digdir keys live at most a year)",
                     ctx.kid
                 ),
-                format!("rotate it: `mpadmin keys rotate {client} --out NEW_KEY_FILE`"),
+                format!(
+                    "rotate it: {}",
+                    ctx.ours(&format!("keys rotate {client} --out NEW_KEY_FILE"))
+                ),
             )
         }
         Some("MP-124") => match (ctx.registered_key().is_some(), ctx.registered_as()) {
@@ -147,7 +161,10 @@ pub fn diagnose(body: &TokenErrorBody, ctx: &DoctorContext<'_>) -> Diagnosis {
             if missing.is_empty() {
                 diag(
                     format!("a requested scope does not exist or is inactive: {text}"),
-                    "check the scope name with `mpadmin scopes show NAME`, or ask its owner to reactivate it",
+                    format!(
+                        "check the scope name with {}, or ask its owner to reactivate it",
+                        ctx.ours("scopes show NAME")
+                    ),
                 )
             } else {
                 let flags: Vec<String> =
@@ -155,8 +172,8 @@ pub fn diagnose(body: &TokenErrorBody, ctx: &DoctorContext<'_>) -> Diagnosis {
                 diag(
                     format!("scope {} is not on client {client}", missing.join(", ")),
                     format!(
-                        "add it: `mpadmin clients update {client} {}`",
-                        flags.join(" ")
+                        "add it: {}",
+                        ctx.ours(&format!("clients update {client} {}", flags.join(" ")))
                     ),
                 )
             }
@@ -284,6 +301,7 @@ mod tests {
 
         fn ctx<'a>(&'a self, kid: &'a str) -> DoctorContext<'a> {
             DoctorContext {
+                profile: "prod",
                 client_id: "c1",
                 client_orgno: Some("991825827"),
                 client_keys: &self.keys,
@@ -308,7 +326,10 @@ mod tests {
         g.signing = jwk("x", "CQkJ", None);
         let d = diagnose(&body, &g.ctx("typo"));
         assert!(d.cause.contains("the client's kids are old, new"), "{d:?}");
-        assert!(d.fix.contains("mpadmin keys add c1"), "{d:?}");
+        assert!(
+            d.fix.contains("mpadmin --profile prod keys add c1"),
+            "{d:?}"
+        );
     }
 
     #[test]
@@ -323,7 +344,7 @@ mod tests {
         );
         assert_eq!(
             d.fix,
-            "add it: `mpadmin clients update c1 --add-scope other:data`"
+            "add it: `mpadmin --profile prod clients update c1 --add-scope other:data`"
         );
     }
 
@@ -352,7 +373,10 @@ mod tests {
         let f = Fixture::new();
         let d = diagnose(&err(Some("MP-121"), "Expired key."), &f.ctx("old"));
         assert!(d.cause.contains("'old' expired on 2027-01-15"), "{d:?}");
-        assert!(d.fix.contains("mpadmin keys rotate c1"), "{d:?}");
+        assert!(
+            d.fix.contains("mpadmin --profile prod keys rotate c1"),
+            "{d:?}"
+        );
     }
 
     #[test]

@@ -819,7 +819,11 @@ impl App {
                     // A change made in the reverse view may have touched this scope too.
                     return self.grants_of_selected(true).into_iter().collect();
                 }
-                PaneId::Keys => self.pane = PaneId::Clients,
+                // Leaving the overview ends it, so `K` then shows the selected client's keys.
+                PaneId::Keys => {
+                    self.keys.overview = false;
+                    self.pane = PaneId::Clients;
+                }
                 PaneId::Access => self.pane = PaneId::Scopes,
                 _ => {
                     if matches!(
@@ -1026,7 +1030,8 @@ impl App {
             }
             Command::Access => self.switch(PaneId::Access),
             Command::Clients => self.switch(PaneId::Clients),
-            Command::Keys => self.switch(PaneId::Keys),
+            Command::Keys => panes::keys::show(self, false),
+            Command::Expiring => panes::keys::show(self, true),
             Command::Org(org) => panes::access::show_consumer(self, org),
             Command::Profile(p) => {
                 if !self.session.profiles.is_empty() && !self.session.profiles.contains(&p) {

@@ -868,6 +868,7 @@ async fn rotate(
         }
     };
     let ctx = DoctorContext {
+        profile: &profile.name,
         client_id: id.as_str(),
         client_orgno: client.client_orgno.as_deref(),
         client_keys: &jwks.keys,
@@ -908,6 +909,7 @@ async fn token_test(
         .or_else(|| loaded.jwk.kid.clone())
         .unwrap_or_default();
     let ctx = DoctorContext {
+        profile: &profile.name,
         client_id: req.client.as_str(),
         client_orgno: client.client_orgno.as_deref(),
         client_keys: &client_keys,

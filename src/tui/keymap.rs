@@ -250,6 +250,13 @@ const DEFAULTS: &[Def] = &[
         &["t"],
         "token doctor: get a token as this client with a key file",
     ),
+    def(
+        Cmd::ToggleOverview,
+        "expiry_overview",
+        CLIENTS,
+        &["o"],
+        "all clients' keys, soonest expiry first (also :expiring)",
+    ),
     foot(
         mutating(def(
             Cmd::GenerateKey,
@@ -280,16 +287,25 @@ const DEFAULTS: &[Def] = &[
         ),
         "token test",
     ),
+    // The footer holds four of a pane's keys: the overview is worth more there than delete,
+    // which rotation makes the rarer way to drop a key.
     foot(
-        mutating(def(
-            Cmd::DeleteKey,
-            "delete_key",
+        def(
+            Cmd::ToggleOverview,
+            "expiry_overview",
             KEYS,
-            &["d"],
-            "delete key",
-        )),
-        "delete",
+            &["o"],
+            "all clients' keys, soonest expiry first (again: one client)",
+        ),
+        "by expiry",
     ),
+    mutating(def(
+        Cmd::DeleteKey,
+        "delete_key",
+        KEYS,
+        &["d"],
+        "delete key",
+    )),
     mutating(def(
         Cmd::AddKey,
         "add_key",
@@ -298,16 +314,6 @@ const DEFAULTS: &[Def] = &[
         "add public key from file",
     )),
     def(Cmd::Open, "open", Global, &["enter"], "details"),
-    foot(
-        def(
-            Cmd::ToggleOverview,
-            "expiry_overview",
-            KEYS,
-            &["o"],
-            "all keys of all clients, soonest expiry first",
-        ),
-        "by expiry",
-    ),
     foot(def(Cmd::Help, "help", Global, &["?"], "help"), "help"),
     foot(def(Cmd::Quit, "quit", Global, &["q"], "quit"), "quit"),
     def(Cmd::NextPane, "next_pane", Global, &["tab"], "next pane"),

@@ -114,13 +114,6 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             spans.push(Span::styled("  signing in…", t.muted));
         }
     }
-    if app.session.read_only {
-        spans.push(Span::raw("  "));
-        spans.push(Span::styled(
-            " READ-ONLY ",
-            t.warn.add_modifier(ratatui::style::Modifier::REVERSED),
-        ));
-    }
     let line = Line::from(spans);
     // PROD paints the whole line, so it cannot be missed at a glance.
     let line = if prod { line.style(t.env_prod) } else { line };

@@ -86,6 +86,7 @@ pub(crate) async fn token_test(
         }
     };
     let ctx = DoctorContext {
+        profile: &profile.name,
         client_id: args.client.as_str(),
         client_orgno: client.client_orgno.as_deref(),
         client_keys: &client_keys,

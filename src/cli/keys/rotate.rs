@@ -109,6 +109,7 @@ pub(super) async fn run(
         old_removed: false,
     };
     let ctx = DoctorContext {
+        profile: &profile.name,
         client_id: args.client.as_str(),
         client_orgno: client.client_orgno.as_deref(),
         client_keys: &made.uploaded,
@@ -136,7 +137,7 @@ pub(super) async fn run(
             ))?;
             report.proof = Some(TokenReport::new(&token, &new_kid, args.client.as_str()));
             if let Some(old_kid) = &old {
-                report.old_removed = remove_old(api, &args, old_kid, out, rec).await?;
+                report.old_removed = remove_old(api, profile, &args, old_kid, out, rec).await?;
             }
             if out.json_mode() {
                 out.json(&report)?;
@@ -157,11 +158,12 @@ pub(super) async fn run(
                 out.text(&refusal.lines())?;
                 out.say(&format!(
                     "nothing was deleted: {kept}the new key {new_kid} is uploaded beside it \
-                     (remove it with `mpadmin keys remove {} {new_kid}`, or fix the cause and \
-                     check it with `mpadmin token test {} --key {} --kid {new_kid}`)",
-                    args.client,
-                    args.client,
-                    args.key.out.display()
+                     (remove it with `mpadmin --profile {p} keys remove {c} {new_kid}`, or fix \
+                     the cause and check it with \
+                     `mpadmin --profile {p} token test {c} --key {} --kid {new_kid}`)",
+                    args.key.out.display(),
+                    p = profile.name,
+                    c = args.client,
                 ))?;
             }
             Err(CliError::Failed(format!(
@@ -172,15 +174,20 @@ pub(super) async fn run(
 }
 
 /// Removes the old key when asked to (`--delete-old`, or "y" at the prompt); otherwise says
-/// how to do it later. Returns whether it was removed.
+/// how to do it later, naming the profile (the default one may be another environment).
+/// Returns whether it was removed.
 async fn remove_old(
     api: &AdminApi,
+    profile: &Profile,
     args: &RotateArgs,
     old: &str,
     out: &mut Output,
     rec: &Recorder,
 ) -> Result<bool, CliError> {
-    let later = format!("mpadmin keys remove {} {old}", args.client);
+    let later = format!(
+        "mpadmin --profile {} keys remove {} {old}",
+        profile.name, args.client
+    );
     let now = args.delete_old
         || (!out.json_mode()
             && confirm::is_terminal()

@@ -1,6 +1,6 @@
 //! Clients pane: our client registrations with key counts and the soonest key expiry; create,
-//! edit and delete (typing the client name to confirm); rotate the soonest-expiring key and
-//! the token doctor start here too.
+//! edit and delete (typing the client name to confirm); rotate the soonest-expiring key, the
+//! token doctor and the expiry overview of all keys start here too.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -120,6 +120,7 @@ pub fn usable_scopes(app: &App) -> Vec<String> {
 
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     match cmd {
+        Cmd::ToggleOverview => return super::keys::show(app, true),
         Cmd::RotateKey => {
             let Some(c) = selected_client(app).cloned() else {
                 return Vec::new();

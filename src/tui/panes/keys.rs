@@ -9,7 +9,7 @@ use ratatui::layout::{Constraint, Rect};
 
 use super::clients::selected_client;
 use super::scopes::fields_of;
-use super::{EXPIRY_WARN_DAYS, short_time};
+use super::{EXPIRY_WARN_DAYS, PaneId, short_time};
 use crate::api::models::{Client, Jwk};
 use crate::api::types::{ClientId, Kid, ScopeName};
 use crate::keys::{self, KeyError, KeySize, KidChoice, RoomError};
@@ -154,11 +154,15 @@ fn selection(app: &App) -> Option<(&Client, Option<String>)> {
     }
 }
 
+/// The keys pane in front, with every client's keys (`overview`) or the selected client's.
+pub fn show(app: &mut App, overview: bool) -> Vec<Effect> {
+    app.keys.overview = overview;
+    app.switch(PaneId::Keys)
+}
+
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     if cmd == Cmd::ToggleOverview {
-        app.keys.overview = !app.keys.overview;
-        rebuild(app);
-        return Vec::new();
+        return show(app, !app.keys.overview);
     }
     let Some((client, kid)) = selection(app) else {
         app.error("select a client in the clients pane (3) first");
@@ -304,16 +308,32 @@ fn scopes_valid(s: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// `<client name>-<yyyy-mm-dd>`, with `-2`, `-3`… when the client has that kid already (a
+/// second key the same day, as when a rotation follows a generate), so the offered kid is one
+/// the upload takes.
+fn free_default_kid(app: &App, client: &Client) -> String {
+    let base = keys::default_kid(client_name(client), now(app).date_naive())
+        .map(String::from)
+        .unwrap_or_else(|_| "key".into());
+    let taken = |kid: &str| {
+        app.data
+            .jwks
+            .get(&client.client_id)
+            .is_some_and(|j| j.keys.iter().any(|k| k.kid.as_deref() == Some(kid)))
+    };
+    std::iter::once(base.clone())
+        .chain((2..).map(|n| format!("{base}-{n}")))
+        .find(|kid| !taken(kid))
+        .unwrap_or(base)
+}
+
 /// The form for a new key pair; with `old`, the start of a rotation of that key.
 pub fn open_new_key(app: &mut App, client: &Client, old: Option<String>) {
     let Ok(id) = client.client_id.parse::<ClientId>() else {
         app.error(format!("client id '{}' is not valid", client.client_id));
         return;
     };
-    let today = now(app).date_naive();
-    let default_kid = keys::default_kid(client_name(client), today)
-        .map(String::from)
-        .unwrap_or_else(|_| "key".into());
+    let default_kid = free_default_kid(app, client);
     let mut fields = vec![
         Field::choice(
             "bits",
@@ -413,7 +433,7 @@ fn scopes_of(form: &Form) -> Vec<String> {
 }
 
 /// What the new-key form asks for, checked as far as it can be without the server.
-fn key_request(app: &App, form: &Form, id: &ClientId) -> Result<KeyRequest, String> {
+fn key_request(form: &Form, id: &ClientId) -> Result<KeyRequest, String> {
     let size: KeySize = form
         .value("bits")
         .parse()
@@ -432,18 +452,12 @@ fn key_request(app: &App, form: &Form, id: &ClientId) -> Result<KeyRequest, Stri
                     .map_err(|e: crate::api::types::InvalidValue| e.to_string())?,
             )
         }
-        _ => {
-            let name = app
-                .data
-                .clients
-                .iter()
-                .find(|c| c.client_id == id.as_str())
-                .map_or(id.as_str(), client_name);
-            KidChoice::ClientDate {
-                client_name: name.to_owned(),
-                date: now(app).date_naive(),
-            }
-        }
+        // The offered `<client name>-<date>` kid, exactly as the form shows it.
+        offered => KidChoice::Explicit(
+            offered
+                .parse()
+                .map_err(|e: crate::api::types::InvalidValue| e.to_string())?,
+        ),
     };
     let pass = form.value("passphrase");
     let passphrase = if form.field("unencrypted").is_some_and(|f| f.is_on()) {
@@ -487,7 +501,7 @@ pub fn submit_form(app: &mut App, mut form: Box<Form>, purpose: FormPurpose) -> 
             passphrase: optional_passphrase(&form),
         })))),
         FormPurpose::GenerateKey(id) | FormPurpose::RotateKey { client: id, .. } => {
-            key_request(app, &form, id).and_then(|req| new_key_effect(app, req, &purpose, &form))
+            key_request(&form, id).and_then(|req| new_key_effect(app, req, &purpose, &form))
         }
         _ => Err("not a key form".into()),
     };
@@ -621,6 +635,12 @@ fn refusal_lines(r: &keys::Refusal) -> Vec<(String, String)> {
     ]
 }
 
+/// A command to run later, on this UI's profile: without `--profile` it would run on the
+/// default profile, which may be another environment.
+fn cli(app: &App, args: &str) -> String {
+    format!("mpadmin --profile {} {args}", app.session.profile)
+}
+
 /// A rotation came back. Proven: ask about the old key (declining shows the command for
 /// later). Not proven: nothing was deleted, and why.
 pub fn rotated(app: &mut App, outcome: Rotated) {
@@ -656,7 +676,7 @@ pub fn rotated(app: &mut App, outcome: Rotated) {
                 why: format!(
                     "The old key {old_kid} stays until every system signs with {new_kid}; then remove it:"
                 ),
-                command: format!("mpadmin keys remove {client} {old_kid}"),
+                command: cli(app, &format!("keys remove {client} {old_kid}")),
             });
             app.confirm(c);
         }
@@ -688,13 +708,19 @@ pub fn rotated(app: &mut App, outcome: Rotated) {
             lines.push((
                 "test again".into(),
                 format!(
-                    "t, or mpadmin token test {client} --key {} --kid {new_kid}",
-                    file.display()
+                    "t, or {}",
+                    cli(
+                        app,
+                        &format!(
+                            "token test {client} --key {} --kid {new_kid}",
+                            file.display()
+                        )
+                    )
                 ),
             ));
             lines.push((
                 "or remove it".into(),
-                format!("mpadmin keys remove {client} {new_kid}"),
+                cli(app, &format!("keys remove {client} {new_kid}")),
             ));
             app.modal = Some(Modal::Detail(Overlay::new(
                 "Rotation not proven: nothing deleted",
@@ -764,7 +790,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             Some(c) => (
                 format!("Keys of {} · o: all clients by expiry", c.client_name),
                 if loaded {
-                    "no keys: press a to add a public key"
+                    "no keys: n generates a key pair, a adds a public key from a file"
                 } else {
                     "loading…"
                 },

@@ -13,6 +13,7 @@ use crate::tui::app::Modal;
 use crate::tui::effect::{
     Area, Doctored, KeyRequest, Mutation, Passphrase, RotateRequest, Rotated, TokenTestRequest,
 };
+use crate::tui::panes::PaneId;
 use crate::tui::view;
 use crate::tui::widgets::status::Level;
 
@@ -117,10 +118,7 @@ fn generate_asks_for_a_passphrase_twice_and_sends_the_request() {
         vec![&Mutation::GenerateKey(Box::new(KeyRequest {
             client: payroll(),
             size: KeySize::Rsa3072,
-            kid: KidChoice::ClientDate {
-                client_name: "Payroll".into(),
-                date: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
-            },
+            kid: KidChoice::Explicit("payroll-2026-11-18".parse().unwrap()),
             out: "payroll-2026-11-18.key.pem".into(),
             passphrase: Some(Passphrase::new("s3cret".into())),
             drop: Vec::new(),
@@ -279,10 +277,7 @@ fn rotation_asks_about_the_old_key_only_after_the_proof() {
             key: KeyRequest {
                 client: payroll(),
                 size: KeySize::Rsa3072,
-                kid: KidChoice::ClientDate {
-                    client_name: "Payroll".into(),
-                    date: chrono::NaiveDate::from_ymd_opt(2026, 11, 18).unwrap(),
-                },
+                kid: KidChoice::Explicit("payroll-2026-11-18".parse().unwrap()),
                 out: "payroll-2026-11-18.key.pem".into(),
                 passphrase: None,
                 drop: Vec::new(),
@@ -323,7 +318,7 @@ fn rotation_asks_about_the_old_key_only_after_the_proof() {
     // Later: the exact command, copied with y; nothing deleted.
     let effects = press(&mut app, "n");
     assert!(effects.is_empty());
-    let command = format!("mpadmin keys remove {PAYROLL} payroll-old");
+    let command = format!("mpadmin --profile demo keys remove {PAYROLL} payroll-old");
     assert!(matches!(&app.modal, Some(Modal::Copyable { text, .. }) if *text == command));
     insta::assert_snapshot!("rotation_later_80x24", draw(&mut app, 80, 24).backend());
     assert_eq!(press(&mut app, "y"), vec![Effect::Copy(command)]);
@@ -565,4 +560,175 @@ fn header_warns_of_the_business_certificate_under_60_days() {
     // Own-key profiles have no certificate to warn about.
     app.session.certificate_expires = None;
     assert!(!header(&mut app).contains("cert"));
+}
+
+/// Every row of the current table, by row key, in the order shown (walks the selection
+/// down; it ends on the first row).
+fn row_keys(app: &mut App) -> Vec<String> {
+    let t = app.current_table_mut();
+    t.top();
+    let mut keys = Vec::new();
+    for _ in 0..t.shown() {
+        keys.extend(t.selected_row().map(|r| r.key.clone()));
+        t.move_by(1, 100);
+    }
+    t.top();
+    keys
+}
+
+#[test]
+fn expiry_overview_from_the_clients_pane_and_the_command_line() {
+    let mut app = loaded_app();
+    // A key on a second client, expiring between Payroll's two: the overview interleaves them.
+    let empty = "6b1e2b7c-0000-4000-8000-000000000002";
+    let n = format!("{}{}", "w", "A".repeat(341));
+    let exp = 1_795_000_000 + 100 * 86_400 + 3_600;
+    app.data.jwks.insert(
+        empty.into(),
+        serde_json::from_value(serde_json::json!({"keys":[
+            {"kty":"RSA","kid":"empty-2026","alg":"RS256","use":"sig","n":n,"e":"AQAB","exp":exp}
+        ]}))
+        .unwrap(),
+    );
+    app.rebuild();
+
+    // `o` in the clients pane opens the keys pane on the overview, soonest expiry first.
+    press(&mut app, "3o");
+    assert_eq!(app.pane, PaneId::Keys);
+    assert!(app.keys.overview);
+    assert_eq!(
+        row_keys(&mut app),
+        [
+            format!("{PAYROLL}/payroll-old"),
+            format!("{empty}/empty-2026"),
+            format!("{PAYROLL}/payroll-2026"),
+        ]
+    );
+    let text = screen(&mut app, 80, 24);
+    assert!(text.contains("o by expiry"), "the footer names it:\n{text}");
+    insta::assert_snapshot!("expiry_overview_80x24", draw(&mut app, 80, 24).backend());
+
+    // Esc leaves the overview: `K` then shows the selected client's keys again.
+    app.update(code(KeyCode::Esc));
+    assert_eq!(app.pane, PaneId::Clients);
+    press(&mut app, "K");
+    assert!(!app.keys.overview);
+    assert_eq!(row_keys(&mut app), ["payroll-2026", "payroll-old"]);
+
+    // `:expiring` from anywhere, `:keys` back to one client.
+    press(&mut app, "1:expiring");
+    app.update(code(KeyCode::Enter));
+    assert_eq!((app.pane, app.keys.overview), (PaneId::Keys, true));
+    assert_eq!(app.current_table().total(), 3);
+    press(&mut app, ":keys");
+    app.update(code(KeyCode::Enter));
+    assert_eq!((app.pane, app.keys.overview), (PaneId::Keys, false));
+
+    // Help lists it in both panes.
+    for pane in ["3", "4"] {
+        press(&mut app, pane);
+        press(&mut app, "?");
+        let Some(Modal::Help(o)) = &app.modal else {
+            panic!("no help");
+        };
+        assert!(
+            o.lines
+                .iter()
+                .any(|(k, h)| k == "o" && h.contains("soonest expiry first")),
+            "{pane}: {:?}",
+            o.lines
+        );
+        assert!(o.lines.iter().any(|(k, _)| k == ":expiring"));
+        app.update(code(KeyCode::Esc));
+    }
+}
+
+#[test]
+fn prod_rotation_and_key_deletion_need_the_client_name_typed() {
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "3K");
+    assert!(mutations(&rotate_payroll_old(&mut app)).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(c.expect.as_deref(), Some("Payroll"));
+    assert!(
+        mutations(&press(&mut app, "y")).is_empty(),
+        "y is not enough"
+    );
+    app.update(code(KeyCode::Backspace));
+    press(&mut app, "Payroll");
+    assert!(matches!(
+        mutations(&enter(&mut app))[..],
+        [Mutation::RotateKey(_)]
+    ));
+
+    let mut app = app_with(session(false, Environment::Prod));
+    press(&mut app, "3K");
+    app.keys.table.select_key("payroll-old");
+    assert!(mutations(&press(&mut app, "dy")).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(c.expect.as_deref(), Some("Payroll"));
+    app.update(code(KeyCode::Backspace));
+    press(&mut app, "Payroll");
+    assert_eq!(
+        mutations(&enter(&mut app)),
+        vec![&Mutation::DeleteKey(
+            payroll(),
+            "payroll-old".parse().unwrap()
+        )]
+    );
+}
+
+#[test]
+fn a_second_key_the_same_day_is_offered_a_free_kid_and_file() {
+    let mut app = keys_pane();
+    let mut jwks = jwks_of(PAYROLL);
+    let mut today = jwks.keys[0].clone();
+    today.kid = Some("payroll-2026-11-18".into());
+    jwks.keys.push(today);
+    app.data.jwks.insert(PAYROLL.into(), jwks);
+    app.rebuild();
+    app.keys.table.select_key("payroll-old");
+    press(&mut app, "R");
+    let Some(Modal::Form(form, _)) = &app.modal else {
+        panic!("{:?}", app.modal);
+    };
+    assert_eq!(form.value("kid"), "payroll-2026-11-18-2");
+    assert_eq!(form.value("out"), "payroll-2026-11-18-2.key.pem");
+    tab(&mut app, 6);
+    press(&mut app, " ");
+    let effects = enter(&mut app);
+    let [Mutation::RotateKey(r)] = mutations(&effects)[..] else {
+        panic!("{effects:?} {:?}", form_error(&app));
+    };
+    assert_eq!(
+        r.key.kid,
+        KidChoice::Explicit("payroll-2026-11-18-2".parse().unwrap())
+    );
+}
+
+#[test]
+fn the_proof_dialog_keeps_its_keys_line_with_a_long_thumbprint_kid() {
+    let mut app = keys_pane();
+    let thumbprint = "cqRvL1eoRfg-L7jrYBKjgo6IwSmFir2Prji96N84LPA";
+    app.update(Action::Rotated(Rotated::Proven {
+        client: payroll(),
+        new_kid: thumbprint.into(),
+        old: Some("payroll-old".into()),
+        report: TokenReport {
+            kid: thumbprint.into(),
+            scopes: vec![
+                "demo:api/read".into(),
+                "nav:pensjon/v3/alderspensjon".into(),
+            ],
+            ..report()
+        },
+    }));
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&mut app, w, h);
+        assert!(text.contains("y confirm"), "{w}x{h}:\n{text}");
+    }
 }

@@ -132,6 +132,16 @@ fn prod_header_is_unmissable() {
 }
 
 #[test]
+fn read_only_is_said_once() {
+    let mut app = app_with(session(true, Environment::Prod));
+    let wide = draw(&mut app, 200, 24);
+    let header: String = (0..200)
+        .map(|x| wide.backend().buffer()[(x, 0)].symbol().to_owned())
+        .collect();
+    assert_eq!(header.matches("READ-ONLY").count(), 1, "{header}");
+}
+
+#[test]
 fn tiny_terminals_never_panic() {
     let mut app = loaded_app();
     let states: [&str; 8] = ["", "?", "n", "d", "3d", "2g", "4a", ":o"];

@@ -1,4 +1,5 @@
-//! The `:` command line: jump to a pane, look at one org number, switch profile; Tab completes.
+//! The `:` command line: jump to a pane or the key expiry overview, look at one org number,
+//! switch profile; Tab completes.
 
 use crate::api::types::OrgNumber;
 
@@ -9,6 +10,7 @@ pub enum Command {
     Access,
     Clients,
     Keys,
+    Expiring,
     Org(OrgNumber),
     Profile(String),
     Journal,
@@ -23,6 +25,11 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
     ("access", false, "grants of the selected scope"),
     ("clients", false, "clients"),
     ("keys", false, "keys of the selected client"),
+    (
+        "expiring",
+        false,
+        "every key of every client, soonest expiry first",
+    ),
     ("org", true, "everything one org number has from us"),
     ("profile", true, "switch to another profile"),
     ("journal", false, "the latest changes made with mpadmin"),
@@ -42,6 +49,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("access" | "a", None) => Command::Access,
         ("clients" | "c", None) => Command::Clients,
         ("keys" | "k", None) => Command::Keys,
+        ("expiring" | "x", None) => Command::Expiring,
         ("journal" | "j", None) => Command::Journal,
         ("help" | "h", None) => Command::Help,
         ("quit" | "q", None) => Command::Quit,
@@ -106,6 +114,7 @@ mod tests {
     #[test]
     fn parses_commands() {
         assert_eq!(parse("scopes"), Ok(Command::Scopes));
+        assert_eq!(parse("expiring"), Ok(Command::Expiring));
         assert_eq!(
             parse("org 991825827"),
             Ok(Command::Org("991825827".parse().unwrap()))

@@ -10,8 +10,8 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::centered;
 use super::form::Form;
+use super::{centered, wrapped_lines};
 use crate::tui::app::FormPurpose;
 use crate::tui::effect::Mutation;
 use crate::tui::theme::Theme;
@@ -113,8 +113,14 @@ impl Confirm {
                 Span::raw(" cancel"),
             ])),
         }
-        let h = text.len() as u16 + 4;
-        let area = centered(area, 70, h);
+        let width = area.width.min(70);
+        // Long lines (a thumbprint kid, a proof) wrap: count the rows they take, so the line
+        // saying which key confirms is never cut off below the box.
+        let rows = text
+            .iter()
+            .map(|l| wrapped_lines(&l.to_string(), width.saturating_sub(2)))
+            .fold(0, u16::saturating_add);
+        let area = centered(area, width, rows.saturating_add(2));
         f.render_widget(Clear, area);
         let block = Block::bordered()
             .border_style(theme.danger)

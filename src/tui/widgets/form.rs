@@ -314,10 +314,14 @@ impl Form {
             .get(self.focus)
             .and_then(|f| f.error.as_deref())
             .filter(|_| !self.submitting);
-        let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, WIDTH - 2));
+        // A long title (a rotation of a thumbprint kid) widens the dialog instead of being cut.
+        let width = WIDTH
+            .max(u16::try_from(self.title.chars().count() + 4).unwrap_or(u16::MAX))
+            .min(area.width);
+        let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, width.saturating_sub(2)));
         let body: u16 = self.fields.iter().map(Field::height).sum();
         let extra = if self.error.is_some() { 3 } else { 0 } + error_lines;
-        let area = centered(area, WIDTH, body + extra + 2);
+        let area = centered(area, width, body + extra + 2);
         f.render_widget(Clear, area);
         let room = area.height.saturating_sub(2 + extra);
         let (first, last) = self.window(room);
