@@ -231,6 +231,8 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     // Re-approve a DENIED grant.
     d.press("2");
     d.wait_for("Grants of demo:tilskudd.read").await;
+    // The pane reads the scope's grants as it opens.
+    d.wait_for("DENIED").await;
     d.press("/DENIED\r");
     let grants_before = emu.state().grants["demo:tilskudd.read"].clone();
     d.press("a");
@@ -256,6 +258,12 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert_eq!(app.pending, 0, "requests still in flight at quit");
+    // Every load and change above shared the session's one admin token.
+    assert_eq!(
+        emu.token_requests(),
+        1,
+        "admin token requests in one session"
+    );
 
     let state = emu.state();
     let scope = &state.scopes["demo:tilskudd.read"];
@@ -296,6 +304,71 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
             .iter()
             .all(|e| e.result == "ok" && e.environment == "LOCAL")
     );
+}
+
+/// Wait until the emulator has served `count` requests to `path` and is serving none.
+async fn served(
+    emu: &common::TestEmulator,
+    path: &str,
+    count: u64,
+) -> mpadmin::emulator::PathStats {
+    let start = Instant::now();
+    loop {
+        let s = emu.path_stats(path);
+        if s.requests >= count && s.in_flight == 0 {
+            return s;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "{path}: {count} requests not served: {s:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+const GRANTS_PATH: &str = "/api/v1/scopes/access";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn grant_counts_of_all_scopes_load_in_parallel_at_most_eight_at_a_time() {
+    let emu = common::emulator_with(mpadmin::emulator::Seed::Size(200)).await;
+    // With latency every request is held long enough for the next ones to overlap it, so the
+    // peak shows how many the UI keeps going at once.
+    emu.faults().set_latency(Duration::from_millis(50));
+    let journal_dir = tempfile::tempdir().unwrap();
+    let (d, ui) = launch(
+        &emu,
+        120,
+        journal_dir.path().join("journal.jsonl"),
+        Arc::default(),
+    );
+    d.wait_for("Own scopes · i: inactive · t: public  200")
+        .await;
+    let start_up = served(&emu, GRANTS_PATH, 200).await;
+    assert_eq!(start_up.requests, 200, "one grant listing per scope");
+    assert!(
+        (2..=8).contains(&start_up.peak_in_flight),
+        "grant listings in flight at once: {start_up:?}"
+    );
+
+    // Opening the access pane reads the selected scope's grants: one more listing.
+    emu.reset_path_stats();
+    d.press("2");
+    d.wait_for("APPROVED").await;
+    assert_eq!(served(&emu, GRANTS_PATH, 1).await.requests, 1);
+
+    // Refreshing the scopes counts every scope's grants again, the same way.
+    emu.reset_path_stats();
+    d.press("1r");
+    let refresh = served(&emu, GRANTS_PATH, 200).await;
+    assert_eq!(refresh.requests, 200);
+    assert!(
+        (2..=8).contains(&refresh.peak_in_flight),
+        "grant listings in flight at once: {refresh:?}"
+    );
+
+    d.press("q");
+    ui.await.unwrap().unwrap();
+    assert_eq!(emu.token_requests(), 1);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

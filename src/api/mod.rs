@@ -9,6 +9,6 @@ mod retry;
 pub mod types;
 
 pub use client::{AdminApi, PublicScopeQuery};
-pub use connect::{connect, connect_with, http_client};
+pub use connect::{Prepared, connect, connect_with, http_client, prepare};
 pub use error::ApiError;
 pub use retry::RetryPolicy;

@@ -11,6 +11,7 @@ mod jws;
 mod profiles;
 mod seed;
 mod state;
+mod stats;
 mod token;
 
 use std::net::SocketAddr;
@@ -33,6 +34,7 @@ pub use seed::{
     orgnos,
 };
 pub use state::StateSnapshot;
+pub use stats::PathStats;
 pub use token::{ADMIN_SCOPES, MAX_GRANT_LIFETIME, MAX_SKEW};
 
 /// Env var the `emulator-p12*` profiles read the PKCS#12 password from.
@@ -94,6 +96,7 @@ pub(crate) struct Shared {
     store: state::Store,
     token_requests: AtomicU64,
     faults: Faults,
+    stats: stats::Stats,
 }
 
 impl Shared {
@@ -167,6 +170,7 @@ impl Emulator {
             store,
             token_requests: AtomicU64::new(0),
             faults: Faults::default(),
+            stats: stats::Stats::default(),
         });
         let app = router(shared.clone());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -233,6 +237,17 @@ impl Emulator {
         self.shared.token_requests.load(Ordering::Relaxed)
     }
 
+    /// Requests to `path` (e.g. `/api/v1/scopes/access`, no query) and the most of them the
+    /// emulator was serving at once, injected latency included.
+    pub fn path_stats(&self, path: &str) -> PathStats {
+        self.shared.stats.of(path)
+    }
+
+    /// Start counting `path_stats` afresh (say, after the start-up loads).
+    pub fn reset_path_stats(&self) {
+        self.shared.stats.reset();
+    }
+
     /// A copy of the current state, for assertions.
     pub fn state(&self) -> StateSnapshot {
         self.shared.store.snapshot()
@@ -284,6 +299,11 @@ fn router(shared: Arc<Shared>) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             shared.clone(),
             faults::inject,
+        ))
+        // Outermost, so a request counts as in flight while injected latency holds it.
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            stats::track,
         ))
         .with_state(shared)
 }

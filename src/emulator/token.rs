@@ -484,6 +484,7 @@ mod tests {
             store: Store::new(data, None).unwrap(),
             token_requests: AtomicU64::new(0),
             faults: Faults::default(),
+            stats: Default::default(),
         }
     }
 

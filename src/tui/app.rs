@@ -61,8 +61,10 @@ pub struct Data {
     pub prefixes: Vec<ScopePrefix>,
     pub own_scopes: Vec<Scope>,
     pub public_scopes: Vec<Scope>,
-    /// Scope name -> its grants.
-    pub grants: HashMap<String, Vec<ScopeAccess>>,
+    /// Own scope name -> how many APPROVED grants it has.
+    pub grant_counts: HashMap<String, usize>,
+    /// Every grant of one scope: the one the access pane (or a scope's detail) shows.
+    pub grants: Option<(String, Vec<ScopeAccess>)>,
     pub consumer: Option<(OrgNumber, Vec<ScopeAccess>)>,
     pub granted_to_us: Vec<ScopeAccess>,
     pub clients: Vec<Client>,
@@ -157,6 +159,9 @@ pub struct App {
     generations: HashMap<LoadKind, u64>,
     /// A token refresh is on its way (so the tick asks only once).
     token_asked: bool,
+    /// The scope whose grants were asked for last, answered or on the way (so opening the
+    /// pane again, or a list arriving meanwhile, asks only once); cleared when that failed.
+    grants_asked: Option<String>,
     /// A row to select when its list has been read again (what was just created).
     select_after: Option<(Area, String)>,
     /// Set while the server is out of reach; loads are then retried by the clock.
@@ -188,6 +193,7 @@ impl App {
             spin: 0,
             generations: HashMap::new(),
             token_asked: false,
+            grants_asked: None,
             prod_confirmed: false,
             offline: None,
             select_after: None,
@@ -215,10 +221,7 @@ impl App {
         let effects = match action {
             Action::Start => self.load_all(),
             Action::Key(key) => self.on_key(key),
-            Action::Mouse(m) => {
-                self.on_mouse(m);
-                Vec::new()
-            }
+            Action::Mouse(m) => self.on_mouse(m),
             Action::Paste(text) => {
                 self.on_paste(&text);
                 Vec::new()
@@ -439,7 +442,11 @@ impl App {
         let mut out = match area {
             // Grants follow the scope list (see `on_loaded`).
             Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
-            Area::Access => vec![self.load_grants()],
+            Area::Access => {
+                let mut out = vec![self.load_grant_counts()];
+                out.extend(self.grants_of_selected(true));
+                out
+            }
             Area::Clients => vec![self.load(Load::Clients), self.load(Load::GrantedToUs)],
             Area::Keys => vec![self.load_jwks()],
         };
@@ -452,14 +459,34 @@ impl App {
         out
     }
 
-    fn load_grants(&mut self) -> Effect {
+    fn load_grant_counts(&mut self) -> Effect {
         let names = self
             .data
             .own_scopes
             .iter()
             .filter_map(|s| s.name.parse::<ScopeName>().ok())
             .collect();
-        self.load(Load::Grants(names))
+        self.load(Load::GrantCounts(names))
+    }
+
+    /// The grants of the scope selected in the scopes pane, when the access pane shows them
+    /// and holds another scope's (or, with `again`, in any case).
+    pub fn grants_of_selected(&mut self, again: bool) -> Option<Effect> {
+        if self.pane != PaneId::Access || self.access.is_consumer_view() {
+            return None;
+        }
+        self.grants_of_scope(self.scopes.selected_own()?.to_owned(), again)
+    }
+
+    /// Read the grants of `scope` unless they are held or asked for already (or, with
+    /// `again`, anyway).
+    pub fn grants_of_scope(&mut self, scope: String, again: bool) -> Option<Effect> {
+        if !again && self.grants_asked.as_deref() == Some(scope.as_str()) {
+            return None;
+        }
+        let name = scope.parse().ok()?;
+        self.grants_asked = Some(scope);
+        Some(self.load(Load::Grants(name)))
     }
 
     fn load_jwks(&mut self) -> Effect {
@@ -496,26 +523,37 @@ impl App {
                 let ok = r.is_ok();
                 keep(r.map(|s| self.data.own_scopes = s));
                 if ok {
-                    next.push(self.load_grants());
+                    next.push(self.load_grant_counts());
                 }
             }
             Loaded::PublicScopes(r) => keep(r.map(|s| self.data.public_scopes = s)),
-            Loaded::Grants(list) => {
-                let mut grants = HashMap::with_capacity(list.len());
+            Loaded::GrantCounts(list) => {
+                let mut counts = HashMap::with_capacity(list.len());
                 for (name, r) in list {
                     match r {
-                        Ok(g) => {
-                            grants.insert(name, g);
+                        Ok(n) => {
+                            counts.insert(name, n);
                         }
                         Err(e) => {
-                            if let Some(old) = self.data.grants.remove(&name) {
-                                grants.insert(name, old);
+                            if let Some(old) = self.data.grant_counts.remove(&name) {
+                                counts.insert(name, old);
                             }
                             keep(Err(e));
                         }
                     }
                 }
-                self.data.grants = grants;
+                self.data.grant_counts = counts;
+            }
+            Loaded::Grants(name, r) => {
+                if r.is_err() {
+                    self.grants_asked = None;
+                }
+                keep(r.map(|g| {
+                    self.data
+                        .grant_counts
+                        .insert(name.clone(), super::effect::approved(&g));
+                    self.data.grants = Some((name, g));
+                }));
             }
             Loaded::Consumer(org, r) => keep(r.map(|g| self.data.consumer = Some((org, g)))),
             Loaded::GrantedToUs(r) => keep(r.map(|g| self.data.granted_to_us = g)),
@@ -543,9 +581,16 @@ impl App {
             self.error(format!("{first}{more}"));
         }
         match kind {
-            LoadKind::OwnScopes | LoadKind::PublicScopes | LoadKind::Grants => {
+            LoadKind::OwnScopes | LoadKind::PublicScopes | LoadKind::GrantCounts => {
                 panes::scopes::rebuild(self);
                 panes::access::rebuild(self);
+                // A new list may have moved the selection the access pane follows.
+                next.extend(self.grants_of_selected(false));
+            }
+            LoadKind::Grants => {
+                panes::scopes::rebuild(self);
+                panes::access::rebuild(self);
+                panes::scopes::grants_arrived(self);
             }
             LoadKind::Consumer => panes::access::rebuild(self),
             LoadKind::Clients | LoadKind::Jwks => {
@@ -771,6 +816,8 @@ impl App {
                     self.access.leave_consumer();
                     self.data.consumer = None;
                     panes::access::rebuild(self);
+                    // A change made in the reverse view may have touched this scope too.
+                    return self.grants_of_selected(true).into_iter().collect();
                 }
                 // Leaving the overview ends it, so `K` then shows the selected client's keys.
                 PaneId::Keys => {
@@ -802,7 +849,7 @@ impl App {
         self.pane = pane;
         panes::access::rebuild(self);
         panes::keys::rebuild(self);
-        Vec::new()
+        self.grants_of_selected(false).into_iter().collect()
     }
 
     fn open_help(&mut self) {
@@ -1058,9 +1105,9 @@ impl App {
         }
     }
 
-    fn on_mouse(&mut self, m: MouseEvent) {
+    fn on_mouse(&mut self, m: MouseEvent) -> Vec<Effect> {
         if self.modal.is_some() {
-            return;
+            return Vec::new();
         }
         let page = self.page();
         match m.kind {
@@ -1069,7 +1116,7 @@ impl App {
             MouseEventKind::Down(MouseButton::Left) => {
                 if m.row == 1 {
                     if let Some(p) = super::view::tab_at(m.column) {
-                        self.switch(p);
+                        return self.switch(p);
                     }
                 } else if m.row >= 4 {
                     let line = usize::from(m.row - 4);
@@ -1078,6 +1125,7 @@ impl App {
             }
             _ => {}
         }
+        Vec::new()
     }
 
     // ---- helpers for panes ----

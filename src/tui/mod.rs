@@ -140,6 +140,20 @@ where
     Ok(app)
 }
 
+/// Paint the UI as it stands before any answer (header, tabs, empty pane) at once; `run_loop`
+/// then draws only what changed.
+fn first_frame<B: Backend>(terminal: &mut Terminal<B>, app: &mut App) -> Result<(), io::Error>
+where
+    B::Error: std::error::Error + Send + Sync + 'static,
+{
+    let size = terminal.size().map_err(io::Error::other)?;
+    app.size = (size.width, size.height);
+    terminal
+        .draw(|f| view::render(app, f))
+        .map_err(io::Error::other)?;
+    Ok(())
+}
+
 /// The keymap with the user's `config.toml` (beside the profiles file) applied; the defaults
 /// when there is no such file.
 pub fn load_keymap(config_file: Option<&std::path::Path>) -> Result<Keymap, String> {
@@ -192,7 +206,8 @@ impl Host for RealHost {
         let file = config::open(self.keys.as_deref()).map_err(|e| e.to_string())?;
         let profile = file.profile(Some(profile)).map_err(|e| e.to_string())?;
         let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
-        Ok((session_for(&profile, &file, self.read_only, &api), api))
+        let expires = certificate_expiry(&api);
+        Ok((session_for(&profile, &file, self.read_only, expires), api))
     }
 
     fn journal(&self, session: &Session) -> Option<JournalTarget> {
@@ -213,7 +228,7 @@ fn session_for(
     profile: &Profile,
     file: &config::ProfilesFile,
     read_only: bool,
-    api: &AdminApi,
+    certificate_expires: Option<SystemTime>,
 ) -> Session {
     Session {
         profile: profile.name.clone(),
@@ -221,16 +236,18 @@ fn session_for(
         read_only: read_only || profile.read_only,
         local: is_loopback(&profile.api_base),
         profiles: file.names(),
-        certificate_expires: certificate_expiry(api),
+        certificate_expires,
     }
 }
 
 /// When the business certificate the admin signs with runs out (`None` when it signs with
 /// its own key): read once when the profile is opened, so the header needs no I/O.
 pub fn certificate_expiry(api: &AdminApi) -> Option<SystemTime> {
-    api.tokens()
-        .certificate()
-        .map(|c| SystemTime::from(c.not_after))
+    expiry_of(api.tokens().certificate())
+}
+
+fn expiry_of(certificate: Option<&crate::auth::CertificateInfo>) -> Option<SystemTime> {
+    certificate.map(|c| SystemTime::from(c.not_after))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -304,11 +321,14 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
     let profile = file
         .profile(profile_name.as_deref())
         .map_err(|e| setup(&e))?;
-    let api = api::connect(&profile).map_err(|e| setup(&e))?;
+    let prepared = api::prepare(&profile, &crate::auth::SystemPasswords).map_err(|e| setup(&e))?;
+    let expires = expiry_of(prepared.certificate());
+    // The HTTP client loads the system's root certificates; the first frame does not wait.
+    let api = tokio::task::spawn_blocking(move || prepared.build());
     // The user's own settings and journal, also in --demo (whose profiles file is temporary).
     let paths = config::paths(global.keys.as_deref());
     let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
-    let session = session_for(&profile, &file, global.read_only, &api);
+    let session = session_for(&profile, &file, global.read_only, expires);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
     let loose = config::permission_warnings(&file, &profile);
@@ -326,6 +346,19 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
     };
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
+    first_frame(&mut guard.terminal, &mut app).map_err(Failure::Terminal)?;
+    let built = match api.await {
+        Ok(built) => built.map_err(|e| e.to_string()),
+        Err(e) => Err(e.to_string()),
+    };
+    let api = match built {
+        Ok(api) => api,
+        Err(e) => {
+            // Restore the terminal first, so the message lands on a normal screen.
+            drop(guard);
+            return Err(Failure::Setup(e));
+        }
+    };
     let result = tokio::select! {
         r = run_loop(&mut guard.terminal, EventStream::new(), app, api, &mut host) => {
             r.map(drop).map_err(Failure::Terminal)

@@ -8,10 +8,11 @@ use ratatui::layout::{Constraint, Rect};
 use super::short_time;
 use crate::api::models::{AccessState, ScopeAccess};
 use crate::api::types::{OrgNumber, ScopeName};
-use crate::tui::app::{App, FormPurpose};
-use crate::tui::effect::{Effect, Load, LoadKind, Mutation};
+use crate::tui::app::{App, Data, FormPurpose};
+use crate::tui::effect::{Effect, Load, Mutation};
 use crate::tui::keymap::Cmd;
 use crate::tui::panes::PaneId;
+use crate::tui::panes::scopes::ScopesPane;
 use crate::tui::widgets::confirm::Confirm;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col};
@@ -104,8 +105,7 @@ pub fn rebuild(app: &mut App) {
                 .collect()
         }
         None => {
-            let scope = app.scopes.selected_own().unwrap_or_default();
-            let grants = app.data.grants.get(scope).map_or(&[][..], Vec::as_slice);
+            let grants = shown_grants(&app.scopes, &app.data).unwrap_or_default();
             let named = grants.iter().any(|a| !consumer_name(a).is_empty());
             app.access
                 .table
@@ -128,6 +128,15 @@ pub fn rebuild(app: &mut App) {
         }
     };
     app.access.table.set_rows(rows);
+}
+
+/// The grants of the scope selected in the scopes pane, once read (`None` while loading).
+fn shown_grants<'a>(scopes: &ScopesPane, data: &'a Data) -> Option<&'a [ScopeAccess]> {
+    let scope = scopes.selected_own()?;
+    match &data.grants {
+        Some((name, grants)) if name == scope => Some(grants),
+        _ => None,
+    }
 }
 
 /// The reverse view for one org number (`:org N`, or Enter on a grant).
@@ -153,10 +162,7 @@ fn selected(app: &App) -> Option<(ScopeName, OrgNumber, AccessState)> {
         }
         None => {
             let scope = app.scopes.selected_own()?;
-            let a = app
-                .data
-                .grants
-                .get(scope)?
+            let a = shown_grants(&app.scopes, &app.data)?
                 .iter()
                 .find(|a| a.consumer_orgno == key)?;
             Some((scope.parse().ok()?, key.parse().ok()?, a.state.clone()))
@@ -270,7 +276,6 @@ pub fn submit(
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let loaded = |k| app.data.loaded.contains(&k);
     match &app.access.consumer {
         Some(org) => {
             let title = format!("Everything {org} has from us · Esc: back");
@@ -285,7 +290,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
             let (title, empty) = match app.scopes.selected_own() {
                 Some(s) => (
                     format!("Grants of {s}"),
-                    if loaded(LoadKind::Grants) {
+                    if shown_grants(&app.scopes, &app.data).is_some() {
                         "no grants: press g to grant org numbers"
                     } else {
                         "loading…"

@@ -5,11 +5,12 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use super::short_time;
-use crate::api::models::{AccessState, IntegrationType, Scope, TokenType, Visibility};
+use crate::api::models::{IntegrationType, Scope, TokenType, Visibility};
 use crate::api::types::ScopeName;
 use crate::tui::app::{App, FormPurpose, Modal};
 use crate::tui::effect::{Effect, LoadKind, Mutation};
 use crate::tui::keymap::Cmd;
+use crate::tui::panes::PaneId;
 use crate::tui::widgets::confirm::Confirm;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::help::Overlay;
@@ -92,13 +93,9 @@ fn types(s: &Scope) -> String {
     }
 }
 
-/// Grants that give access now.
+/// Grants that give access now (`None` until counted).
 pub fn approved_count(app: &App, scope: &str) -> Option<usize> {
-    app.data.grants.get(scope).map(|g| {
-        g.iter()
-            .filter(|a| a.state == AccessState::Approved)
-            .count()
-    })
+    app.data.grant_counts.get(scope).copied()
 }
 
 pub fn rebuild(app: &mut App) {
@@ -181,7 +178,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 "hiding inactive scopes"
             });
         }
-        Cmd::Open => open_detail(app),
+        Cmd::Open => return open_detail(app),
         Cmd::NewScope => new_form(app),
         Cmd::EditScope => {
             if let Some(s) = selected_scope(app).cloned() {
@@ -231,14 +228,18 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     Vec::new()
 }
 
-fn open_detail(app: &mut App) {
+/// The selected scope's fields and, for our own, its grants (read first when the access pane
+/// holds another scope's; the detail fills in when they arrive).
+fn open_detail(app: &mut App) -> Vec<Effect> {
     let Some(s) = selected_scope(app).cloned() else {
-        return;
+        return Vec::new();
     };
     let mut lines = fields_of(&s);
+    let mut load = None;
     if !app.scopes.public {
         lines.push((String::new(), String::new()));
-        match app.data.grants.get(&s.name) {
+        let held = app.data.grants.as_ref().filter(|(n, _)| *n == s.name);
+        match held.map(|(_, g)| g) {
             Some(grants) if !grants.is_empty() => {
                 lines.push((String::new(), format!("Access grants ({})", grants.len())));
                 for g in grants {
@@ -249,10 +250,28 @@ fn open_detail(app: &mut App) {
                 }
             }
             Some(_) => lines.push((String::new(), "No access grants".into())),
-            None => lines.push((String::new(), "Access grants not loaded yet".into())),
+            None => {
+                lines.push((String::new(), "Access grants: loading…".into()));
+                load = app.grants_of_scope(s.name.clone(), false);
+            }
         }
     }
     app.modal = Some(Modal::Detail(Overlay::new(s.name.clone(), lines)));
+    load.into_iter().collect()
+}
+
+/// A scope's grants came: fill in its detail if that is still open.
+pub fn grants_arrived(app: &mut App) {
+    let Some((name, _)) = &app.data.grants else {
+        return;
+    };
+    let waiting = matches!(&app.modal, Some(Modal::Detail(o)) if o.title == *name)
+        && app.pane == PaneId::Scopes
+        && !app.scopes.public
+        && app.scopes.selected_own() == Some(name.as_str());
+    if waiting {
+        open_detail(app);
+    }
 }
 
 /// Every field of a wire object as label/value lines, unknown ones included.

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::action::Action;
 use super::app::{App, Session};
-use super::effect::{Effect, Load, Loaded, TokenInfo};
+use super::effect::{Effect, Load, Loaded, TokenInfo, approved};
 use super::keymap::Keymap;
 use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::config::Environment;
@@ -132,12 +132,13 @@ pub fn answer(load: &Load) -> Loaded {
         ])),
         Load::OwnScopes => Loaded::OwnScopes(Ok(own_scopes())),
         Load::PublicScopes => Loaded::PublicScopes(Ok(public_scopes())),
-        Load::Grants(names) => Loaded::Grants(
+        Load::GrantCounts(names) => Loaded::GrantCounts(
             names
                 .iter()
-                .map(|n| (n.to_string(), Ok(grants_of(n.as_str()))))
+                .map(|n| (n.to_string(), Ok(approved(&grants_of(n.as_str())))))
                 .collect(),
         ),
+        Load::Grants(name) => Loaded::Grants(name.to_string(), Ok(grants_of(name.as_str()))),
         Load::Consumer(org) => {
             let all: Vec<ScopeAccess> = own_scopes()
                 .iter()
@@ -205,6 +206,17 @@ pub fn code(c: KeyCode) -> Action {
 /// Press keys; collect every effect.
 pub fn press(app: &mut App, keys: &str) -> Vec<Effect> {
     keys.chars().flat_map(|c| app.update(key(c))).collect()
+}
+
+/// Press `keys`, answering the loads they cause as they go (the access pane reads the
+/// selected scope's grants when it opens); returns the other effects.
+pub fn press_settled(app: &mut App, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|c| {
+            let effects = app.update(key(c));
+            settle(app, effects)
+        })
+        .collect()
 }
 
 pub fn mutations(effects: &[Effect]) -> Vec<&super::effect::Mutation> {

@@ -86,7 +86,7 @@ fn dialogs() {
     snap!("new_scope_form_80x24", &mut app, 80, 24);
     snap!("new_scope_form_wide", &mut app, 160, 40);
     app.update(code(crossterm::event::KeyCode::Esc));
-    press(&mut app, "2g");
+    press_settled(&mut app, "2g");
     app.update(Action::Paste("991825827 991825828".into()));
     snap!("grant_form_80x24", &mut app, 80, 24);
     app.update(code(crossterm::event::KeyCode::Esc));
@@ -97,7 +97,7 @@ fn dialogs() {
 #[test]
 fn access_clients_keys_panes() {
     let mut app = loaded_app();
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     snap!("access_80x24", &mut app, 80, 24);
     press(&mut app, "3");
     snap!("clients_80x24", &mut app, 80, 24);
@@ -157,7 +157,7 @@ fn tiny_terminals_never_panic() {
 #[test]
 fn prod_asks_for_the_name() {
     let mut app = app_with(session(false, Environment::Prod));
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     app.current_table_mut().select_key("123456785");
     press(&mut app, "a");
     press(&mut app, "demo:api");

@@ -51,7 +51,9 @@ fn start_loads_everything_and_counts_requests() {
     assert_eq!(app.current_table().total(), 3);
     app.update(key('i'));
     assert_eq!(app.current_table().total(), 4);
-    assert_eq!(app.data.grants.len(), 4);
+    assert_eq!(app.data.grant_counts.len(), 4);
+    // Counts only: the grants themselves are read for the scope the access pane shows.
+    assert!(app.data.grants.is_none());
     assert_eq!(app.data.jwks.len(), 2);
 }
 
@@ -353,7 +355,13 @@ fn public_tab_is_read_only() {
 #[test]
 fn scope_detail_lists_fields_and_grants() {
     let mut app = loaded_app();
-    app.update(code(KeyCode::Enter));
+    // The grants are read when the detail opens, and fill it in when they arrive.
+    let effects = app.update(code(KeyCode::Enter));
+    let Some(Modal::Detail(o)) = &app.modal else {
+        panic!("no detail");
+    };
+    assert!(o.lines.iter().any(|(_, b)| b.contains("loading")));
+    assert!(settle(&mut app, effects).is_empty());
     let Some(Modal::Detail(o)) = &app.modal else {
         panic!("no detail");
     };
@@ -368,7 +376,7 @@ fn scope_detail_lists_fields_and_grants() {
 #[test]
 fn grant_several_pasted_org_numbers_with_mod11_check() {
     let mut app = loaded_app();
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     assert_eq!(app.current_table().total(), 3);
     press(&mut app, "g");
     assert!(is_form(&app));
@@ -399,7 +407,7 @@ fn grant_several_pasted_org_numbers_with_mod11_check() {
 #[test]
 fn revoke_confirmation_names_org_and_scope() {
     let mut app = loaded_app();
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     press(&mut app, "j"); // 889640782
     press(&mut app, "x");
     let Some(Modal::Confirm(c)) = &app.modal else {
@@ -422,7 +430,7 @@ fn revoke_confirmation_names_org_and_scope() {
 #[test]
 fn reapprove_a_denied_row() {
     let mut app = loaded_app();
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     app.current_table_mut().select_key("123456785");
     let effects = press(&mut app, "a");
     assert_eq!(
@@ -441,7 +449,7 @@ fn reapprove_a_denied_row() {
 fn access_follows_the_selected_scope_and_reverse_view() {
     let mut app = loaded_app();
     press(&mut app, "j"); // demo:private
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     assert_eq!(app.current_table().total(), 1);
     // Enter on a grant: everything that org has from us.
     let effects = app.update(code(KeyCode::Enter));
@@ -758,7 +766,7 @@ fn tick_expires_success_but_not_errors_and_spins() {
 #[test]
 fn help_lists_the_panes_keys_from_the_keymap() {
     let mut app = loaded_app();
-    press(&mut app, "2?");
+    press_settled(&mut app, "2?");
     let Some(Modal::Help(o)) = &app.modal else {
         panic!("no help");
     };
@@ -773,6 +781,43 @@ fn help_lists_the_panes_keys_from_the_keymap() {
     assert!(app.modal.is_none());
 }
 
+fn grant_loads(effects: &[Effect]) -> Vec<&Load> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Load { load, .. } => Some(load),
+            _ => None,
+        })
+        .filter(|l| matches!(l, Load::Grants(_) | Load::GrantCounts(_)))
+        .collect()
+}
+
+#[test]
+fn the_access_pane_reads_only_the_shown_scopes_grants() {
+    let mut app = loaded_app();
+    let opened = press(&mut app, "2");
+    assert_eq!(
+        grant_loads(&opened),
+        [&Load::Grants("demo:api/read".parse().unwrap())]
+    );
+    settle(&mut app, opened);
+    assert_eq!(app.current_table().total(), 3);
+    // Back and forth on the same scope: nothing to read again.
+    assert!(grant_loads(&press(&mut app, "12")).is_empty());
+    // Refresh: every scope's count, and the shown scope's grants.
+    let refreshed = press(&mut app, "r");
+    let loads = grant_loads(&refreshed);
+    assert_eq!(loads.len(), 2, "{loads:?}");
+    assert!(matches!(loads[0], Load::GrantCounts(names) if names.len() == 4));
+    assert_eq!(loads[1], &Load::Grants("demo:api/read".parse().unwrap()));
+    // Another scope selected: its grants are read when the pane opens.
+    press(&mut app, "1j");
+    assert_eq!(
+        grant_loads(&press(&mut app, "2")),
+        [&Load::Grants("demo:private".parse().unwrap())]
+    );
+}
+
 #[test]
 fn loads_that_failed_for_some_scopes_keep_the_others() {
     let mut app = loaded_app();
@@ -785,26 +830,26 @@ fn loads_that_failed_for_some_scopes_keep_the_others() {
         matches!(
             e,
             Effect::Load {
-                load: Load::Grants(_),
+                load: Load::GrantCounts(_),
                 ..
             }
         )
     }) else {
-        panic!("grants not re-read");
+        panic!("grant counts not re-read");
     };
     app.update(Action::Loaded {
         generation: *generation,
-        data: Loaded::Grants(vec![
+        data: Loaded::GrantCounts(vec![
             (
                 "demo:api/read".into(),
                 Err("HTTP 500 [correlation id z]".into()),
             ),
-            ("demo:private".into(), Ok(Vec::new())),
+            ("demo:private".into(), Ok(0)),
         ]),
     });
-    assert_eq!(app.data.grants["demo:api/read"].len(), 3);
-    assert!(app.data.grants["demo:private"].is_empty());
-    assert!(app.data.loaded.contains(&LoadKind::Grants));
+    assert_eq!(app.data.grant_counts["demo:api/read"], 2);
+    assert_eq!(app.data.grant_counts["demo:private"], 0);
+    assert!(app.data.loaded.contains(&LoadKind::GrantCounts));
     assert!(
         app.toast
             .as_ref()
@@ -919,7 +964,7 @@ fn prod_changes_need_the_name_typed_whatever_asks() {
     assert!(app.modal.is_none());
 
     // A change with no dialog of its own (re-approve) gets one.
-    press(&mut app, "2");
+    press_settled(&mut app, "2");
     app.current_table_mut().select_key("123456785");
     assert!(mutations(&press(&mut app, "a")).is_empty());
     let Some(Modal::Confirm(c)) = &app.modal else {

@@ -1,0 +1,198 @@
+//! Start-up of the real `mpadmin` binary (built by `cargo bench`, so optimised) in a
+//! pseudo-terminal against an in-process emulator seeded with N = 5 000 scopes (100 000
+//! grants, 2 500 clients with keys), measured from spawning the process:
+//!
+//! - to the first painted frame (the tab bar is on the screen);
+//! - to the scopes list (the own-scopes title counts all 5 000);
+//! - resident memory once every list has loaded (all 5 000 grant listings served and the
+//!   process's RSS unchanged for a second).
+//!
+//! Budgets (issue 6): 50 ms, 300 ms, 60 MB. The screen is checked after every chunk the
+//! terminal receives, so the times are when the bytes arrived, not when someone looked.
+//! A plain timed binary: `cargo bench --bench startup`.
+
+use std::io::{Read, Write};
+use std::num::NonZeroU16;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use mpadmin::emulator::{Emulator, EmulatorOptions, Seed};
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+const N: usize = 5_000;
+const RUNS: usize = 10;
+const ROWS: u16 = 40;
+const COLS: u16 = 120;
+const WAIT: Duration = Duration::from_secs(60);
+
+/// When each milestone first showed on the screen.
+#[derive(Default)]
+struct Seen {
+    first_frame: Option<Instant>,
+    scopes: Option<Instant>,
+}
+
+struct Run {
+    first_frame: Duration,
+    scopes: Duration,
+    rss_kb: u64,
+}
+
+fn fail(what: &str, e: impl std::fmt::Display) -> ! {
+    panic!("{what}: {e}")
+}
+
+fn rss_kb(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        if start.elapsed() > WAIT {
+            fail("timed out", what);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+fn run_once(emu: &Emulator, home: &Path) -> Run {
+    emu.reset_path_stats();
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: ROWS,
+            cols: COLS,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap_or_else(|e| fail("open a pty", e));
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_mpadmin"));
+    cmd.arg("--keys");
+    cmd.arg(emu.keys_toml());
+    cmd.env("TERM", "xterm-256color");
+    cmd.env("HOME", home);
+    for var in ["XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME"] {
+        cmd.env(var, home);
+    }
+    cmd.env_remove("MPADMIN_KEYS");
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let mut reader = pty
+        .master
+        .try_clone_reader()
+        .unwrap_or_else(|e| fail("pty reader", e));
+    let started = Instant::now();
+    let mut child = pty
+        .slave
+        .spawn_command(cmd)
+        .unwrap_or_else(|e| fail("start mpadmin", e));
+    drop(pty.slave);
+    let pid = child
+        .process_id()
+        .unwrap_or_else(|| fail("mpadmin", "no process id"));
+    let sink = seen.clone();
+    let scopes_title = format!("public  {N}");
+    let reading = std::thread::spawn(move || {
+        let size = |n| NonZeroU16::new(n).unwrap_or(NonZeroU16::MIN);
+        let mut parser = vt100::Parser::new(size(ROWS), size(COLS), 0);
+        let mut buf = [0u8; 16384];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            parser.process(&buf[..n]);
+            let now = Instant::now();
+            let text = parser.screen().contents();
+            let mut seen = sink.lock().unwrap_or_else(|p| p.into_inner());
+            if seen.first_frame.is_none() && text.contains("1 Scopes") {
+                seen.first_frame = Some(now);
+            }
+            if seen.scopes.is_none() && text.contains(&scopes_title) {
+                seen.scopes = Some(now);
+            }
+        }
+    });
+    wait_until("the scopes list", || {
+        seen.lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .scopes
+            .is_some()
+    });
+    wait_until("every grant listing", || {
+        let s = emu.path_stats("/api/v1/scopes/access");
+        s.requests >= N as u64 && s.in_flight == 0
+    });
+    // The key sets may still be arriving: take the RSS once it has held still for a second.
+    let mut last = (0, Instant::now());
+    wait_until("a steady RSS", || {
+        std::thread::sleep(Duration::from_millis(100));
+        let now = rss_kb(pid).unwrap_or(0);
+        if now != last.0 {
+            last = (now, Instant::now());
+        }
+        last.1.elapsed() >= Duration::from_secs(1)
+    });
+    let mut writer = pty
+        .master
+        .take_writer()
+        .unwrap_or_else(|e| fail("pty writer", e));
+    writer
+        .write_all(b"q")
+        .unwrap_or_else(|e| fail("press q", e));
+    // The emulator serves from the runtime's worker threads meanwhile.
+    child.wait().unwrap_or_else(|e| fail("mpadmin exit", e));
+    drop(pty.master);
+    let _ = reading.join();
+    let seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+    let at = |t: Option<Instant>| t.map_or(Duration::MAX, |t| t - started);
+    Run {
+        first_frame: at(seen.first_frame),
+        scopes: at(seen.scopes),
+        rss_kb: last.0,
+    }
+}
+
+fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
+    v.sort_by(f64::total_cmp);
+    (v[v.len() / 2], v[0], v[v.len() - 1])
+}
+
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap_or_else(|e| fail("tokio runtime", e));
+    let dir = tempfile::tempdir().unwrap_or_else(|e| fail("temp dir", e));
+    let home = tempfile::tempdir().unwrap_or_else(|e| fail("temp dir", e));
+    let emu = rt
+        .block_on(Emulator::start(EmulatorOptions {
+            seed: Seed::Size(N),
+            ..EmulatorOptions::demo(dir.path())
+        }))
+        .unwrap_or_else(|e| fail("emulator", e));
+    let runs: Vec<Run> = (0..RUNS)
+        .map(|i| {
+            let r = run_once(&emu, home.path());
+            println!(
+                "run {i}: first frame {:.1} ms, scopes list {:.1} ms, RSS {:.1} MB",
+                r.first_frame.as_secs_f64() * 1e3,
+                r.scopes.as_secs_f64() * 1e3,
+                r.rss_kb as f64 / 1024.0
+            );
+            r
+        })
+        .collect();
+    let ms =
+        |f: fn(&Run) -> Duration| median(runs.iter().map(|r| f(r).as_secs_f64() * 1e3).collect());
+    let (m, lo, hi) = ms(|r| r.first_frame);
+    println!("startup_first_frame: median {m:.1} ms (min {lo:.1}, max {hi:.1}); budget 50 ms");
+    let (m, lo, hi) = ms(|r| r.scopes);
+    println!(
+        "startup_scopes_list_5000: median {m:.1} ms (min {lo:.1}, max {hi:.1}); budget 300 ms"
+    );
+    let (m, lo, hi) = median(runs.iter().map(|r| r.rss_kb as f64 / 1024.0).collect());
+    println!("rss_5000_loaded: median {m:.1} MB (min {lo:.1}, max {hi:.1}); budget 60 MB");
+}

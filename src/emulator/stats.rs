@@ -1,0 +1,80 @@
+//! Per-path request counts and the most requests a path had in flight at once, so tests can
+//! check how a client spreads its calls (e.g. grants fetched in parallel, but bounded).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::Shared;
+
+/// What one path (without the query) has seen since the emulator started or was reset.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PathStats {
+    /// Requests that arrived, answered or not yet.
+    pub requests: u64,
+    /// Requests being served right now.
+    pub in_flight: usize,
+    /// The most that were being served at the same time.
+    pub peak_in_flight: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Stats {
+    paths: Mutex<HashMap<String, PathStats>>,
+}
+
+impl Stats {
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, PathStats>> {
+        self.paths.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn of(&self, path: &str) -> PathStats {
+        self.lock().get(path).copied().unwrap_or_default()
+    }
+
+    /// Forget counts and peaks; requests still in flight stay counted as in flight.
+    pub fn reset(&self) {
+        for s in self.lock().values_mut() {
+            *s = PathStats {
+                in_flight: s.in_flight,
+                ..PathStats::default()
+            };
+        }
+    }
+
+    fn enter(&self, path: &str) {
+        let mut paths = self.lock();
+        let s = paths.entry(path.to_owned()).or_default();
+        s.requests += 1;
+        s.in_flight += 1;
+        s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
+    }
+
+    fn leave(&self, path: &str) {
+        if let Some(s) = self.lock().get_mut(path) {
+            s.in_flight = s.in_flight.saturating_sub(1);
+        }
+    }
+}
+
+/// Leaves the path when dropped, so a request whose connection is cut still stops counting.
+struct InFlight {
+    shared: Arc<Shared>,
+    path: String,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.shared.stats.leave(&self.path);
+    }
+}
+
+pub async fn track(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    sh.stats.enter(&path);
+    let _guard = InFlight { shared: sh, path };
+    next.run(req).await
+}
