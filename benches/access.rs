@@ -7,30 +7,17 @@ use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use mpadmin::api::types::ScopeName;
-use mpadmin::emulator::{Emulator, EmulatorOptions, Seed};
 use mpadmin::tui::action::Action;
 use mpadmin::tui::effect::{Effect, Load, Loaded, Runner};
+
+mod support;
+use support::{fail, seeded_emulator};
 
 const SCOPES: usize = 200;
 const LATENCY: Duration = Duration::from_millis(50);
 
-fn fail(what: &str, e: impl std::fmt::Display) -> ! {
-    panic!("{what}: {e}")
-}
-
 fn grants(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| fail("tokio runtime", e));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| fail("temp dir", e));
-    let emu = rt
-        .block_on(Emulator::start(EmulatorOptions {
-            seed: Seed::Size(SCOPES),
-            ..EmulatorOptions::demo(dir.path())
-        }))
-        .unwrap_or_else(|e| fail("emulator", e));
+    let (rt, _dir, emu) = seeded_emulator(SCOPES);
     let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator"))
         .unwrap_or_else(|e| fail("profile", e));
     let api = mpadmin::api::connect(&profile).unwrap_or_else(|e| fail("connect", e));

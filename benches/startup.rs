@@ -17,8 +17,11 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mpadmin::emulator::{Emulator, EmulatorOptions, Seed};
+use mpadmin::emulator::Emulator;
 use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+
+mod support;
+use support::{fail, seeded_emulator};
 
 const N: usize = 5_000;
 const RUNS: usize = 10;
@@ -37,10 +40,6 @@ struct Run {
     first_frame: Duration,
     scopes: Duration,
     rss_kb: u64,
-}
-
-fn fail(what: &str, e: impl std::fmt::Display) -> ! {
-    panic!("{what}: {e}")
 }
 
 fn rss_kb(pid: u32) -> Option<u64> {
@@ -160,19 +159,8 @@ fn median(mut v: Vec<f64>) -> (f64, f64, f64) {
 }
 
 fn main() {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap_or_else(|e| fail("tokio runtime", e));
-    let dir = tempfile::tempdir().unwrap_or_else(|e| fail("temp dir", e));
+    let (_rt, _dir, emu) = seeded_emulator(N);
     let home = tempfile::tempdir().unwrap_or_else(|e| fail("temp dir", e));
-    let emu = rt
-        .block_on(Emulator::start(EmulatorOptions {
-            seed: Seed::Size(N),
-            ..EmulatorOptions::demo(dir.path())
-        }))
-        .unwrap_or_else(|e| fail("emulator", e));
     let runs: Vec<Run> = (0..RUNS)
         .map(|i| {
             let r = run_once(&emu, home.path());
