@@ -25,7 +25,7 @@ use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const ONE_CLIENT: &[Column] = &[
-    col("kid", Constraint::Fill(1)),
+    col("kid", Constraint::Fill(1)).keep_end(),
     col("alg", Constraint::Length(5)),
     num("size", Constraint::Length(5)),
     col("expires", Constraint::Length(10)),
@@ -35,7 +35,7 @@ const ONE_CLIENT: &[Column] = &[
 
 const ALL_CLIENTS: &[Column] = &[
     col("client", Constraint::Fill(1)),
-    col("kid", Constraint::Fill(1)),
+    col("kid", Constraint::Fill(1)).keep_end(),
     col("expires", Constraint::Length(10)),
     num("days", Constraint::Length(5)),
 ];

@@ -17,7 +17,7 @@ use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
 const OWN: &[Column] = &[
-    col("name", Constraint::Fill(3)),
+    col("name", Constraint::Fill(3)).keep_end(),
     col("visible", Constraint::Length(8)),
     col("active", Constraint::Length(6)),
     col("all", Constraint::Length(3)),
@@ -27,7 +27,7 @@ const OWN: &[Column] = &[
 ];
 
 const PUBLIC: &[Column] = &[
-    col("name", Constraint::Fill(3)),
+    col("name", Constraint::Fill(3)).keep_end(),
     col("owner", Constraint::Length(9)),
     col("all", Constraint::Length(3)),
     col("types", Constraint::Fill(1)),

@@ -6,7 +6,7 @@ use std::cmp::Ordering;
 
 use crossterm::event::{Event, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Position, Rect};
+use ratatui::layout::{Constraint, Flex, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row as TRow, Table as TTable, TableState};
@@ -65,6 +65,9 @@ pub struct Column {
     pub width: Constraint,
     /// Sorted as a number when the cells parse as one.
     pub numeric: bool,
+    /// Too long a cell loses its middle, not its end: scope names and kids of one family
+    /// differ at the end (`…/dokumenter.read` and `…/dokumenter.write`).
+    pub keep_end: bool,
 }
 
 pub const fn col(title: &'static str, width: Constraint) -> Column {
@@ -72,6 +75,7 @@ pub const fn col(title: &'static str, width: Constraint) -> Column {
         title,
         width,
         numeric: false,
+        keep_end: false,
     }
 }
 
@@ -80,7 +84,32 @@ pub const fn num(title: &'static str, width: Constraint) -> Column {
         title,
         width,
         numeric: true,
+        keep_end: false,
     }
+}
+
+impl Column {
+    pub const fn keep_end(mut self) -> Column {
+        self.keep_end = true;
+        self
+    }
+}
+
+/// `text` in `width` columns, its middle replaced by `…` when it does not fit.
+fn cut_middle(text: &str, width: usize) -> std::borrow::Cow<'_, str> {
+    let len = text.chars().count();
+    if len <= width {
+        return text.into();
+    }
+    let Some(room) = width.checked_sub(1) else {
+        return "".into();
+    };
+    let head = room / 2;
+    let tail = room - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(len - tail));
+    out.into()
 }
 
 /// Rows of chrome around the body: top border, column header, bottom border.
@@ -304,6 +333,14 @@ impl FilterTable {
             Tone::Warn => theme.warn,
             Tone::Danger => theme.danger,
         };
+        let widths: Vec<Constraint> = self.columns.iter().map(|c| c.width).collect();
+        // As the table will lay them out (no selection symbol; one space between columns),
+        // so a cut cell ends exactly at its column's edge.
+        let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+        let laid_out = Layout::horizontal(widths.iter().copied())
+            .flex(Flex::Start)
+            .spacing(1)
+            .split(inner);
         let rows = self.view[offset..end].iter().map(|&i| {
             let r = &self.rows[i];
             let cells = r.cells.iter().enumerate().map(|(c, text)| {
@@ -312,9 +349,15 @@ impl FilterTable {
                     .iter()
                     .find(|(ci, _)| *ci == c)
                     .map(|(_, t)| *t);
+                let text = match (self.columns.get(c), laid_out.get(c)) {
+                    (Some(column), Some(rect)) if column.keep_end => {
+                        cut_middle(text, usize::from(rect.width))
+                    }
+                    _ => text.as_str().into(),
+                };
                 match tone {
-                    Some(t) => Cell::from(text.as_str()).style(tone_style(t)),
-                    None => Cell::from(text.as_str()),
+                    Some(t) => Cell::from(text).style(tone_style(t)),
+                    None => Cell::from(text),
                 }
             });
             TRow::new(cells).style(tone_style(r.tone))
@@ -341,7 +384,6 @@ impl FilterTable {
                 Span::raw(format!("{} ", self.filter.value())),
             ]));
         }
-        let widths: Vec<Constraint> = self.columns.iter().map(|c| c.width).collect();
         let table = TTable::new(rows, widths)
             .header(header)
             .block(block)
@@ -465,5 +507,15 @@ mod tests {
         rows.push(Row::new("new", vec!["new".into(), "1".into()]));
         t.set_rows(rows);
         assert_eq!(t.selected_row().unwrap().key, "k2");
+    }
+
+    #[test]
+    fn cut_middle_keeps_both_ends() {
+        let name = "difitest:eksempel/v1/dokumenter.read";
+        assert_eq!(cut_middle(name, 40), name);
+        assert_eq!(cut_middle(name, 25), "difitest:eks…umenter.read");
+        assert_eq!(cut_middle(name, 25).chars().count(), 25);
+        assert_eq!(cut_middle(name, 1), "…");
+        assert_eq!(cut_middle(name, 0), "");
     }
 }
