@@ -79,11 +79,26 @@ impl Backend for Shared {
     }
 }
 
-/// Records what the UI copies; refuses profile switches (there is one profile here).
+/// Records what the UI copies; switches among the emulator's profiles.
 struct TestHost {
     copies: Arc<Mutex<Vec<String>>>,
     journal: std::path::PathBuf,
     profile: mpadmin::config::Profile,
+    keys: std::path::PathBuf,
+}
+
+/// The profiles of the emulator's keys.toml the UI is offered.
+const PROFILES: [&str; 2] = ["emulator", "emulator-other-org"];
+
+fn session_of(profile: &mpadmin::config::Profile, api: &AdminApi) -> Session {
+    Session {
+        profile: profile.name.clone(),
+        environment: None,
+        read_only: false,
+        local: true,
+        profiles: PROFILES.map(String::from).to_vec(),
+        certificate_expires: mpadmin::tui::certificate_expiry(api),
+    }
 }
 
 impl Host for TestHost {
@@ -91,8 +106,18 @@ impl Host for TestHost {
         self.copies.lock().unwrap().push(text.to_owned());
     }
 
-    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
-        Err(format!("test host: no profile {profile}"))
+    fn connector(&self, profile: &str) -> mpadmin::tui::Connector {
+        let (keys, name) = (self.keys.clone(), profile.to_owned());
+        Box::new(move || {
+            let profile =
+                mpadmin::config::load(Some(&keys), Some(&name)).map_err(|e| e.to_string())?;
+            let api = mpadmin::api::connect(&profile).map_err(|e| e.to_string())?;
+            Ok(mpadmin::tui::Switched {
+                session: session_of(&profile, &api),
+                api,
+                profile: Some(profile),
+            })
+        })
     }
 
     fn journal(&self, session: &Session) -> Option<JournalTarget> {
@@ -174,15 +199,11 @@ fn launch(
 ) -> (Driver, tokio::task::JoinHandle<io::Result<App>>) {
     let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator")).unwrap();
     let api = mpadmin::api::connect(&profile).unwrap();
-    let session = Session {
-        profile: "emulator".into(),
-        environment: None,
-        read_only: false,
-        local: true,
-        profiles: vec!["emulator".into()],
-        certificate_expires: mpadmin::tui::certificate_expiry(&api),
-    };
-    let app = App::new(session, Keymap::default(), SystemTime::now());
+    let app = App::new(
+        session_of(&profile, &api),
+        Keymap::default(),
+        SystemTime::now(),
+    );
     let screen = Shared(Arc::new(Mutex::new(TestBackend::new(width, 40))));
     let mut terminal = Terminal::new(screen.clone()).unwrap();
     let (tx, rx) = mpsc::unbounded();
@@ -190,6 +211,7 @@ fn launch(
         copies,
         journal,
         profile,
+        keys: emu.keys_toml(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
     (Driver { screen, keys: tx }, ui)
@@ -590,4 +612,33 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
             Operation::KeyAdd
         ]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn profile_switch_connects_off_the_ui_thread_and_shows_the_other_organisation() {
+    let emu = common::emulator().await;
+    let journal_dir = tempfile::tempdir().unwrap();
+    let (d, ui) = launch(
+        &emu,
+        120,
+        journal_dir.path().join("journal.jsonl"),
+        Arc::default(),
+    );
+    d.wait_for("org 991825827").await;
+    d.wait_for("demo:rapport").await;
+
+    d.press(":profile emulator-other-org\r");
+    d.wait_for("profile emulator-other-org").await;
+    d.wait_for("org 889640782").await;
+    // The other organisation's own scopes, not ours.
+    d.wait_for("etaten:").await;
+    assert!(!d.screen.text().contains("demo:rapport"));
+
+    // A profile the file does not have is refused before anything is read.
+    d.press(":profile nope\r");
+    d.wait_for("no profile nope in the profiles file").await;
+
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.session.profile, "emulator-other-org");
 }

@@ -41,13 +41,25 @@ const TICK: Duration = Duration::from_millis(100);
 pub trait Host {
     /// Put text on the clipboard.
     fn copy(&mut self, text: &str);
-    /// Connect to another profile (`:profile NAME`).
-    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String>;
+    /// How to connect to another profile (`:profile NAME`). The loop runs it on a blocking
+    /// thread: it reads the profiles file and the key material and loads the system's root
+    /// certificates, too slow for the thread that draws and reads keys.
+    fn connector(&self, profile: &str) -> Connector;
     /// Where the changes made in `session` are recorded, if anywhere.
     fn journal(&self, session: &Session) -> Option<JournalTarget>;
     /// The profile behind `session`: its issuer and token endpoint are where the token
     /// doctor and rotation's proof ask for tokens of other clients.
     fn profile(&self, session: &Session) -> Option<Profile>;
+}
+
+pub type Connector = Box<dyn FnOnce() -> Result<Switched, String> + Send>;
+
+/// A profile connected to by a [`Connector`].
+pub struct Switched {
+    pub session: Session,
+    pub api: AdminApi,
+    /// As [`Host::profile`] would answer for `session`.
+    pub profile: Option<Profile>,
 }
 
 fn to_action(ev: Event) -> Option<Action> {
@@ -87,29 +99,15 @@ where
     effects.extend(app.update(Action::Start));
     let mut tick = tokio::time::interval(TICK);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    // The profile being connected to; a newer `:profile` replaces it.
+    let mut switching: Option<tokio::task::JoinHandle<Result<Switched, String>>> = None;
     loop {
         for e in effects.drain(..) {
             match e {
                 Effect::Copy(text) => host.copy(&text),
-                Effect::SwitchProfile(name) => match host.connect(&name) {
-                    Ok((session, api)) => {
-                        // A fresh channel: answers still on their way for the old profile
-                        // land in the dropped receiver instead of the new state.
-                        (tx, rx) = mpsc::unbounded_channel();
-                        runner = Runner::new(
-                            api,
-                            tx.clone(),
-                            host.journal(&session),
-                            host.profile(&session),
-                        );
-                        app.reset(session);
-                        let start = app.update(Action::Start);
-                        for e in start {
-                            runner.spawn(e);
-                        }
-                    }
-                    Err(msg) => app.error(msg),
-                },
+                Effect::SwitchProfile(name) => {
+                    switching = Some(tokio::task::spawn_blocking(host.connector(&name)));
+                }
                 other => runner.spawn(other),
             }
         }
@@ -134,6 +132,28 @@ where
                 None => break,
             },
             _ = tick.tick() => effects = app.update(Action::Tick(SystemTime::now())),
+            done = async {
+                match switching.as_mut() {
+                    Some(job) => job.await,
+                    None => std::future::pending().await,
+                }
+            }, if switching.is_some() =>
+            {
+                switching = None;
+                match done {
+                    Ok(Ok(sw)) => {
+                        // A fresh channel: answers still on their way for the old profile
+                        // land in the dropped receiver instead of the new state.
+                        (tx, rx) = mpsc::unbounded_channel();
+                        runner = Runner::new(sw.api, tx.clone(), host.journal(&sw.session), sw.profile);
+                        app.reset(sw.session);
+                        effects = app.update(Action::Start);
+                    }
+                    Ok(Err(msg)) => app.error(msg),
+                    Err(e) => app.error(format!("connecting to the profile failed: {e}")),
+                }
+                app.dirty = true;
+            }
         }
     }
     drop(tx);
@@ -202,12 +222,19 @@ impl Host for RealHost {
         terminal::copy_to_clipboard(text);
     }
 
-    fn connect(&mut self, profile: &str) -> Result<(Session, AdminApi), String> {
-        let file = config::open(self.keys.as_deref()).map_err(|e| e.to_string())?;
-        let profile = file.profile(Some(profile)).map_err(|e| e.to_string())?;
-        let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
-        let expires = certificate_expiry(&api);
-        Ok((session_for(&profile, &file, self.read_only, expires), api))
+    fn connector(&self, profile: &str) -> Connector {
+        let (keys, read_only, name) = (self.keys.clone(), self.read_only, profile.to_owned());
+        Box::new(move || {
+            let file = config::open(keys.as_deref()).map_err(|e| e.to_string())?;
+            let profile = file.profile(Some(&name)).map_err(|e| e.to_string())?;
+            let api = api::connect_with(&profile, &EnvOnly).map_err(|e| e.to_string())?;
+            let expires = certificate_expiry(&api);
+            Ok(Switched {
+                session: session_for(&profile, &file, read_only, expires),
+                api,
+                profile: Some(profile),
+            })
+        })
     }
 
     fn journal(&self, session: &Session) -> Option<JournalTarget> {
