@@ -29,6 +29,11 @@ impl Screen {
     /// Start mpadmin with `home` as its home, config, data and state directory, so nothing
     /// of the user's is read or written.
     fn spawn(home: &std::path::Path, args: &[&str]) -> Screen {
+        Screen::spawn_with(home, args, &[])
+    }
+
+    /// As `spawn`, with `env` set too.
+    fn spawn_with(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Screen {
         let pty = native_pty_system()
             .openpty(PtySize {
                 rows: ROWS,
@@ -46,6 +51,9 @@ impl Screen {
             cmd.env(var, home);
         }
         cmd.env_remove("MPADMIN_KEYS");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
         let child = pty.slave.spawn_command(cmd).expect("start mpadmin");
         drop(pty.slave);
         let rows = NonZeroU16::new(ROWS).unwrap();
@@ -359,6 +367,25 @@ fn sigterm_and_sighup_restore_the_terminal() {
         s.wait_for("demo:rapport");
         assert_eq!(s.line_mode(), Some(false), "the UI runs in raw mode");
         s.signal(signal, number);
+    }
+}
+
+#[test]
+fn a_panic_restores_the_terminal_before_its_message() {
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn_with(
+        home.path(),
+        &["--demo"],
+        &[("MPADMIN_TEST_PANIC", "1"), ("RUST_BACKTRACE", "0")],
+    );
+    let status = s.child.wait().unwrap();
+    assert_eq!(status.exit_code(), 101, "a Rust panic");
+    s.assert_restored();
+    // The message lands on the normal screen, where it stays readable.
+    let start = Instant::now();
+    while !s.text().contains("MPADMIN_TEST_PANIC is set") {
+        assert!(start.elapsed() < WAIT, "no panic message: {}", s.text());
+        std::thread::sleep(Duration::from_millis(20));
     }
 }
 

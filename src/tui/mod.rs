@@ -374,6 +374,12 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
     first_frame(&mut guard.terminal, &mut app).map_err(Failure::Terminal)?;
+    // Debug builds only: lets the PTY test watch a panic restore the terminal (nothing a
+    // user can type makes mpadmin panic).
+    #[cfg(debug_assertions)]
+    if std::env::var_os("MPADMIN_TEST_PANIC").is_some() {
+        panic!("MPADMIN_TEST_PANIC is set");
+    }
     let built = match api.await {
         Ok(built) => built.map_err(|e| e.to_string()),
         Err(e) => Err(e.to_string()),
