@@ -136,6 +136,8 @@ impl Host for TestHost {
 struct Driver {
     screen: Shared,
     keys: mpsc::UnboundedSender<io::Result<Event>>,
+    /// Holds the journal for as long as the UI is driven.
+    _journal_dir: tempfile::TempDir,
 }
 
 impl Driver {
@@ -189,14 +191,21 @@ impl Driver {
     }
 }
 
-/// The real loop on a `width` x 40 screen against `emu`'s `emulator` profile, journaling to
-/// `journal`; the handle yields the final state once the UI quits.
-fn launch(
-    emu: &common::TestEmulator,
-    width: u16,
+/// A running UI loop and what its host recorded.
+struct Launched {
+    d: Driver,
+    /// Yields the final state once the UI quits.
+    ui: tokio::task::JoinHandle<io::Result<App>>,
     journal: std::path::PathBuf,
     copies: Arc<Mutex<Vec<String>>>,
-) -> (Driver, tokio::task::JoinHandle<io::Result<App>>) {
+}
+
+/// The real loop on a `width` x 40 screen against `emu`'s `emulator` profile, journaling to
+/// a file of its own.
+fn launch(emu: &common::TestEmulator, width: u16) -> Launched {
+    let journal_dir = tempfile::tempdir().unwrap();
+    let journal = journal_dir.path().join("journal.jsonl");
+    let copies = Arc::new(Mutex::new(Vec::new()));
     let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator")).unwrap();
     let api = mpadmin::api::connect(&profile).unwrap();
     let app = App::new(
@@ -208,22 +217,33 @@ fn launch(
     let mut terminal = Terminal::new(screen.clone()).unwrap();
     let (tx, rx) = mpsc::unbounded();
     let mut host = TestHost {
-        copies,
-        journal,
+        copies: copies.clone(),
+        journal: journal.clone(),
         profile,
         keys: emu.keys_toml(),
     };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
-    (Driver { screen, keys: tx }, ui)
+    Launched {
+        d: Driver {
+            screen,
+            keys: tx,
+            _journal_dir: journal_dir,
+        },
+        ui,
+        journal,
+        copies,
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_kind_of_change_is_accepted_by_the_emulator() {
     let emu = common::emulator().await;
-    let copies = Arc::new(Mutex::new(Vec::new()));
-    let journal_dir = tempfile::tempdir().unwrap();
-    let journal_file = journal_dir.path().join("journal.jsonl");
-    let (d, ui) = launch(&emu, 120, journal_file.clone(), copies.clone());
+    let Launched {
+        d,
+        ui,
+        journal,
+        copies,
+    } = launch(&emu, 120);
 
     d.wait_for("demo:rapport").await;
     d.wait_for("token ").await;
@@ -310,7 +330,7 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     );
 
     // Every change is in the journal, in order, with its target.
-    let entries = Journal::at(&journal_file).read().unwrap();
+    let entries = Journal::at(&journal).read().unwrap();
     let ops: Vec<(Operation, &str)> = entries
         .iter()
         .map(|e| (e.operation, e.target.as_str()))
@@ -356,13 +376,7 @@ async fn grant_counts_of_all_scopes_load_in_parallel_at_most_eight_at_a_time() {
     // With latency every request is held long enough for the next ones to overlap it, so the
     // peak shows how many the UI keeps going at once.
     emu.faults().set_latency(Duration::from_millis(50));
-    let journal_dir = tempfile::tempdir().unwrap();
-    let (d, ui) = launch(
-        &emu,
-        120,
-        journal_dir.path().join("journal.jsonl"),
-        Arc::default(),
-    );
+    let Launched { d, ui, .. } = launch(&emu, 120);
     d.wait_for("Own scopes · i: inactive · t: public  200")
         .await;
     let start_up = served(&emu, GRANTS_PATH, 200).await;
@@ -396,13 +410,7 @@ async fn grant_counts_of_all_scopes_load_in_parallel_at_most_eight_at_a_time() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_answers_and_a_lost_server_leave_the_ui_usable_and_it_recovers_by_itself() {
     let emu = common::emulator().await;
-    let journal_dir = tempfile::tempdir().unwrap();
-    let (d, ui) = launch(
-        &emu,
-        200,
-        journal_dir.path().join("journal.jsonl"),
-        Arc::default(),
-    );
+    let Launched { d, ui, .. } = launch(&emu, 200);
     d.wait_for("demo:rapport").await;
     // The first load of the clients is done: the fault below is for the refresh.
     d.press("3");
@@ -486,10 +494,12 @@ async fn fill_new_key(d: &Driver, kid_steps: usize, out: &std::path::Path, passp
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and_doctors() {
     let emu = common::emulator().await;
-    let journal_dir = tempfile::tempdir().unwrap();
-    let journal = journal_dir.path().join("journal.jsonl");
-    let copies = Arc::new(Mutex::new(Vec::new()));
-    let (d, ui) = launch(&emu, 120, journal.clone(), copies.clone());
+    let Launched {
+        d,
+        ui,
+        journal,
+        copies,
+    } = launch(&emu, 120);
     let passphrase = "correct horse battery";
     assert_eq!(kids_on(&emu, RAPPORTERING), [OLD_KID]);
 
@@ -617,13 +627,7 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn profile_switch_connects_off_the_ui_thread_and_shows_the_other_organisation() {
     let emu = common::emulator().await;
-    let journal_dir = tempfile::tempdir().unwrap();
-    let (d, ui) = launch(
-        &emu,
-        120,
-        journal_dir.path().join("journal.jsonl"),
-        Arc::default(),
-    );
+    let Launched { d, ui, .. } = launch(&emu, 120);
     d.wait_for("org 991825827").await;
     d.wait_for("demo:rapport").await;
 
