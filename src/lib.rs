@@ -1,7 +1,8 @@
 //! mpadmin: administer Maskinporten self-service from the keyboard.
 //!
-//! Layers point one way: `tui`, `cli` -> `api` -> `auth` -> `config`.
-//! `emulator` stands apart and shares only `api::models` / `api::types`.
+//! Layers point one way: `tui`, `cli` -> `changes` -> `api` -> `auth` -> `config`, with the
+//! wire vocabulary (`wire`) a leaf they all use. `emulator` stands apart and shares only
+//! `wire`.
 
 pub mod api;
 pub mod auth;
@@ -11,3 +12,4 @@ pub mod emulator;
 pub mod journal;
 pub mod keys;
 pub mod tui;
+pub mod wire;

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
-use super::error::{ApiError, snippet};
+use super::error::ApiError;
 use super::models::{
     ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Scope, ScopeAccess,
     ScopePrefix,
@@ -13,6 +13,7 @@ use super::models::{
 use super::retry::{Outcome, RetryPolicy, parse_retry_after};
 use super::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::auth::TokenSource;
+use crate::wire::text::snippet;
 
 const SCOPES_READ: &str = "idporten:scopes.read or idporten:scopes.write";
 const SCOPES_WRITE: &str = "idporten:scopes.write";

@@ -3,10 +3,10 @@
 mod client;
 mod connect;
 mod error;
-pub(crate) use error::{snippet, transport_message};
-pub mod models;
 mod retry;
-pub mod types;
+
+// The wire vocabulary is the API's too: `api::models::Scope` reads as it always did.
+pub use crate::wire::{models, types};
 
 pub use client::{AdminApi, PublicScopeQuery};
 pub use connect::{Prepared, connect, connect_with, http_client, prepare};

@@ -24,8 +24,8 @@ use openssl::x509::{X509, X509KeyUsage, X509NameRef, X509Ref};
 use super::grant::GrantHeader;
 use super::secret::Secret;
 use super::token::AuthError;
-use crate::api::types::OrgNumber;
 use crate::config::{Profile, Signing};
+use crate::wire::types::OrgNumber;
 
 /// Where passwords come from. The CLI uses [`SystemPasswords`]; the TUI and tests supply
 /// their own (a dialog, a fixed value).

@@ -2,9 +2,9 @@
 //! from `error_uri` (`.../errors/MP-200`); errors without a code are recognised by their
 //! description.
 
-use crate::api::models::TokenErrorBody;
-use crate::api::types::OrgNumber;
 use crate::config::Environment;
+use crate::wire::models::TokenErrorBody;
+use crate::wire::types::OrgNumber;
 
 /// What the grant was made of, to make the hint concrete.
 #[derive(Debug, Clone, Copy)]

@@ -15,8 +15,8 @@ use serde_json::Value;
 use super::credentials::{CertificateInfo, Credentials, PasswordSource, SystemPasswords};
 use super::diagnose::{GrantContext, diagnose};
 use super::token::{AuthError, SignGrant};
-use crate::api::models::TokenErrorBody;
 use crate::config::{Environment, Profile};
+use crate::wire::models::TokenErrorBody;
 
 /// Maskinporten refuses grants that live longer than this (exp - iat).
 pub const GRANT_LIFETIME: Duration = Duration::from_secs(120);

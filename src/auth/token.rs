@@ -7,7 +7,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::credentials::CertificateInfo;
-use crate::api::models::{AccessTokenClaims, TokenErrorBody, TokenResponse};
+use crate::wire::models::{AccessTokenClaims, TokenErrorBody, TokenResponse};
 
 /// Renew this long before the token runs out, so a request never leaves with a token that
 /// expires on the way.
@@ -20,7 +20,7 @@ pub enum AuthError {
     Config(String),
     #[error("could not sign the grant: {0}")]
     Sign(String),
-    #[error("token endpoint {endpoint}: {}", crate::api::transport_message(.source))]
+    #[error("token endpoint {endpoint}: {}", crate::wire::text::transport_message(.source))]
     Transport {
         endpoint: String,
         #[source]
@@ -221,7 +221,7 @@ impl TokenSource {
             .http
             .post(self.endpoint.clone())
             .form(&[
-                ("grant_type", crate::api::models::JWT_BEARER_GRANT),
+                ("grant_type", crate::wire::models::JWT_BEARER_GRANT),
                 ("assertion", assertion.as_str()),
             ])
             .send()
@@ -230,7 +230,7 @@ impl TokenSource {
         let status = resp.status();
         let skew = clock_skew(resp.headers().get(reqwest::header::DATE), SystemTime::now());
         let bytes = resp.bytes().await.map_err(transport)?;
-        let snippet = || crate::api::snippet(&bytes);
+        let snippet = || crate::wire::text::snippet(&bytes);
         if !status.is_success() {
             let body: TokenErrorBody =
                 serde_json::from_slice(&bytes).map_err(|e| AuthError::Decode {

@@ -26,8 +26,8 @@ use openssl::x509::extension::{BasicConstraints, KeyUsage, SubjectKeyIdentifier}
 use openssl::x509::{X509, X509Builder, X509NameBuilder, X509Ref};
 
 use super::EmulatorError;
-use crate::api::models::Jwk;
-use crate::api::types::OrgNumber;
+use crate::wire::models::Jwk;
+use crate::wire::types::OrgNumber;
 
 /// The organisation the emulator's admin client belongs to (the demo organisation).
 pub const OWN_ORGNO: &str = "991825827";

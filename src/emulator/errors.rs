@@ -5,7 +5,7 @@ use axum::Json;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::api::models::{ApiErrorBody, FieldError, TokenErrorBody};
+use crate::wire::models::{ApiErrorBody, FieldError, TokenErrorBody};
 
 /// 32 lower-case hex digits, the shape of Digdir's trace and correlation ids.
 pub fn hex_id() -> String {

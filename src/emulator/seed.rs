@@ -7,11 +7,11 @@ use super::EmulatorError;
 use super::certs::{self, ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORG_NAME, OWN_ORGNO, Pki};
 use super::state::{StateSnapshot, now_secs, timestamp_now};
 use super::token::ADMIN_SCOPES;
-use crate::api::models::{
+use crate::wire::models::{
     AccessState, Client, IntegrationType, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix, TokenType,
     Visibility,
 };
-use crate::api::types::orgno_check_digit;
+use crate::wire::types::orgno_check_digit;
 
 /// What the emulator holds at start (when no state file exists yet).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -459,7 +459,7 @@ fn sized(b: &mut Builder, template: &Jwk, n: usize) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::types::{OrgNumber, ScopeName};
+    use crate::wire::types::{OrgNumber, ScopeName};
 
     #[test]
     fn generated_orgnos_pass_mod11_and_are_distinct() {

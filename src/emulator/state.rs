@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EmulatorError;
 use super::errors::ApiFail;
-use crate::api::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::wire::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
 
 /// Digdir's timestamp pattern `yyyy-MM-dd'T'HH:mm:ss.SSSXXX`, e.g. `2025-07-02T10:30:00.000+01:00`.
 pub fn timestamp_now() -> String {
@@ -95,7 +95,7 @@ impl StateSnapshot {
             || scope.accessible_for_all
             || self
                 .grant(&scope.name, orgno)
-                .is_some_and(|g| g.state == crate::api::models::AccessState::Approved)
+                .is_some_and(|g| g.state == crate::wire::models::AccessState::Approved)
     }
 }
 

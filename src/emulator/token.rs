@@ -20,7 +20,7 @@ use super::certs::{self, TOKEN_SIGNING_KID};
 use super::errors::{TokenFail, hex_id};
 use super::jws::{self, Jws};
 use super::state::{StateSnapshot, allows_type};
-use crate::api::models::{
+use crate::wire::models::{
     AccessTokenClaims, Client, IntegrationType, JWT_BEARER_GRANT, OrgClaim, TokenResponse,
 };
 
@@ -259,7 +259,7 @@ fn check_signer(
     md: MessageDigest,
     proof: Proof,
     client: &Client,
-    keys: &[crate::api::models::Jwk],
+    keys: &[crate::wire::models::Jwk],
     now: i64,
 ) -> Result<&'static str, TokenFail> {
     match proof {

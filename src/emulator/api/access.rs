@@ -8,16 +8,18 @@ use serde_json::Value;
 
 use super::scopes::owned;
 use super::{ApiResult, DCR_READ, Query, SCOPES_READ, SCOPES_WRITE, caller, flag, ok, required};
-use crate::api::models::{AccessState, ScopeAccess};
-use crate::api::types::OrgNumber;
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{allows_type, timestamp_now};
+use crate::wire::models::{AccessState, ScopeAccess};
+use crate::wire::types::OrgNumber;
 
 fn orgno(value: &str) -> Result<OrgNumber, ApiFail> {
-    value.parse().map_err(|e: crate::api::types::InvalidValue| {
-        ApiFail::field("ScopeAccess", "consumer_orgno", e.0)
-    })
+    value
+        .parse()
+        .map_err(|e: crate::wire::types::InvalidValue| {
+            ApiFail::field("ScopeAccess", "consumer_orgno", e.0)
+        })
 }
 
 /// `?scope=` (rows of one of our scopes, DENIED included) and/or `?consumer_orgno=`.

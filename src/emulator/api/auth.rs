@@ -5,11 +5,11 @@ use axum::http::{HeaderMap, header};
 use openssl::hash::MessageDigest;
 use serde_json::Value;
 
-use crate::api::models::AccessTokenClaims;
 use crate::emulator::Shared;
 use crate::emulator::certs::TOKEN_SIGNING_KID;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::jws;
+use crate::wire::models::AccessTokenClaims;
 
 /// The caller of the admin API.
 pub struct Caller {

@@ -7,14 +7,14 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
 use super::{ApiResult, DCR_READ, DCR_WRITE, Problems, body, caller, empty, ok};
-use crate::api::models::{
-    ApplicationType, Client, ClientOnBehalfOf, IntegrationType, JWT_BEARER_GRANT,
-    TokenEndpointAuthMethod,
-};
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
 use crate::emulator::token::ADMIN_SCOPES;
+use crate::wire::models::{
+    ApplicationType, Client, ClientOnBehalfOf, IntegrationType, JWT_BEARER_GRANT,
+    TokenEndpointAuthMethod,
+};
 
 /// The active client `id` of `orgno`: 404 when unknown or deleted, 403 when someone else's.
 pub fn own_client<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'a Client, ApiFail> {

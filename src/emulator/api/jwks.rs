@@ -11,12 +11,12 @@ use serde_json::{Map, Value, json};
 
 use super::clients::own_client;
 use super::{ApiResult, DCR_READ, DCR_WRITE, Problems, caller, empty, ok};
-use crate::api::models::{Jwk, Jwks};
-use crate::api::types::Kid;
 use crate::emulator::Shared;
 use crate::emulator::certs::jwk_public_key;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{now_secs, timestamp_now};
+use crate::wire::models::{Jwk, Jwks};
+use crate::wire::types::Kid;
 
 pub const MAX_KEYS: usize = 5;
 pub const MIN_RSA_BITS: u32 = 2048;

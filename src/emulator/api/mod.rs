@@ -152,7 +152,7 @@ impl Problems {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::models::{Client, Scope};
+    use crate::wire::models::{Client, Scope};
     use proptest::prelude::*;
 
     proptest! {

@@ -11,11 +11,11 @@ use serde_json::{Map, Value, json};
 use super::{
     ApiResult, Problems, Query, SCOPES_READ, SCOPES_WRITE, body, caller, flag, ok, required,
 };
-use crate::api::models::{Scope, TokenType, Visibility};
-use crate::api::types::ScopeName;
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
+use crate::wire::models::{Scope, TokenType, Visibility};
+use crate::wire::types::ScopeName;
 
 const ALTINN_ISSUER: &str = "https://tt02.altinn.no/";
 

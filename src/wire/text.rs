@@ -1,0 +1,47 @@
+//! Text about the wire for error messages, shared by the token endpoint (auth) and the admin
+//! API client (api).
+
+/// What went wrong on the wire, in words: reqwest's own message only says "error sending
+/// request", the useful part (refused, timed out, reset) is further down the source chain.
+pub fn transport_message(e: &reqwest::Error) -> String {
+    let mut causes: Vec<String> = Vec::new();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let text = s.to_string();
+        if !causes.iter().any(|c| c.contains(&text)) {
+            causes.push(text);
+        }
+        source = s.source();
+    }
+    let detail = if causes.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", causes.join(": "))
+    };
+    if e.is_timeout() {
+        format!(
+            "no answer in time{detail}; the limits are connect_timeout_secs and request_timeout_secs in the profile"
+        )
+    } else if e.is_connect() {
+        format!("could not connect{detail}; nothing was sent")
+    } else {
+        format!("the connection broke{detail}")
+    }
+}
+
+/// The first bytes of an unexpected body, printable, for error messages.
+pub fn snippet(bytes: &[u8]) -> String {
+    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
+    let mut s: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if bytes.len() > 120 {
+        s.push('…');
+    }
+    if s.trim().is_empty() {
+        "(empty body)".to_owned()
+    } else {
+        s
+    }
+}
