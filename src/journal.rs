@@ -2,6 +2,11 @@
 //!
 //! Each entry is one `write` of one line to a file opened in append mode, then synced, so a
 //! crash can at worst leave a torn *last* line; readers skip such a line and keep the rest.
+//!
+//! The journal is written ahead: a change's *intent* (what, on what, the state before) is
+//! appended before the request goes out, and its *outcome* after the answer. A change whose
+//! process died in between (Ctrl-C, kill, a lost answer) therefore still shows, as "outcome
+//! unknown", instead of being applied on the server and missing here.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
@@ -44,8 +49,33 @@ impl Operation {
     }
 }
 
+/// Which half of a written-ahead change a line is. Lines from before the journal was written
+/// ahead have none: they are whole entries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    Intent,
+    Outcome,
+}
+
+/// `result` of an intent whose outcome never reached the journal.
+pub const OUTCOME_UNKNOWN: &str = "outcome unknown: the request was sent but its answer was never recorded (interrupted?); check the server";
+/// `result` of an intent line as written, until its outcome follows.
+const PENDING: &str = "pending";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
+    /// Names the change for `journal undo` (a UUID; its first 8 characters are shown).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Shared by every change of one `apply` run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<Phase>,
+    /// The change itself, as the change engine describes it (what undo inverts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub change: Option<Value>,
     /// RFC 3339, UTC.
     pub time: String,
     pub profile: String,
@@ -88,6 +118,10 @@ impl Entry {
         target: impl Into<String>,
     ) -> Entry {
         Entry {
+            id: None,
+            run: None,
+            phase: None,
+            change: None,
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             profile: profile.to_owned(),
             environment: environment.to_owned(),
@@ -116,14 +150,86 @@ impl Entry {
         self
     }
 
-    /// Record the outcome of the API call.
-    pub fn outcome<T>(mut self, result: &Result<T, crate::api::ApiError>) -> Entry {
-        if let Err(e) = result {
-            self.result = e.to_string();
-            self.correlation_id = e.correlation_id().map(str::to_owned);
-        }
+    /// The intent half of a change about to be sent: `outcome` is appended after the answer.
+    pub fn intent(mut self, change: Value, run: Option<&str>) -> Entry {
+        self.id = Some(uuid::Uuid::new_v4().to_string());
+        self.run = run.map(str::to_owned);
+        self.phase = Some(Phase::Intent);
+        self.change = Some(change);
+        self.result = PENDING.to_owned();
         self
     }
+
+    /// The outcome line of this intent: `result` is "ok" or the error.
+    pub fn outcome(
+        &self,
+        result: Result<Option<&impl Serialize>, (String, Option<String>)>,
+    ) -> Entry {
+        let mut out = Entry::new(
+            &self.profile,
+            &self.environment,
+            self.operation,
+            self.target.clone(),
+        );
+        out.id = self.id.clone();
+        out.run = self.run.clone();
+        out.phase = Some(Phase::Outcome);
+        match result {
+            Ok(after) => {
+                if let Some(after) = after {
+                    out = out.after(after);
+                }
+            }
+            Err((message, correlation_id)) => {
+                out.result = message;
+                out.correlation_id = correlation_id;
+            }
+        }
+        out
+    }
+
+    pub fn is_ok(&self) -> bool {
+        self.result == "ok"
+    }
+
+    /// The id as shown and as typed for `journal undo`.
+    pub fn short_id(&self) -> &str {
+        self.id.as_deref().map_or("", |id| &id[..id.len().min(8)])
+    }
+}
+
+/// Folds each outcome line into its intent, in the order the intents were written; an intent
+/// with no outcome gets `OUTCOME_UNKNOWN`.
+fn merge(lines: Vec<Entry>) -> Vec<Entry> {
+    let mut merged: Vec<Entry> = Vec::with_capacity(lines.len());
+    let mut open: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for line in lines {
+        match (line.phase, &line.id) {
+            (Some(Phase::Outcome), Some(id)) => {
+                if let Some(&at) = open.get(id) {
+                    let e = &mut merged[at];
+                    e.target = line.target;
+                    e.result = line.result;
+                    e.correlation_id = line.correlation_id;
+                    if line.after.is_some() {
+                        e.after = line.after;
+                    }
+                    e.phase = None;
+                    open.remove(id);
+                }
+            }
+            (Some(Phase::Intent), Some(id)) => {
+                open.insert(id.clone(), merged.len());
+                merged.push(line);
+            }
+            _ => merged.push(line),
+        }
+    }
+    for at in open.into_values() {
+        merged[at].result = OUTCOME_UNKNOWN.to_owned();
+        merged[at].phase = None;
+    }
+    merged
 }
 
 #[derive(Debug, Clone)]
@@ -171,7 +277,8 @@ impl Journal {
         file.sync_data().map_err(err)
     }
 
-    /// Every readable entry, oldest first; lines that do not parse (a torn write) are skipped.
+    /// Every readable change, oldest first, each intent merged with its outcome; lines that do
+    /// not parse (a torn write) are skipped.
     pub fn read(&self) -> Result<Vec<Entry>, JournalError> {
         let file = match File::open(&self.path) {
             Ok(f) => f,
@@ -183,11 +290,13 @@ impl Journal {
                 });
             }
         };
-        Ok(BufReader::new(file)
-            .split(b'\n')
-            .map_while(Result::ok)
-            .filter_map(|line| serde_json::from_slice(&line).ok())
-            .collect())
+        Ok(merge(
+            BufReader::new(file)
+                .split(b'\n')
+                .map_while(Result::ok)
+                .filter_map(|line| serde_json::from_slice(&line).ok())
+                .collect(),
+        ))
     }
 }
 
@@ -243,6 +352,43 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\"kid\":\"k\""));
+    }
+
+    #[test]
+    fn an_intent_and_its_outcome_read_as_one_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::at(dir.path().join("journal.jsonl"));
+        let intent = entry("a").intent(serde_json::json!({"op": "grant"}), Some("run-1"));
+        j.append(&intent).unwrap();
+        j.append(&entry("other")).unwrap();
+        let after = serde_json::json!({"state": "APPROVED"});
+        j.append(&intent.outcome(Ok(Some(&after)))).unwrap();
+        let got = j.read().unwrap();
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert_eq!(got[0].target, "a");
+        assert!(got[0].is_ok(), "{:?}", got[0]);
+        assert_eq!(got[0].after.as_ref().unwrap()["state"], "APPROVED");
+        assert_eq!(got[0].run.as_deref(), Some("run-1"));
+        assert_eq!(got[0].short_id().len(), 8);
+    }
+
+    #[test]
+    fn an_intent_without_outcome_reads_as_outcome_unknown() {
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::at(dir.path().join("journal.jsonl"));
+        let intent = entry("a").intent(serde_json::json!({"op": "grant"}), None);
+        j.append(&intent).unwrap();
+        let failed = entry("b").intent(serde_json::json!({"op": "grant"}), None);
+        j.append(&failed).unwrap();
+        j.append(&failed.outcome(Err::<Option<&Value>, _>((
+            "HTTP 400".into(),
+            Some("c1".into()),
+        ))))
+        .unwrap();
+        let got = j.read().unwrap();
+        assert_eq!(got[0].result, OUTCOME_UNKNOWN);
+        assert_eq!(got[1].result, "HTTP 400");
+        assert_eq!(got[1].correlation_id.as_deref(), Some("c1"));
     }
 
     #[cfg(unix)]

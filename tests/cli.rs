@@ -327,9 +327,9 @@ async fn grant_and_revoke_several_organisations() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn per_org_failures_are_reported_and_exit_1() {
+async fn a_grant_on_a_scope_that_is_not_ours_stops_before_any_change() {
     let f = start(Seed::Demo).await;
-    // A scope of another organisation: each grant is refused by the server.
+    // A scope of another organisation: its grants cannot be read, so nothing is sent.
     let run = f
         .run(&[
             "access",
@@ -342,12 +342,62 @@ async fn per_org_failures_are_reported_and_exit_1() {
         .await;
     assert_eq!(run.code, 1, "{run:?}");
     let lines: Vec<&str> = run.stderr.lines().collect();
-    assert_eq!(lines.len(), 3, "one line per org and a summary: {run:?}");
+    assert_eq!(lines.len(), 1, "one line naming the scope: {run:?}");
     assert!(
-        lines[0].contains(OTHER_ORGNO) && lines[0].contains("HTTP 4"),
+        lines[0].contains("etaten:nope") && lines[0].contains("HTTP 404"),
         "{run:?}"
     );
-    assert!(lines[2].contains("2 of 2"), "{run:?}");
+    assert_eq!(
+        f.emu.path_stats("/api/v1/scopes/access/974761076").requests,
+        0
+    );
+}
+
+/// The journal is written ahead: a grant whose process is interrupted while the request is
+/// out is still in the journal, as "outcome unknown", not missing.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_grant_interrupted_in_flight_is_journaled_as_outcome_unknown() {
+    let f = start(Seed::Demo).await;
+    // Every answer takes long enough to interrupt the PUT once its intent is on disk.
+    f.emu
+        .faults()
+        .set_latency(std::time::Duration::from_secs(2));
+    let journal_path = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_mpadmin"));
+    cmd.arg("--keys")
+        .arg(f.emu.keys_toml())
+        .args(["access", "grant", "974761076", "--scope", "demo:rapport"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env_remove("MPADMIN_KEYS");
+    for (k, v) in isolated_env(&f.emu.temp_dir()) {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let start = std::time::Instant::now();
+    while !std::fs::read_to_string(&journal_path).is_ok_and(|j| j.contains("\"intent\"")) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no intent journaled"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+    let pid = child.id().unwrap() as i32;
+    unsafe { libc::kill(pid, libc::SIGINT) };
+    let status = child.wait().await.unwrap();
+    assert!(!status.success(), "{status:?}");
+
+    let entries = mpadmin::journal::Journal::at(&journal_path).read().unwrap();
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        entries[0].operation,
+        mpadmin::journal::Operation::AccessGrant
+    );
+    assert_eq!(entries[0].result, mpadmin::journal::OUTCOME_UNKNOWN);
+    let shown = f.run(&["journal"]).await.ok();
+    assert!(shown.stdout.contains("outcome unknown"), "{shown:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -246,7 +246,7 @@ fn create_grant_revoke_client_key_round_trip() {
     s.keys("/889640782\rx");
     s.wait_for("Revoke demo:e2e/orders.read from organisation 889640782?");
     s.keys("y");
-    s.wait_for("done: revoke demo:e2e/orders.read from 889640782");
+    s.wait_for("revoked access to demo:e2e/orders.read for 889640782");
     s.wait_for("DENIED");
 
     // A client with that scope.
@@ -268,7 +268,7 @@ fn create_grant_revoke_client_key_round_trip() {
     s.keys("d");
     s.wait_for("Delete key");
     s.keys("y");
-    s.wait_for("deleted key");
+    s.wait_for("removed key");
     s.wait_for("no keys: n generates a key pair");
 
     s.quit();

@@ -12,9 +12,9 @@ use std::time::{Duration, Instant, SystemTime};
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyModifiers};
 use futures::channel::mpsc;
 use mpadmin::api::AdminApi;
+use mpadmin::changes::JournalTarget;
 use mpadmin::journal::{Journal, Operation};
 use mpadmin::tui::app::{App, Session};
-use mpadmin::tui::effect::JournalTarget;
 use mpadmin::tui::keymap::Keymap;
 use mpadmin::tui::{Host, run_loop};
 use ratatui::Terminal;
@@ -257,18 +257,16 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     d.press("/tilskudd.read\rd");
     d.wait_for("Deactivate scope").await;
     d.press("y");
-    d.wait_for("done: deactivate scope demo:tilskudd.read")
-        .await;
+    d.wait_for("deactivated scope demo:tilskudd.read").await;
     d.press("i");
     d.wait_for("inactive included").await;
     d.wait_for(" no ").await;
     d.press("a");
-    d.wait_for("done: reactivate scope demo:tilskudd.read")
-        .await;
+    d.wait_for("reactivated scope demo:tilskudd.read").await;
     d.press("e");
     d.wait_for("Edit demo:tilskudd.read").await;
     d.press(" (v2)\r");
-    d.wait_for("done: save scope demo:tilskudd.read").await;
+    d.wait_for("updated scope demo:tilskudd.read").await;
 
     // Re-approve a DENIED grant.
     d.press("2");
@@ -277,14 +275,19 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     d.wait_for("DENIED").await;
     d.press("/DENIED\r");
     let grants_before = emu.state().grants["demo:tilskudd.read"].clone();
+    served(&emu, GRANTS_PATH, 1).await;
+    emu.reset_path_stats();
     d.press("a");
     d.wait_for("granted demo:tilskudd.read to").await;
+    // One grant reads its scope's grants first (the state the journal keeps for undo), sends
+    // one PUT and re-reads that one scope's grants: never every scope's.
+    assert_eq!(served(&emu, GRANTS_PATH, 2).await.requests, 2);
 
     // Edit a client.
     d.press("3/rapportering\re");
     d.wait_for("Edit rapportering").await;
     d.press(" (edited)\r");
-    d.wait_for("done: update client").await;
+    d.wait_for("updated client").await;
 
     // :profile with a name the file does not have is refused with a message.
     d.press(":profile nope\r");
@@ -549,7 +552,7 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
 
     // y: the old key goes, the two new ones stay.
     d.press("y");
-    d.wait_for(&format!("deleted key {OLD_KID}")).await;
+    d.wait_for(&format!("removed key {OLD_KID}")).await;
     assert_eq!(
         kids_on(&emu, RAPPORTERING),
         [thumbprint.clone(), new_kid.clone()]

@@ -6,11 +6,10 @@ use clap::{Args, Subcommand};
 use super::commands::{CliError, warn};
 use super::confirm::Change;
 use super::output::{Output, Table, short_time};
-use super::record::Recorder;
+use crate::api::ApiError;
 use crate::api::models::ScopeAccess;
 use crate::api::types::{OrgNumber, ScopeName};
-use crate::api::{AdminApi, ApiError};
-use crate::journal::Operation;
+use crate::changes::{self, Before, ChangeError, Engine};
 
 #[derive(Debug, Subcommand)]
 pub enum AccessCommand {
@@ -86,12 +85,8 @@ impl AccessCommand {
         }
     }
 
-    pub(super) async fn run(
-        self,
-        api: &AdminApi,
-        out: &mut Output,
-        rec: &Recorder,
-    ) -> Result<(), CliError> {
+    pub(super) async fn run(self, engine: &Engine, out: &mut Output) -> Result<(), CliError> {
+        let api = engine.api();
         match self {
             AccessCommand::List(a) => {
                 let mut grants = match (&a.scope, &a.consumer) {
@@ -109,33 +104,37 @@ impl AccessCommand {
                 out.show(&grants, |g| table(g))?;
                 Ok(())
             }
-            AccessCommand::Grant(a) => apply(api, out, rec, &a, Verb::Grant).await,
-            AccessCommand::Revoke(a) => apply(api, out, rec, &a, Verb::Revoke).await,
+            AccessCommand::Grant(a) => apply(engine, out, &a, Verb::Grant).await,
+            AccessCommand::Revoke(a) => apply(engine, out, &a, Verb::Revoke).await,
         }
     }
 }
 
 /// Apply to each org in turn. A refusal for one org (HTTP error) is reported and the rest go
-/// on; a failure that is not about the org (token, network) stops at once.
+/// on; a failure that is not about the org (token, network) stops at once. The scope's grants
+/// are read once, as the state every change starts from.
 async fn apply(
-    api: &AdminApi,
+    engine: &Engine,
     out: &mut Output,
-    rec: &Recorder,
     args: &ChangeArgs,
     verb: Verb,
 ) -> Result<(), CliError> {
     let orgnos = args.orgnos();
+    let rows = engine.api().scope_access(&args.scope).await?;
     let mut done = Vec::new();
     let mut failed = Vec::new();
     for org in &orgnos {
-        let (result, operation) = match verb {
-            Verb::Grant => (api.grant(&args.scope, org).await, Operation::AccessGrant),
-            Verb::Revoke => (api.revoke(&args.scope, org).await, Operation::AccessRevoke),
+        let (scope, consumer) = (args.scope.clone(), org.clone());
+        let change = match verb {
+            Verb::Grant => changes::Change::Grant { scope, consumer },
+            Verb::Revoke => changes::Change::Revoke { scope, consumer },
         };
-        rec.append(
-            rec.entry(operation, format!("{} -> {org}", args.scope)),
-            &result,
-        );
+        let row = rows.iter().find(|r| r.consumer_orgno == org.as_str());
+        let before = Before::Access(row.cloned().map(Box::new));
+        let result = engine
+            .apply_from(&change, before)
+            .await
+            .map(|a| a.after_as::<ScopeAccess>().unwrap_or_default());
         match result {
             Ok(access) => {
                 out.say(&match verb {
@@ -149,7 +148,7 @@ async fn apply(
                 })?;
                 done.push(access);
             }
-            Err(e @ ApiError::Http { .. }) => {
+            Err(ChangeError::Api(e @ ApiError::Http { .. })) => {
                 warn(&format!("{org}: {e}"));
                 failed.push(org.as_str());
             }

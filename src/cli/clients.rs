@@ -6,11 +6,9 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, fields, yes_no};
-use super::record::Recorder;
-use crate::api::AdminApi;
 use crate::api::models::{Client, Jwk};
 use crate::api::types::{ClientId, ScopeName};
-use crate::journal::Operation;
+use crate::changes::{self, Before, Engine};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
@@ -161,12 +159,8 @@ impl ClientsCommand {
         }
     }
 
-    pub(super) async fn run(
-        self,
-        api: &AdminApi,
-        out: &mut Output,
-        rec: &Recorder,
-    ) -> Result<(), CliError> {
+    pub(super) async fn run(self, engine: &Engine, out: &mut Output) -> Result<(), CliError> {
+        let api = engine.api();
         match self {
             ClientsCommand::List => {
                 let mut clients = api.clients().await?;
@@ -189,9 +183,10 @@ impl ClientsCommand {
             }
             ClientsCommand::Create(a) => {
                 let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
-                let result = api.create_client(&client).await;
-                rec.append(rec.entry(Operation::ClientCreate, &a.name), &result);
-                let created = result?;
+                let change = changes::Change::CreateClient {
+                    client: Box::new(client),
+                };
+                let created: Client = engine.apply(&change).await?.after_as().unwrap_or_default();
                 out.say(&format!(
                     "created client {} ({}); add a key with `mpadmin keys add {} --file PUBLIC_KEY`",
                     created.client_id, created.client_name, created.client_id
@@ -201,19 +196,20 @@ impl ClientsCommand {
             ClientsCommand::Update(a) => {
                 let id = a.id.clone();
                 let current = api.client(&id).await?;
-                let entry = rec
-                    .entry(Operation::ClientUpdate, id.as_str())
-                    .before(&current);
-                let result = api.update_client(&id, &a.apply(current)?).await;
-                rec.append(entry, &result);
-                let updated = result?;
-                out.say(&format!("updated client {id}"))?;
-                out.show(&updated, fields)?;
+                let change = changes::Change::UpdateClient {
+                    id: id.clone(),
+                    client: Box::new(a.apply(current.clone())?),
+                };
+                let applied = engine
+                    .apply_from(&change, Before::Client(Box::new(current)))
+                    .await?;
+                out.say(&applied.summary)?;
+                out.show(&applied.after_as::<Client>().unwrap_or_default(), fields)?;
             }
             ClientsCommand::Delete { id } => {
-                let result = api.delete_client(&id).await;
-                rec.append(rec.entry(Operation::ClientDelete, id.as_str()), &result);
-                result?;
+                engine
+                    .apply(&changes::Change::DeleteClient { id: id.clone() })
+                    .await?;
                 out.say(&format!("deleted client {id}"))?;
                 if out.json_mode() {
                     out.json(&serde_json::json!({ "deleted": id }))?;

@@ -10,9 +10,9 @@ use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
-use super::record::Recorder;
 use super::{GlobalArgs, access, clients, keyring, keys, scopes, token};
 use crate::api::ApiError;
+use crate::changes::{ChangeError, Engine, JournalTarget};
 use crate::config::{self, Profile};
 use crate::journal::Journal;
 
@@ -87,6 +87,15 @@ impl CliError {
             CliError::Usage(_) => 2,
             CliError::Api(e) if e.is_usage() => 2,
             CliError::Api(_) | CliError::Failed(_) | CliError::Output(_) => 1,
+        }
+    }
+}
+
+impl From<ChangeError> for CliError {
+    fn from(e: ChangeError) -> CliError {
+        match e {
+            ChangeError::Refused(m) => CliError::Usage(m),
+            ChangeError::Api(e) => CliError::Api(e),
         }
     }
 }
@@ -170,17 +179,31 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
         let api = crate::api::connect(&profile)?;
-        let journal = config::paths(global.keys.as_deref()).journal();
-        let rec = Recorder::new(&profile, journal.map(Journal::at));
-        match cmd {
+        let journal = config::paths(global.keys.as_deref())
+            .journal()
+            .map(|path| JournalTarget {
+                journal: Journal::at(path),
+                profile: profile.name.clone(),
+                environment: profile
+                    .environment
+                    .map_or("custom", |e| e.label())
+                    .to_owned(),
+            });
+        let engine = Engine::new(api, journal);
+        let result = match cmd {
             // Answered above, without a profile or the network.
             AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
-            AdminCommand::Token(args) => token::run(&api, &profile, args, &mut out).await,
-            AdminCommand::Scopes(c) => c.run(&api, &mut out, &rec).await,
-            AdminCommand::Access(c) => c.run(&api, &mut out, &rec).await,
-            AdminCommand::Clients(c) => c.run(&api, &mut out, &rec).await,
-            AdminCommand::Keys(c) => c.run(&api, &profile, &mut out, &rec).await,
+            AdminCommand::Token(args) => token::run(engine.api(), &profile, args, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&engine, &mut out).await,
+            AdminCommand::Access(c) => c.run(&engine, &mut out).await,
+            AdminCommand::Clients(c) => c.run(&engine, &mut out).await,
+            AdminCommand::Keys(c) => c.run(&engine, &profile, &mut out).await,
+        };
+        // A journal that cannot be written is reported; the changes themselves stand.
+        for trouble in engine.take_trouble() {
+            warn(&trouble);
         }
+        result
     })
 }
 

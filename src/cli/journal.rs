@@ -42,6 +42,7 @@ pub fn run(
         return Ok(());
     }
     let mut table = Table::new(&[
+        "ID",
         "TIME",
         "PROFILE",
         "ENV",
@@ -52,6 +53,7 @@ pub fn run(
     ]);
     for e in &shown {
         table.row(vec![
+            e.short_id().to_owned(),
             short_time(Some(&e.time)),
             clean(&e.profile),
             clean(&e.environment),

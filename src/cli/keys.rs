@@ -18,12 +18,11 @@ use serde::Serialize;
 use super::commands::{CliError, warn};
 use super::confirm::Change;
 use super::output::{Output, Table, epoch_date};
-use super::record::Recorder;
 use crate::api::AdminApi;
 use crate::api::models::{Client, Jwk, Jwks};
 use crate::api::types::{ClientId, Kid};
+use crate::changes::{self, Before, Engine};
 use crate::config::Profile;
-use crate::journal::Operation;
 use crate::keys::{self, KeyError, KeySize, KidChoice, RoomError};
 
 pub use doctor::TokenTestArgs;
@@ -160,11 +159,11 @@ impl KeysCommand {
 
     pub(super) async fn run(
         self,
-        api: &AdminApi,
+        engine: &Engine,
         profile: &Profile,
         out: &mut Output,
-        rec: &Recorder,
     ) -> Result<(), CliError> {
+        let api = engine.api();
         match self {
             KeysCommand::List { client } => {
                 let jwks = api.jwks(&client).await?;
@@ -174,48 +173,28 @@ impl KeysCommand {
                 let imported = read_key(&a.file, a.kid.as_ref())?;
                 let current = api.jwks(&a.client).await?.keys;
                 let key = checked(imported, &a.file, &a.client, &current)?;
-                let kid = key.kid.clone().unwrap_or_default();
-                let set = keys::with_key(&current, key, &[]).map_err(key_set_error(&a.client))?;
-                let entry = rec
-                    .entry(Operation::KeyAdd, format!("{}/{kid}", a.client))
-                    .before(&current);
-                let result = api.replace_jwks(&a.client, &set).await;
-                rec.append(entry, &result);
-                let jwks = result?;
-                out.say(&format!(
-                    "added key {kid} to client {} ({} keys now)",
-                    a.client,
-                    jwks.keys.len()
-                ))?;
+                let change = changes::Change::AddKey {
+                    client: a.client.clone(),
+                    jwk: Box::new(key),
+                    replaces: Vec::new(),
+                };
+                let applied = engine.apply_from(&change, Before::Keys(current)).await?;
+                let jwks: Jwks = applied.after_as().unwrap_or_default();
+                out.say(&applied.summary)?;
                 out.show(&jwks, |j| table(&j.keys, Utc::now()))?;
             }
             KeysCommand::Remove { client, kid } => {
-                let current = api.jwks(&client).await?.keys;
-                let rest =
-                    keys::without_key(&current, kid.as_str()).map_err(key_set_error(&client))?;
-                let entry = rec
-                    .entry(Operation::KeyRemove, format!("{client}/{kid}"))
-                    .before(&current);
-                // An empty `keys` array is refused by Digdir: removing the last key is a DELETE.
-                let result = if rest.is_empty() {
-                    api.delete_jwks(&client).await.map(|()| Jwks::default())
-                } else {
-                    api.replace_jwks(&client, &rest).await
-                };
-                rec.append(entry, &result);
-                result?;
-                out.say(&format!(
-                    "removed key {kid} from client {client} ({} keys left)",
-                    rest.len()
-                ))?;
+                let change = changes::Change::RemoveKey { client, kid };
+                let applied = engine.apply(&change).await?;
+                out.say(&applied.summary)?;
                 if out.json_mode() {
-                    out.json(&serde_json::json!({ "keys": rest }))?;
+                    out.json(&applied.after)?;
                 }
             }
             KeysCommand::Generate(g) => {
                 let client = api.client(&g.client).await?;
                 let existing = api.jwks(&g.client).await?.keys;
-                let made = new_key(api, &client, &existing, &g.key, None, rec).await?;
+                let made = new_key(engine, &client, &existing, &g.key, None).await?;
                 out.say(&format!(
                     "generated key {} ({} bits) for client {}; private key in {}",
                     made.jwk.kid.as_deref().unwrap_or_default(),
@@ -233,7 +212,7 @@ impl KeysCommand {
                 lint_file(&l.file, &existing, out)?;
             }
             KeysCommand::Expiring(e) => expiring(api, e.days, out).await?,
-            KeysCommand::Rotate(r) => rotate::run(api, profile, r, out, rec).await?,
+            KeysCommand::Rotate(r) => rotate::run(engine, profile, r, out).await?,
         }
         Ok(())
     }
@@ -243,24 +222,10 @@ fn usage(e: KeyError) -> CliError {
     CliError::Usage(e.to_string())
 }
 
-/// The one key in `path`, with `kid` if given and `use`/`alg`/kid filled in where missing.
-/// Read before any request, so a wrong file costs nothing.
+/// The one key in `path`, ready to upload. Read before any request, so a wrong file costs
+/// nothing.
 fn read_key(path: &Path, kid: Option<&Kid>) -> Result<keys::ImportedKey, CliError> {
-    let usage = |e: keys::KeyError| CliError::Usage(format!("--file: {e}"));
-    let mut found = keys::import_file(path).map_err(usage)?;
-    if found.len() != 1 {
-        return Err(CliError::Usage(format!(
-            "--file {}: holds {} keys; give a file with exactly one",
-            path.display(),
-            found.len()
-        )));
-    }
-    let mut imported = found.remove(0);
-    if let Some(kid) = kid {
-        imported.jwk.kid = Some(kid.to_string());
-    }
-    imported.jwk = keys::with_defaults(imported.jwk).map_err(usage)?;
-    Ok(imported)
+    keys::read_one_key(path, kid).map_err(|e| CliError::Usage(format!("--file: {e}")))
 }
 
 /// Lint the key against the client's keys: refusals stop the upload, warnings are printed.
@@ -293,11 +258,6 @@ fn checked(
     Ok(imported.jwk)
 }
 
-fn key_set_error(client: &ClientId) -> impl Fn(keys::KeyError) -> CliError {
-    let client = client.clone();
-    move |e| CliError::Failed(format!("client {client}: {e}"))
-}
-
 /// The id of a client the server listed, checked like any other id before it is used.
 fn client_id_of(client: &Client) -> Result<ClientId, CliError> {
     client.client_id.parse().map_err(|e| {
@@ -319,12 +279,11 @@ pub(super) struct Made {
 /// checked is checked before the private key file is written; if the upload fails, the file
 /// (which nothing uses) is removed again.
 pub(super) async fn new_key(
-    api: &AdminApi,
+    engine: &Engine,
     client: &Client,
     existing: &[Jwk],
     args: &NewKeyArgs,
     keep: Option<&str>,
-    rec: &Recorder,
 ) -> Result<Made, CliError> {
     let id = client_id_of(client)?;
     let kid = if args.thumbprint_kid {
@@ -359,27 +318,19 @@ pub(super) async fn new_key(
     })?;
 
     let passphrase = passphrase::for_new_key(args)?.map(Arc::new);
-    let spec = keys::NewKey {
+    let spec = changes::NewKey {
         size: args.bits,
         kid,
         out: args.out.clone(),
         passphrase: passphrase.clone(),
         drop,
     };
-    let (jwk, jwks) = keys::generate_and_upload(api, &id, existing, &spec, |jwk, result| {
-        let entry = rec
-            .entry(
-                Operation::KeyAdd,
-                format!("{id}/{}", jwk.kid.as_deref().unwrap_or_default()),
-            )
-            .before(&existing);
-        rec.append(entry, result);
-    })
-    .await
-    .map_err(|e| match e {
-        keys::NewKeyError::Key(k) => usage(k),
-        not_uploaded => CliError::Failed(not_uploaded.to_string()),
-    })?;
+    let (jwk, jwks) = changes::generate_and_upload(engine, &id, existing, &spec)
+        .await
+        .map_err(|e| match e {
+            changes::NewKeyError::Key(k) => usage(k),
+            not_uploaded => CliError::Failed(not_uploaded.to_string()),
+        })?;
     Ok(Made {
         jwk,
         uploaded: jwks.keys,

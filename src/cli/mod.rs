@@ -10,7 +10,6 @@ mod keyring;
 mod keys;
 mod logging;
 mod output;
-mod record;
 mod scopes;
 mod token;
 

@@ -6,11 +6,10 @@ use serde::Serialize;
 use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, cell, fields, short_time, truncate, yes_no};
-use super::record::Recorder;
 use crate::api::models::{IntegrationType, Scope, ScopeAccess, Visibility};
 use crate::api::types::ScopeName;
 use crate::api::{AdminApi, PublicScopeQuery};
-use crate::journal::Operation;
+use crate::changes::{self, Before, Engine};
 
 #[derive(Debug, Subcommand)]
 pub enum ScopesCommand {
@@ -276,12 +275,8 @@ impl ScopesCommand {
         }
     }
 
-    pub(super) async fn run(
-        self,
-        api: &AdminApi,
-        out: &mut Output,
-        rec: &Recorder,
-    ) -> Result<(), CliError> {
+    pub(super) async fn run(self, engine: &Engine, out: &mut Output) -> Result<(), CliError> {
+        let api = engine.api();
         match self {
             ScopesCommand::List(a) => {
                 let mut scopes = if a.public {
@@ -316,37 +311,33 @@ impl ScopesCommand {
             }
             ScopesCommand::Create(mut a) => {
                 a.fields.resolve_delegation_source(api).await?;
-                let scope = a.into_scope();
-                let target = format!("{}:{}", scope.prefix, scope.subscope);
-                let result = api.create_scope(&scope).await;
-                rec.append(rec.entry(Operation::ScopeCreate, target), &result);
-                let created = result?;
-                out.say(&format!("created scope {}", created.name))?;
-                out.show(&created, fields)?;
+                let scope = Box::new(a.into_scope());
+                let applied = engine
+                    .apply(&changes::Change::CreateScope { scope })
+                    .await?;
+                out.say(&applied.summary)?;
+                out.show(&applied.after_as::<Scope>().unwrap_or_default(), fields)?;
             }
             ScopesCommand::Update(mut a) => {
                 a.fields.resolve_delegation_source(api).await?;
                 let name = a.name.clone();
                 let current = api.scope(&name).await?;
-                let operation = if a.reactivate && !current.active {
-                    Operation::ScopeReactivate
+                let reactivate = a.reactivate && !current.active;
+                let scope = Box::new(a.apply(current.clone()));
+                let change = if reactivate {
+                    changes::Change::ReactivateScope { name, scope }
                 } else {
-                    Operation::ScopeUpdate
+                    changes::Change::UpdateScope { name, scope }
                 };
-                let entry = rec.entry(operation, name.as_str()).before(&current);
-                let result = api.update_scope(&name, &a.apply(current)).await;
-                rec.append(entry, &result);
-                let updated = result?;
-                out.say(&format!("updated scope {name}"))?;
-                out.show(&updated, fields)?;
+                let applied = engine
+                    .apply_from(&change, Before::Scope(Box::new(current)))
+                    .await?;
+                out.say(&applied.summary)?;
+                out.show(&applied.after_as::<Scope>().unwrap_or_default(), fields)?;
             }
             ScopesCommand::Delete { name } => {
-                let result = api.deactivate_scope(&name).await;
-                rec.append(
-                    rec.entry(Operation::ScopeDeactivate, name.as_str()),
-                    &result,
-                );
-                let scope = result?;
+                let change = changes::Change::DeactivateScope { name: name.clone() };
+                let scope = engine.apply(&change).await?.after_as::<Scope>();
                 out.say(&format!(
                     "deactivated scope {name}; its grants are kept (reactivate with `mpadmin scopes update {name} --reactivate`)"
                 ))?;

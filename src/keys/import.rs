@@ -87,6 +87,30 @@ pub fn import_file(path: &Path) -> Result<Vec<ImportedKey>, KeyError> {
     import(&path.display().to_string(), &bytes)
 }
 
+/// The one public key a file to upload must hold, with `kid` if given and `use`, `alg` and a
+/// missing kid filled in (`with_defaults`), as every front uploads it.
+pub fn read_one_key(
+    path: &Path,
+    kid: Option<&crate::wire::types::Kid>,
+) -> Result<ImportedKey, KeyError> {
+    let mut found = import_file(path)?;
+    if found.len() != 1 {
+        return Err(KeyError::Unreadable {
+            file: path.display().to_string(),
+            message: format!(
+                "holds {} keys; give a file with exactly one (save the one you want on its own)",
+                found.len()
+            ),
+        });
+    }
+    let mut imported = found.remove(0);
+    if let Some(kid) = kid {
+        imported.jwk.kid = Some(kid.to_string());
+    }
+    imported.jwk = super::with_defaults(imported.jwk)?;
+    Ok(imported)
+}
+
 /// Imports the public key(s) in `bytes`; `file` names the source in error messages. PEM and
 /// DER keys and certificates give one key (of a certificate chain, the first certificate, as
 /// chains list the leaf first); a JWKS gives all its keys. PEM and certificate keys get `use`

@@ -4,21 +4,16 @@
 //! doctor's request and rotation's proof). Unlike the rest of `keys` this part calls the admin
 //! API and the token endpoint, so both fronts run the very same checks and requests.
 
-use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use openssl::pkey::{PKey, Private};
 use serde::Serialize;
 
-use super::{DoctorContext, KeyError, KeySize, KidChoice, Protection};
-use crate::api::models::{Jwk, Jwks, TokenErrorBody};
-use crate::api::types::ClientId;
-use crate::api::{AdminApi, ApiError};
-use crate::auth::{
-    AccessToken, AuthError, ClientSigner, GrantHeader, GrantSigner, Secret, TokenSource,
-};
+use super::{DoctorContext, KeyError, KidChoice};
+use crate::api::ApiError;
+use crate::api::models::{Jwk, TokenErrorBody};
+use crate::auth::{AccessToken, AuthError, ClientSigner, GrantHeader, GrantSigner, TokenSource};
 use crate::config::Profile;
 
 /// Between proof attempts while Maskinporten has not yet seen a new key (Digdir: 0-2 min).
@@ -91,80 +86,6 @@ pub fn check_room(
     super::with_key(existing, placeholder, drop)
         .map(|_| ())
         .map_err(|e| RoomError::Key(e.to_string()))
-}
-
-/// A key to make.
-#[derive(Debug, Clone)]
-pub struct NewKey {
-    pub size: KeySize,
-    pub kid: KidChoice,
-    /// The private key file: created with mode 0600, never over an existing file.
-    pub out: PathBuf,
-    /// `None` writes the private key unencrypted, which the caller must have been asked for.
-    pub passphrase: Option<Arc<Secret>>,
-    /// Kids removed in the same upload, to make room.
-    pub drop: Vec<String>,
-}
-
-/// Why generating and uploading a key failed.
-#[derive(Debug, thiserror::Error)]
-pub enum NewKeyError {
-    /// Nothing was written or sent.
-    #[error(transparent)]
-    Key(#[from] KeyError),
-    #[error(
-        "the new key was not uploaded, so {} was removed again; nothing changed: {source}",
-        file.display()
-    )]
-    NotUploaded { file: PathBuf, source: ApiError },
-}
-
-/// Generates the key pair off the async threads (RSA generation takes a while), writes the
-/// private half to `new.out`, and uploads the public key beside `existing` minus `new.drop`.
-/// `record` sees the upload and its outcome (for the journal). A failed upload removes the
-/// private key file again: a key nobody can use is only a liability. Returns the new public
-/// key and the client's key set afterwards.
-pub async fn generate_and_upload(
-    api: &AdminApi,
-    id: &ClientId,
-    existing: &[Jwk],
-    new: &NewKey,
-    record: impl FnOnce(&Jwk, &Result<Jwks, ApiError>),
-) -> Result<(Jwk, Jwks), NewKeyError> {
-    let (size, kid, out, passphrase) = (
-        new.size,
-        new.kid.clone(),
-        new.out.clone(),
-        new.passphrase.clone(),
-    );
-    let made = tokio::task::spawn_blocking(move || {
-        let protection = match &passphrase {
-            Some(p) => Protection::Passphrase(p.expose().as_bytes()),
-            None => Protection::Unencrypted,
-        };
-        super::generate(size, kid, &out, protection)
-    })
-    .await
-    .map_err(|e| KeyError::Invalid(format!("key generation stopped: {e}")))??;
-    let set = match super::with_key(existing, made.jwk.clone(), &new.drop) {
-        Ok(set) => set,
-        Err(e) => {
-            let _ = std::fs::remove_file(&made.private_key_file);
-            return Err(e.into());
-        }
-    };
-    let result = api.replace_jwks(id, &set).await;
-    record(&made.jwk, &result);
-    match result {
-        Ok(jwks) => Ok((made.jwk, jwks)),
-        Err(source) => {
-            let _ = std::fs::remove_file(&made.private_key_file);
-            Err(NewKeyError::NotUploaded {
-                file: made.private_key_file,
-                source,
-            })
-        }
-    }
 }
 
 /// One token request for `client_id`, signed with `key` under `kid`, at the profile's

@@ -23,11 +23,11 @@ pub use generate::{
     GeneratedKey, KeySize, KidChoice, LoadedKey, Protection, default_kid, generate,
     load_private_key,
 };
-pub use import::{CertificateInfo, ImportedKey, KeySource, import, import_file};
+pub use import::{CertificateInfo, ImportedKey, KeySource, import, import_file, read_one_key};
 pub use keyset::{with_key, without_key};
 pub use lifecycle::{
-    NewKey, NewKeyError, PROOF_RETRY, Refusal, RoomError, TokenReport, TokenTestError, check_room,
-    generate_and_upload, planned_kid, prove, registered_kid, request_token, test_token,
+    PROOF_RETRY, Refusal, RoomError, TokenReport, TokenTestError, check_room, planned_kid, prove,
+    registered_kid, request_token, test_token,
 };
 pub use lint::{
     Finding, MAX_KEYS_PER_CLIENT, MIN_RSA_BITS, Problem, Severity, lint, refusals, soonest_expiring,

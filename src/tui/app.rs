@@ -267,7 +267,7 @@ impl App {
                 select,
             } => {
                 self.pending = self.pending.saturating_sub(1);
-                self.select_after = select.map(|key| (area, key));
+                self.select_after = select.map(|key| (area.clone(), key));
                 self.on_mutated(area, result)
             }
         };
@@ -439,7 +439,7 @@ impl App {
 
     /// What `r` and a finished change re-read.
     fn reload(&mut self, area: Area) -> Vec<Effect> {
-        let mut out = match area {
+        let mut out = match &area {
             // Grants follow the scope list (see `on_loaded`).
             Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
             Area::Access => {
@@ -447,10 +447,13 @@ impl App {
                 out.extend(self.grants_of_selected(true));
                 out
             }
+            // One scope's grants (its count comes with them), never every scope's.
+            Area::Grants(scope) => vec![self.load(Load::Grants(scope.clone()))],
             Area::Clients => vec![self.load(Load::Clients), self.load(Load::GrantedToUs)],
             Area::Keys => vec![self.load_jwks()],
+            Area::KeysOf(id) => vec![self.load(Load::Jwks(vec![id.clone()]))],
         };
-        if area == Area::Access
+        if matches!(area, Area::Access | Area::Grants(_))
             && let Some((org, _)) = &self.data.consumer
         {
             let org = org.clone();

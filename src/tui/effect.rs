@@ -10,12 +10,12 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::api::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::api::{AdminApi, ApiError, PublicScopeQuery};
 use crate::auth::Secret;
+use crate::changes::{self, Before, Change, ChangeError, Engine, JournalTarget};
 use crate::config::Profile;
-use crate::journal::{Entry, Journal, Operation};
 use crate::keys::{self, DoctorContext, KeySize, KidChoice, TokenTestError};
 
 /// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
@@ -176,8 +176,8 @@ pub struct KeyRequest {
 }
 
 impl KeyRequest {
-    fn spec(&self) -> keys::NewKey {
-        keys::NewKey {
+    fn spec(&self) -> changes::NewKey {
+        changes::NewKey {
             size: self.size,
             kid: self.kid.clone(),
             out: self.out.clone(),
@@ -263,13 +263,20 @@ pub enum Mutation {
     RotateKey(Box<RotateRequest>),
 }
 
-/// Which data a change touches, so `update` re-reads exactly that afterwards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Which data to re-read after a change: exactly what it touched (a grant re-reads its one
+/// scope's grants, not every scope's).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Area {
     Scopes,
+    /// Every scope's grants (a refresh).
     Access,
+    /// One scope's grants, after a grant or revoke on it.
+    Grants(ScopeName),
     Clients,
+    /// Every client's keys (a refresh).
     Keys,
+    /// One client's keys, after a key change.
+    KeysOf(ClientId),
 }
 
 impl Mutation {
@@ -279,15 +286,34 @@ impl Mutation {
             | Mutation::UpdateScope(..)
             | Mutation::ReactivateScope(..)
             | Mutation::DeactivateScope(_) => Area::Scopes,
-            Mutation::Grant(..) | Mutation::Revoke(..) => Area::Access,
+            Mutation::Grant(n, _) | Mutation::Revoke(n, _) => Area::Grants(n.clone()),
             Mutation::CreateClient(_) | Mutation::UpdateClient(..) | Mutation::DeleteClient(_) => {
                 Area::Clients
             }
-            Mutation::AddKey(..)
-            | Mutation::DeleteKey(..)
-            | Mutation::GenerateKey(_)
-            | Mutation::RotateKey(_) => Area::Keys,
+            Mutation::AddKey(id, _) | Mutation::DeleteKey(id, _) => Area::KeysOf(id.clone()),
+            Mutation::GenerateKey(k) => Area::KeysOf(k.client.clone()),
+            Mutation::RotateKey(r) => Area::KeysOf(r.key.client.clone()),
         }
+    }
+
+    /// The engine's changes this request is, when it is that simple (keys from files and
+    /// generated keys are worked out by the runner first).
+    fn change(&self) -> Option<Change> {
+        Some(match self.clone() {
+            Mutation::CreateScope(scope) => Change::CreateScope { scope },
+            Mutation::UpdateScope(name, scope) => Change::UpdateScope { name, scope },
+            Mutation::ReactivateScope(name, scope) => Change::ReactivateScope { name, scope },
+            Mutation::DeactivateScope(name) => Change::DeactivateScope { name },
+            Mutation::Revoke(scope, consumer) => Change::Revoke { scope, consumer },
+            Mutation::CreateClient(client) => Change::CreateClient { client },
+            Mutation::UpdateClient(id, client) => Change::UpdateClient { id, client },
+            Mutation::DeleteClient(id) => Change::DeleteClient { id },
+            Mutation::DeleteKey(client, kid) => Change::RemoveKey { client, kid },
+            Mutation::Grant(..)
+            | Mutation::AddKey(..)
+            | Mutation::GenerateKey(_)
+            | Mutation::RotateKey(_) => return None,
+        })
     }
 
     /// For the status line: "create scope x:y".
@@ -320,19 +346,10 @@ fn join(orgs: &[OrgNumber]) -> String {
         .join(", ")
 }
 
-/// Where changes are recorded, and for which profile.
-#[derive(Debug, Clone)]
-pub struct JournalTarget {
-    pub journal: Journal,
-    pub profile: String,
-    pub environment: String,
-}
-
 /// Runs requests on tokio with a clone of the API (shared pool and token cache).
 pub struct Runner {
-    api: AdminApi,
+    engine: Arc<Engine>,
     tx: UnboundedSender<Action>,
-    journal: Option<Arc<JournalTarget>>,
     /// Issuer and token endpoint for tokens of other clients (doctor, rotation proof).
     profile: Option<Arc<Profile>>,
 }
@@ -345,24 +362,26 @@ impl Runner {
         profile: Option<Profile>,
     ) -> Runner {
         Runner {
-            api,
+            engine: Arc::new(Engine::new(api, journal)),
             tx,
-            journal: journal.map(Arc::new),
             profile: profile.map(Arc::new),
         }
     }
 
-    fn recorder(&self) -> Recorder {
-        Recorder {
-            target: self.journal.clone(),
-            notes: Vec::new(),
+    /// A note for the status line when the journal could not be written; "" when it could.
+    fn trouble(engine: &Engine) -> String {
+        let trouble = engine.take_trouble();
+        if trouble.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", trouble.join("; "))
         }
     }
 
     /// Start the request; its answer arrives on the channel. Non-request effects are the
     /// main loop's and are ignored here.
     pub fn spawn(&self, effect: Effect) {
-        let api = self.api.clone();
+        let api = self.engine.api().clone();
         let tx = self.tx.clone();
         match effect {
             Effect::Load { generation, load } => {
@@ -377,10 +396,10 @@ impl Runner {
                 });
             }
             Effect::Mutate(Mutation::RotateKey(r)) => {
-                let (mut rec, profile) = (self.recorder(), self.profile.clone());
+                let (engine, profile) = (self.engine.clone(), self.profile.clone());
                 tokio::spawn(async move {
-                    let outcome = rotate(&api, profile.as_deref(), *r, &mut rec).await;
-                    let trouble = rec.flush().await;
+                    let outcome = rotate(&engine, profile.as_deref(), *r).await;
+                    let trouble = Self::trouble(&engine);
                     let outcome = match outcome {
                         Rotated::Failed(e) => Rotated::Failed(e + &trouble),
                         other => other,
@@ -389,16 +408,15 @@ impl Runner {
                 });
             }
             Effect::Mutate(m) => {
-                let rec = self.recorder();
+                let engine = self.engine.clone();
                 tokio::spawn(async move {
                     let area = m.area();
                     let what = m.describe();
-                    let mut rec = rec;
-                    let result = mutate(&api, m, &mut rec).await;
+                    let result = mutate(&engine, m).await;
                     if result.as_ref().is_err_and(|f| f.unreachable) {
                         let _ = tx.send(Action::Reach(false));
                     }
-                    let trouble = rec.flush().await;
+                    let trouble = Self::trouble(&engine);
                     let (result, select) = match result {
                         Ok(done) => (
                             Ok(done.message.unwrap_or_else(|| format!("done: {what}")) + &trouble),
@@ -418,7 +436,7 @@ impl Runner {
                 });
             }
             Effect::ReadJournal => {
-                let journal = self.journal.clone();
+                let journal = self.engine.journal().cloned();
                 tokio::task::spawn_blocking(move || {
                     let entries = match &journal {
                         Some(t) => t.journal.read().map_err(|e| e.to_string()),
@@ -538,11 +556,10 @@ pub fn approved(grants: &[ScopeAccess]) -> usize {
         .count()
 }
 
-/// A failed change: the message, and Digdir's correlation id when there is one.
+/// A failed change (its message carries Digdir's correlation id when there is one).
 #[derive(Debug)]
 struct Failure {
     message: String,
-    correlation_id: Option<String>,
     /// The server could not be reached (the UI goes offline).
     unreachable: bool,
 }
@@ -555,14 +572,13 @@ impl std::fmt::Display for Failure {
 
 impl From<ApiError> for Failure {
     fn from(e: ApiError) -> Failure {
-        Failure::of(&e)
+        Failure::from(ChangeError::Api(e))
     }
 }
 
-impl Failure {
-    fn of(e: &ApiError) -> Failure {
+impl From<ChangeError> for Failure {
+    fn from(e: ChangeError) -> Failure {
         Failure {
-            correlation_id: e.correlation_id().map(str::to_owned),
             unreachable: e.is_unreachable(),
             message: e.to_string(),
         }
@@ -573,7 +589,6 @@ impl From<String> for Failure {
     fn from(message: String) -> Failure {
         Failure {
             message,
-            correlation_id: None,
             unreachable: false,
         }
     }
@@ -582,67 +597,6 @@ impl From<String> for Failure {
 impl From<keys::KeyError> for Failure {
     fn from(e: keys::KeyError) -> Failure {
         Failure::from(e.to_string())
-    }
-}
-
-/// Collects journal entries while a change runs; written when it is done.
-struct Recorder {
-    target: Option<Arc<JournalTarget>>,
-    notes: Vec<Entry>,
-}
-
-impl Recorder {
-    fn note<T>(
-        &mut self,
-        op: Operation,
-        target: impl Into<String>,
-        after: Option<&dyn ErasedSerialize>,
-        result: &Result<T, Failure>,
-    ) {
-        let Some(t) = &self.target else {
-            return;
-        };
-        let mut e = Entry::new(&t.profile, &t.environment, op, target);
-        if let Some(a) = after {
-            e = e.after(&a.value());
-        }
-        if let Err(f) = result {
-            e.result = f.message.clone();
-            e.correlation_id = f.correlation_id.clone();
-        }
-        self.notes.push(e);
-    }
-
-    /// Append the entries; "" when all went well, else a note for the status line.
-    async fn flush(self) -> String {
-        let Some(t) = self.target else {
-            return String::new();
-        };
-        let notes = self.notes;
-        let written = tokio::task::spawn_blocking(move || {
-            notes
-                .iter()
-                .try_for_each(|e| t.journal.append(e))
-                .map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|r| r);
-        match written {
-            Ok(()) => String::new(),
-            Err(e) => format!(" (not journaled: {e})"),
-        }
-    }
-}
-
-/// What a journal entry records as `after`.
-trait ErasedSerialize {
-    fn value(&self) -> serde_json::Value;
-}
-
-impl<T: serde::Serialize> ErasedSerialize for T {
-    fn value(&self) -> serde_json::Value {
-        serde_json::to_value(self).unwrap_or(serde_json::Value::Null)
     }
 }
 
@@ -664,118 +618,22 @@ impl Done {
     }
 }
 
-/// Do the change and note it for the journal.
-async fn mutate(api: &AdminApi, m: Mutation, rec: &mut Recorder) -> Result<Done, Failure> {
+/// Do the change through the engine, which journals it.
+async fn mutate(engine: &Engine, m: Mutation) -> Result<Done, Failure> {
+    if let Some(change) = m.change() {
+        let applied = engine.apply(&change).await?;
+        return Ok(Done {
+            message: Some(applied.summary),
+            select: applied
+                .made
+                .filter(|_| !matches!(change, Change::AddKey { .. })),
+        });
+    }
     match m {
-        Mutation::CreateScope(s) => {
-            let name = format!("{}:{}", s.prefix, s.subscope);
-            let r = api.create_scope(&s).await.map_err(Failure::from);
-            rec.note(
-                Operation::ScopeCreate,
-                name,
-                r.as_ref().ok().map(|v| v as _),
-                &r,
-            );
-            r.map(|s| Done {
-                message: Some(format!("created scope {}", s.name)),
-                select: Some(s.name),
-            })
-        }
-        Mutation::UpdateScope(n, s) => {
-            let r = api.update_scope(&n, &s).await.map_err(Failure::from);
-            rec.note(
-                Operation::ScopeUpdate,
-                n.as_str(),
-                r.as_ref().ok().map(|v| v as _),
-                &r,
-            );
-            r.map(|_| Done::default())
-        }
-        Mutation::ReactivateScope(n, s) => {
-            let r = api.update_scope(&n, &s).await.map_err(Failure::from);
-            rec.note(Operation::ScopeReactivate, n.as_str(), None, &r);
-            r.map(|_| Done::default())
-        }
-        Mutation::DeactivateScope(n) => {
-            let r = api.deactivate_scope(&n).await.map_err(Failure::from);
-            rec.note(Operation::ScopeDeactivate, n.as_str(), None, &r);
-            r.map(|_| Done::default())
-        }
-        Mutation::Grant(n, orgs) => {
-            let mut failed = Vec::new();
-            for org in &orgs {
-                let r = api.grant(&n, org).await.map_err(Failure::from);
-                rec.note(Operation::AccessGrant, format!("{n} -> {org}"), None, &r);
-                if let Err(e) = r {
-                    failed.push(format!("{org}: {e}"));
-                }
-            }
-            if failed.is_empty() {
-                Ok(Done::say(format!("granted {n} to {}", join(&orgs))))
-            } else {
-                Err(Failure::from(format!(
-                    "{} of {} failed: {}",
-                    failed.len(),
-                    orgs.len(),
-                    failed.join("; ")
-                )))
-            }
-        }
-        Mutation::Revoke(n, org) => {
-            let r = api.revoke(&n, &org).await.map_err(Failure::from);
-            rec.note(Operation::AccessRevoke, format!("{n} -> {org}"), None, &r);
-            r.map(|_| Done::default())
-        }
-        Mutation::CreateClient(c) => {
-            let r = api.create_client(&c).await.map_err(Failure::from);
-            let target = r
-                .as_ref()
-                .map_or(c.client_name.clone(), |c| c.client_id.clone());
-            rec.note(
-                Operation::ClientCreate,
-                target,
-                r.as_ref().ok().map(|v| v as _),
-                &r,
-            );
-            r.map(|c| Done {
-                message: Some(format!(
-                    "created client {} ({})",
-                    c.client_name, c.client_id
-                )),
-                select: Some(c.client_id),
-            })
-        }
-        Mutation::UpdateClient(id, c) => {
-            let r = api.update_client(&id, &c).await.map_err(Failure::from);
-            rec.note(
-                Operation::ClientUpdate,
-                id.as_str(),
-                r.as_ref().ok().map(|v| v as _),
-                &r,
-            );
-            r.map(|_| Done::default())
-        }
-        Mutation::DeleteClient(id) => {
-            let r = api.delete_client(&id).await.map_err(Failure::from);
-            rec.note(Operation::ClientDelete, id.as_str(), None, &r);
-            r.map(|_| Done::default())
-        }
-        Mutation::AddKey(id, path) => {
-            let r = add_key(api, &id, path).await;
-            let target = match &r {
-                Ok((kid, _)) => format!("{id}/{kid}"),
-                Err(_) => id.to_string(),
-            };
-            rec.note(Operation::KeyAdd, target, None, &r);
-            r.map(|(_, msg)| Done::say(msg))
-        }
-        Mutation::DeleteKey(id, kid) => {
-            let r = delete_key(api, &id, &kid).await;
-            rec.note(Operation::KeyRemove, format!("{id}/{kid}"), None, &r);
-            r.map(Done::say)
-        }
+        Mutation::Grant(n, orgs) => grant(engine, &n, &orgs).await,
+        Mutation::AddKey(id, path) => add_key(engine, &id, path).await.map(Done::say),
         Mutation::GenerateKey(req) => {
-            let (jwk, jwks) = generate(api, &req, rec).await?;
+            let (jwk, jwks) = generate(engine, &req).await?;
             Ok(Done::say(format!(
                 "generated key {} ({} bits) for {}; private key in {} ({} keys now)",
                 jwk.kid.as_deref().unwrap_or_default(),
@@ -785,29 +643,47 @@ async fn mutate(api: &AdminApi, m: Mutation, rec: &mut Recorder) -> Result<Done,
                 jwks.keys.len()
             )))
         }
-        // The runner answers rotations itself (see `Runner::spawn`).
-        Mutation::RotateKey(r) => Err(Failure::from(format!(
+        other => Err(Failure::from(format!(
             "{} is answered by the rotation runner",
-            Mutation::RotateKey(r).describe()
+            other.describe()
         ))),
     }
 }
 
-/// Generate the key pair with the keys module and upload it beside the client's keys; the
-/// upload is journaled whatever its outcome.
-async fn generate(
-    api: &AdminApi,
-    req: &KeyRequest,
-    rec: &mut Recorder,
-) -> Result<(crate::api::models::Jwk, Jwks), Failure> {
-    let existing = api.jwks(&req.client).await?.keys;
-    keys::generate_and_upload(api, &req.client, &existing, &req.spec(), |jwk, result| {
-        let target = format!("{}/{}", req.client, jwk.kid.as_deref().unwrap_or_default());
-        let result = result.as_ref().map_err(Failure::of);
-        rec.note(Operation::KeyAdd, target, None, &result);
-    })
-    .await
-    .map_err(|e| Failure::from(e.to_string()))
+/// Grant one scope to several organisations: its grants are read once, as the state each
+/// change starts from; a refusal for one organisation does not stop the others.
+async fn grant(engine: &Engine, scope: &ScopeName, orgs: &[OrgNumber]) -> Result<Done, Failure> {
+    let rows = engine.api().scope_access(scope).await?;
+    let mut failed = Vec::new();
+    for org in orgs {
+        let change = Change::Grant {
+            scope: scope.clone(),
+            consumer: org.clone(),
+        };
+        let row = rows.iter().find(|r| r.consumer_orgno == org.as_str());
+        let before = Before::Access(row.cloned().map(Box::new));
+        if let Err(e) = engine.apply_from(&change, before).await {
+            failed.push(format!("{org}: {e}"));
+        }
+    }
+    if failed.is_empty() {
+        Ok(Done::say(format!("granted {scope} to {}", join(orgs))))
+    } else {
+        Err(Failure::from(format!(
+            "{} of {} failed: {}",
+            failed.len(),
+            orgs.len(),
+            failed.join("; ")
+        )))
+    }
+}
+
+/// Generate the key pair and upload it beside the client's keys through the engine.
+async fn generate(engine: &Engine, req: &KeyRequest) -> Result<(Jwk, Jwks), Failure> {
+    let existing = engine.api().jwks(&req.client).await?.keys;
+    changes::generate_and_upload(engine, &req.client, &existing, &req.spec())
+        .await
+        .map_err(|e| Failure::from(e.to_string()))
 }
 
 /// Load a private key file off the async threads; encrypted files need `passphrase`.
@@ -828,12 +704,8 @@ const PROOF_WAIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Generate -> upload beside the old key -> prove with a real token. Never deletes: a proven
 /// rotation goes back to the UI, which asks about the old key.
-async fn rotate(
-    api: &AdminApi,
-    profile: Option<&Profile>,
-    r: RotateRequest,
-    rec: &mut Recorder,
-) -> Rotated {
+async fn rotate(engine: &Engine, profile: Option<&Profile>, r: RotateRequest) -> Rotated {
+    let api = engine.api();
     let Some(profile) = profile else {
         return Rotated::Failed(
             "this profile has no token endpoint to prove a new key with; nothing was generated"
@@ -845,7 +717,7 @@ async fn rotate(
         Ok(c) => c,
         Err(e) => return Rotated::Failed(format!("rotate: {e}")),
     };
-    let (jwk, jwks) = match generate(api, &r.key, rec).await {
+    let (jwk, jwks) = match generate(engine, &r.key).await {
         Ok(made) => made,
         Err(e) => return Rotated::Failed(format!("rotate: {e}")),
     };
@@ -928,58 +800,30 @@ async fn token_test(
     }
 }
 
-/// Digdir only replaces whole key sets: read the file with the keys module (refusing private
-/// material), lint it against the client's keys, and post the old keys with the new one.
-async fn add_key(
-    api: &AdminApi,
-    id: &ClientId,
-    path: PathBuf,
-) -> Result<(String, String), Failure> {
+/// Read the one public key in the file (refusing private material, filling `use`, `alg` and a
+/// missing kid as `mpadmin keys add` does) and add it through the engine, which checks it
+/// against the client's keys.
+async fn add_key(engine: &Engine, id: &ClientId, path: PathBuf) -> Result<String, Failure> {
     let path = expand_home(&path);
-    let imported = tokio::task::spawn_blocking(move || keys::import_file(&path))
+    let imported = tokio::task::spawn_blocking(move || keys::read_one_key(&path, None))
         .await
         .map_err(|e| e.to_string())??;
-    let candidate = match imported.as_slice() {
-        [one] => one.clone(),
-        [] => return Err(Failure::from("the file holds no public key".to_owned())),
-        many => {
-            return Err(Failure::from(format!(
-                "the file holds {} keys: add one at a time (save the one you want on its own)",
-                many.len()
-            )));
-        }
-    };
-    let existing = api.jwks(id).await?.keys;
-    let findings = keys::lint(&candidate, &existing, chrono::Utc::now());
+    let findings = keys::lint(&imported, &[], chrono::Utc::now());
     let refused: Vec<String> = keys::refusals(&findings).map(ToString::to_string).collect();
     if !refused.is_empty() {
         return Err(Failure::from(refused.join("; ")));
     }
-    let kid = candidate.jwk.kid.clone().unwrap_or_default();
-    let set = keys::with_key(&existing, candidate.jwk, &[])?;
-    api.replace_jwks(id, &set).await?;
+    let change = Change::AddKey {
+        client: id.clone(),
+        jwk: Box::new(imported.jwk),
+        replaces: Vec::new(),
+    };
+    let mut msg = engine.apply(&change).await?.summary;
     let warnings: Vec<String> = findings.iter().map(ToString::to_string).collect();
-    let mut msg = format!("added key {kid} to {id} ({} keys now)", set.len());
     if !warnings.is_empty() {
         msg.push_str(&format!("; note: {}", warnings.join("; ")));
     }
-    Ok((kid, msg))
-}
-
-/// Digdir has no reliable "delete one key": post the others back (keeping their expiry), or
-/// delete the set when it was the last key (an empty set is refused).
-async fn delete_key(api: &AdminApi, id: &ClientId, kid: &Kid) -> Result<String, Failure> {
-    let existing = api.jwks(id).await?.keys;
-    let rest = keys::without_key(&existing, kid.as_str())?;
-    if rest.is_empty() {
-        api.delete_jwks(id).await?;
-    } else {
-        api.replace_jwks(id, &rest).await?;
-    }
-    Ok(format!(
-        "deleted key {kid} of {id} ({} key(s) kept)",
-        rest.len()
-    ))
+    Ok(msg)
 }
 
 /// `~/keys/a.pem` -> `$HOME/keys/a.pem`, as a shell would.

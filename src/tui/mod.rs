@@ -26,12 +26,13 @@ use tokio::sync::mpsc;
 use std::path::PathBuf;
 
 use crate::api::{self, AdminApi};
+use crate::changes::JournalTarget;
 use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
 use crate::emulator::{Emulator, EmulatorOptions, Seed};
 use action::Action;
 use app::{App, Session};
-use effect::{Effect, JournalTarget, Runner};
+use effect::{Effect, Runner};
 use keymap::Keymap;
 
 /// How often the clock ticks (spinner frames, toast expiry, token countdown).

@@ -9,14 +9,12 @@ use serde::Serialize;
 
 use super::doctor;
 use super::{NewKeyArgs, new_key, usage};
-use crate::api::AdminApi;
 use crate::api::types::{ClientId, Kid, ScopeName};
+use crate::changes::{self, Engine};
 use crate::cli::commands::CliError;
 use crate::cli::confirm::{self, Change};
 use crate::cli::output::Output;
-use crate::cli::record::Recorder;
 use crate::config::Profile;
-use crate::journal::Operation;
 use crate::keys::{self, DoctorContext, Refusal, TokenReport, TokenTestError};
 
 #[derive(Debug, Args)]
@@ -67,12 +65,12 @@ struct RotationReport {
 }
 
 pub(super) async fn run(
-    api: &AdminApi,
+    engine: &Engine,
     profile: &Profile,
     args: RotateArgs,
     out: &mut Output,
-    rec: &Recorder,
 ) -> Result<(), CliError> {
+    let api = engine.api();
     let client = api.client(&args.client).await?;
     let existing = api.jwks(&args.client).await?.keys;
     let old = match &args.replace {
@@ -84,7 +82,7 @@ pub(super) async fn run(
     };
     let scopes = doctor::scopes_for(&args.scopes, &client)?;
 
-    let made = new_key(api, &client, &existing, &args.key, old.as_deref(), rec).await?;
+    let made = new_key(engine, &client, &existing, &args.key, old.as_deref()).await?;
     let new_kid = made.jwk.kid.clone().unwrap_or_default();
     out.say(&format!(
         "uploaded new key {new_kid} beside {} ({} keys now); private key in {}",
@@ -137,7 +135,7 @@ pub(super) async fn run(
             ))?;
             report.proof = Some(TokenReport::new(&token, &new_kid, args.client.as_str()));
             if let Some(old_kid) = &old {
-                report.old_removed = remove_old(api, profile, &args, old_kid, out, rec).await?;
+                report.old_removed = remove_old(engine, profile, &args, old_kid, out).await?;
             }
             if out.json_mode() {
                 out.json(&report)?;
@@ -177,12 +175,11 @@ pub(super) async fn run(
 /// how to do it later, naming the profile (the default one may be another environment).
 /// Returns whether it was removed.
 async fn remove_old(
-    api: &AdminApi,
+    engine: &Engine,
     profile: &Profile,
     args: &RotateArgs,
     old: &str,
     out: &mut Output,
-    rec: &Recorder,
 ) -> Result<bool, CliError> {
     let later = format!(
         "mpadmin --profile {} keys remove {} {old}",
@@ -200,15 +197,14 @@ async fn remove_old(
         ))?;
         return Ok(false);
     }
-    // Re-read: the set may have changed since the upload.
-    let current = api.jwks(&args.client).await?.keys;
-    let rest = keys::without_key(&current, old).map_err(usage)?;
-    let entry = rec
-        .entry(Operation::KeyRemove, format!("{}/{old}", args.client))
-        .before(&current);
-    let result = api.replace_jwks(&args.client, &rest).await;
-    rec.append(entry, &result);
-    result?;
+    // The engine re-reads the set: it may have changed since the upload.
+    let change = changes::Change::RemoveKey {
+        client: args.client.clone(),
+        kid: old
+            .parse()
+            .map_err(|e: crate::api::types::InvalidValue| CliError::Usage(e.0))?,
+    };
+    engine.apply(&change).await?;
     out.say(&format!("removed the old key {old}"))?;
     Ok(true)
 }
