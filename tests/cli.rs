@@ -353,6 +353,63 @@ async fn a_grant_on_a_scope_that_is_not_ours_stops_before_any_change() {
     );
 }
 
+/// The ID of the newest change in the fixture's journal, as `journal undo` takes it.
+fn last_change_id(f: &Fixture) -> String {
+    let path = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");
+    let entries = mpadmin::journal::Journal::at(path).read().unwrap();
+    entries.last().unwrap().short_id().to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn journal_undo_takes_back_a_revoke_and_a_scope_update() {
+    let f = start(Seed::Demo).await;
+    let scope = "demo:rapport";
+    f.run(&["access", "revoke", OTHER_ORGNO, "--scope", scope, "--yes"])
+        .await
+        .ok();
+    assert_eq!(
+        f.emu.state().grant(scope, OTHER_ORGNO).unwrap().state,
+        AccessState::Denied
+    );
+    // Undo asks like any change: without a terminal it needs --yes only when destructive;
+    // a grant is not, so it goes through.
+    let undone = f.run(&["journal", "undo", &last_change_id(&f)]).await.ok();
+    assert!(
+        undone
+            .stdout
+            .contains(&format!("+ grant {OTHER_ORGNO} access to {scope}")),
+        "{undone:?}"
+    );
+    assert_eq!(
+        f.emu.state().grant(scope, OTHER_ORGNO).unwrap().state,
+        AccessState::Approved
+    );
+
+    let old = f.emu.state().scope(scope).unwrap().description.clone();
+    f.run(&[
+        "scopes",
+        "update",
+        scope,
+        "--description",
+        "changed by mistake",
+    ])
+    .await
+    .ok();
+    f.run(&["journal", "undo", &last_change_id(&f)]).await.ok();
+    assert_eq!(f.emu.state().scope(scope).unwrap().description, old);
+
+    // The journal lists the undo as a change of its own, with its ID.
+    let listed = f.run(&["journal"]).await.ok();
+    assert!(listed.stdout.starts_with("ID"), "{listed:?}");
+    assert!(
+        f.run(&["journal", "undo", "nosuchid"])
+            .await
+            .failed(2)
+            .stderr
+            .contains("no change with ID"),
+    );
+}
+
 /// The journal is written ahead: a grant whose process is interrupted while the request is
 /// out is still in the journal, as "outcome unknown", not missing.
 #[cfg(unix)]
@@ -545,9 +602,34 @@ async fn clients_and_keys() {
         .ok();
     assert!(f.emu.state().keys(&id).is_empty());
 
+    // The last removal is undone from the journal: the public key goes up again.
+    let last = last_change_id(&f);
+    let undone = f.run(&["journal", "undo", &last, "--yes"]).await.ok();
+    assert!(undone.stdout.contains("+ add key second"), "{undone:?}");
+    assert!(
+        undone
+            .stdout
+            .contains("Plan: 1 to add, 0 to change, 0 to remove."),
+        "{undone:?}"
+    );
+    let kids: Vec<String> = f
+        .emu
+        .state()
+        .keys(&id)
+        .iter()
+        .filter_map(|k| k.kid.clone())
+        .collect();
+    assert_eq!(kids, ["second"]);
+
     f.run(&["clients", "delete", &id]).await.failed(2);
     f.run(&["clients", "delete", &id, "--yes"]).await.ok();
     assert!(!f.emu.state().client(&id).is_some_and(|c| c.active));
+    // A deleted client cannot come back: undo says why and sends nothing.
+    let refused = f
+        .run(&["journal", "undo", &last_change_id(&f), "--yes"])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("new client_id"), "{refused:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

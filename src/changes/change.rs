@@ -161,6 +161,23 @@ impl Change {
         }
     }
 
+    /// Terraform's symbol: `+` adds (create, grant, add key), `~` changes, `-` takes away
+    /// (revoke, deactivate, delete, remove key).
+    pub fn symbol(&self) -> char {
+        match self {
+            Change::CreateScope { .. }
+            | Change::ReactivateScope { .. }
+            | Change::Grant { .. }
+            | Change::CreateClient { .. }
+            | Change::AddKey { .. } => '+',
+            Change::UpdateScope { .. } | Change::UpdateClient { .. } => '~',
+            Change::DeactivateScope { .. }
+            | Change::Revoke { .. }
+            | Change::DeleteClient { .. }
+            | Change::RemoveKey { .. } => '-',
+        }
+    }
+
     /// Takes something away: revocations, deactivations, deletions, removed keys. These ask
     /// for confirmation even outside PROD.
     pub fn is_destructive(&self) -> bool {
@@ -344,6 +361,20 @@ impl Change {
             _ => Err(mismatch()),
         }
     }
+}
+
+/// `Plan: N to add, N to change, N to remove.`, or `No changes.`, as Terraform ends a plan.
+pub fn summary(changes: &[Change]) -> String {
+    if changes.is_empty() {
+        return "No changes.".to_owned();
+    }
+    let count = |s: char| changes.iter().filter(|c| c.symbol() == s).count();
+    format!(
+        "Plan: {} to add, {} to change, {} to remove.",
+        count('+'),
+        count('~'),
+        count('-')
+    )
 }
 
 /// `prefix:subscope`: a scope being created has no `name` from the server yet.

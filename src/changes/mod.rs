@@ -5,7 +5,9 @@
 mod change;
 mod engine;
 mod keygen;
+mod undo;
 
-pub use change::{Before, Change, NoInverse, Touched, scope_name};
+pub use change::{Before, Change, NoInverse, Touched, scope_name, summary};
 pub use engine::{Applied, ChangeError, Engine, JournalTarget};
 pub use keygen::{NewKey, NewKeyError, generate_and_upload};
+pub use undo::{find, undo};

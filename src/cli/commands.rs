@@ -147,7 +147,12 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     let cmd = match cmd {
         AdminCommand::Paths => return paths(global, &mut out),
         AdminCommand::Journal(args) => {
-            return super::journal::run(global.keys.as_deref(), &args, &mut out);
+            return match &args.action {
+                Some(super::journal::JournalAction::Undo { id }) => {
+                    super::journal::undo(global, id, &mut out)
+                }
+                None => super::journal::run(global.keys.as_deref(), &args, &mut out),
+            };
         }
         AdminCommand::Keyring(c) => return c.run(global, &mut out),
         AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
@@ -156,40 +161,10 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
-        tracing::info!(profile = %profile.name, "about to {}", change.what);
-        let read_only = if global.read_only {
-            ReadOnly::Flag
-        } else if profile.read_only {
-            ReadOnly::Profile
-        } else {
-            ReadOnly::Off
-        };
-        confirm::check(
-            &change,
-            read_only,
-            profile.is_prod(),
-            global.yes,
-            confirm::is_terminal(),
-            confirm::ask_terminal,
-        )?;
+        gate(global, &profile, &change)?;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let api = crate::api::connect(&profile)?;
-        let journal = config::paths(global.keys.as_deref())
-            .journal()
-            .map(|path| JournalTarget {
-                journal: Journal::at(path),
-                profile: profile.name.clone(),
-                environment: profile
-                    .environment
-                    .map_or("custom", |e| e.label())
-                    .to_owned(),
-            });
-        let engine = Engine::new(api, journal);
+    runtime()?.block_on(async {
+        let engine = engine(global, &profile)?;
         let result = match cmd {
             // Answered above, without a profile or the network.
             AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
@@ -199,12 +174,63 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
             AdminCommand::Clients(c) => c.run(&engine, &mut out).await,
             AdminCommand::Keys(c) => c.run(&engine, &profile, &mut out).await,
         };
-        // A journal that cannot be written is reported; the changes themselves stand.
-        for trouble in engine.take_trouble() {
-            warn(&trouble);
-        }
+        report_trouble(&engine);
         result
     })
+}
+
+/// The one gate every change passes: read-only refuses it, PROD and destructive changes ask.
+pub(super) fn gate(
+    global: &GlobalArgs,
+    profile: &Profile,
+    change: &Change,
+) -> Result<(), CliError> {
+    tracing::info!(profile = %profile.name, "about to {}", change.what);
+    let read_only = if global.read_only {
+        ReadOnly::Flag
+    } else if profile.read_only {
+        ReadOnly::Profile
+    } else {
+        ReadOnly::Off
+    };
+    confirm::check(
+        change,
+        read_only,
+        profile.is_prod(),
+        global.yes,
+        confirm::is_terminal(),
+        confirm::ask_terminal,
+    )
+}
+
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))
+}
+
+/// The change engine for `profile`, journaling where `mpadmin paths` says.
+pub(super) fn engine(global: &GlobalArgs, profile: &Profile) -> Result<Engine, CliError> {
+    let api = crate::api::connect(profile)?;
+    let journal = config::paths(global.keys.as_deref())
+        .journal()
+        .map(|path| JournalTarget {
+            journal: Journal::at(path),
+            profile: profile.name.clone(),
+            environment: profile
+                .environment
+                .map_or("custom", |e| e.label())
+                .to_owned(),
+        });
+    Ok(Engine::new(api, journal))
+}
+
+/// A journal that cannot be written is reported; the changes themselves stand.
+pub(super) fn report_trouble(engine: &Engine) {
+    for trouble in engine.take_trouble() {
+        warn(&trouble);
+    }
 }
 
 /// `mpadmin paths`: every file and directory mpadmin uses, and whether the profiles file
@@ -241,7 +267,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
 }
 
 /// The profile; a warning on stderr for each of its files that other users may read.
-fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
+pub(super) fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
     let (profile, warnings) =
         config::load_warned(global.keys.as_deref(), global.profile.as_deref())
             .map_err(|e| CliError::Usage(e.to_string()))?;

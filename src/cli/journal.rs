@@ -1,15 +1,21 @@
 //! `mpadmin journal`: the local record of changes, read back. Needs no profile and no network,
 //! so it works when the service or the credentials do not.
 
-use clap::Args;
+use clap::{Args, Subcommand};
 
-use super::commands::CliError;
+use super::GlobalArgs;
+use super::commands::{self, CliError};
+use super::confirm::Change;
 use super::output::{Output, Table, clean, short_time};
+use crate::changes;
 use crate::config;
 use crate::journal::{Entry, Journal};
 
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct JournalArgs {
+    #[command(subcommand)]
+    pub action: Option<JournalAction>,
     /// Show the latest N changes (0 shows all).
     #[arg(long, short = 'n', default_value_t = 50, value_name = "N")]
     pub last: usize,
@@ -66,6 +72,78 @@ pub fn run(
     Ok(out.text(&table.render())?)
 }
 
+#[derive(Debug, Subcommand)]
+pub enum JournalAction {
+    /// Take a change back: apply its inverse (a revoke for a grant, the old fields for an
+    /// update, a removed key uploaded again), through the profile that made it.
+    Undo {
+        /// The change's ID as `mpadmin journal` shows it (8 characters are enough).
+        id: String,
+    },
+}
+
+/// `mpadmin journal undo ID`: shows the inverse as a one-line plan, asks as any change does,
+/// and applies it through the engine (which journals the undo like any other change).
+pub fn undo(global: &GlobalArgs, id: &str, out: &mut Output) -> Result<(), CliError> {
+    let path = config::paths(global.keys.as_deref())
+        .journal()
+        .ok_or_else(|| {
+            CliError::Usage("no data directory on this system, so there is no journal".into())
+        })?;
+    let entries = Journal::at(&path)
+        .read()
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    let entry = changes::find(&entries, id).map_err(CliError::Usage)?;
+    let inverse = changes::undo(entry)
+        .map_err(|e| CliError::Usage(format!("cannot undo {}: {e}", entry.short_id())))?;
+    if let Some(asked) = &global.profile
+        && asked != &entry.profile
+    {
+        return Err(CliError::Usage(format!(
+            "change {} was made with profile '{}', not '{asked}': undo it with --profile {}",
+            entry.short_id(),
+            entry.profile,
+            entry.profile
+        )));
+    }
+    let global = GlobalArgs {
+        profile: Some(entry.profile.clone()),
+        ..global.clone()
+    };
+    let profile = commands::load_profile(&global)?;
+    out.say(&format!(
+        "Undo {} ({} {}):\n  {} {}\n{}",
+        entry.short_id(),
+        entry.operation.label(),
+        clean(&entry.target),
+        inverse.symbol(),
+        inverse.describe(),
+        changes::summary(std::slice::from_ref(&inverse))
+    ))?;
+    let gate = if inverse.is_destructive() {
+        Change::destructive(inverse.describe())
+    } else {
+        Change::new(inverse.describe())
+    };
+    commands::gate(&global, &profile, &gate)?;
+    commands::runtime()?.block_on(async {
+        let engine = commands::engine(&global, &profile)?;
+        let result = engine.apply(&inverse).await;
+        commands::report_trouble(&engine);
+        let applied = result?;
+        out.say(&format!("undone: {}", applied.summary))?;
+        if out.json_mode() {
+            out.json(&serde_json::json!({
+                "undone": entry.id,
+                "change": inverse,
+                "after": applied.after,
+            }))?;
+        }
+        Ok::<(), CliError>(())
+    })?;
+    Ok(())
+}
+
 /// The entries the flags ask for, oldest first (like a log: the latest change is at the bottom).
 fn select(entries: Vec<Entry>, args: &JournalArgs) -> Vec<Entry> {
     let kept: Vec<Entry> = entries
@@ -93,6 +171,7 @@ mod tests {
 
     fn args(last: usize, of_profile: Option<&str>, failed: bool) -> JournalArgs {
         JournalArgs {
+            action: None,
             last,
             of_profile: of_profile.map(str::to_owned),
             failed,

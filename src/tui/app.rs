@@ -24,6 +24,7 @@ use super::widgets::status::{Level, TOAST_TIME, Toast};
 use super::widgets::table::{CHROME, FilterTable};
 use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, OrgNumber, ScopeName};
+use crate::changes::{self, Change};
 use crate::config::Environment;
 
 /// What the app knows about the profile it runs on.
@@ -98,6 +99,11 @@ pub enum Modal {
     Detail(Overlay),
     Confirm(Box<Confirm>),
     Form(Box<Form>, FormPurpose),
+    /// The journal, newest first; the line at the top of the view is the one `u` undoes.
+    Journal {
+        overlay: Overlay,
+        entries: Vec<crate::journal::Entry>,
+    },
     Command {
         input: Input,
         hints: Vec<String>,
@@ -357,6 +363,19 @@ impl App {
             | Mutation::DeleteKey(id, _) => client_name(id),
             Mutation::GenerateKey(k) => client_name(&k.client),
             Mutation::RotateKey(r) => client_name(&r.key.client),
+            Mutation::Apply(c) => match &**c {
+                Change::CreateScope { scope } => changes::scope_name(scope),
+                Change::UpdateScope { name, .. }
+                | Change::DeactivateScope { name }
+                | Change::ReactivateScope { name, .. }
+                | Change::Grant { scope: name, .. }
+                | Change::Revoke { scope: name, .. } => name.to_string(),
+                Change::CreateClient { client } => client.client_name.clone(),
+                Change::UpdateClient { id, .. }
+                | Change::DeleteClient { id }
+                | Change::AddKey { client: id, .. }
+                | Change::RemoveKey { client: id, .. } => client_name(id),
+            },
         }
     }
 
@@ -793,6 +812,8 @@ impl App {
                 })
             }
             Cmd::Back => return self.back(),
+            // Undo works on a journal line; out of the journal there is none to pick.
+            Cmd::Undo => self.info("open the journal (:journal) to pick a change to undo"),
             Cmd::Copy => {
                 if let Some(row) = self.current_table().selected_row() {
                     let text = row.key.clone();
@@ -890,6 +911,24 @@ impl App {
             Modal::Help(mut o) => {
                 if o.handle_key(key) {
                     self.modal = Some(Modal::Help(o));
+                }
+            }
+            Modal::Journal {
+                mut overlay,
+                entries,
+            } => {
+                let undo = self
+                    .keymap
+                    .lookup(self.pane, &key)
+                    .is_some_and(|b| b.cmd == Cmd::Undo);
+                if undo {
+                    let entry = entries.get(usize::from(overlay.scroll)).cloned();
+                    self.modal = Some(Modal::Journal { overlay, entries });
+                    if let Some(entry) = entry {
+                        self.ask_undo(&entry);
+                    }
+                } else if overlay.handle_key(key) {
+                    self.modal = Some(Modal::Journal { overlay, entries });
                 }
             }
             Modal::Detail(mut o) => {
@@ -1059,6 +1098,28 @@ impl App {
         }
     }
 
+    /// Confirm, then apply, the inverse of a journaled change (through `admit` like any
+    /// change: read-only refuses it, PROD asks for the name).
+    fn ask_undo(&mut self, entry: &crate::journal::Entry) {
+        match changes::undo(entry) {
+            Ok(inverse) => {
+                let lines = vec![
+                    format!(
+                        "{} {} {} ({})",
+                        entry.short_id(),
+                        entry.operation.label(),
+                        entry.target,
+                        short_time(Some(&entry.time))
+                    ),
+                    format!("{} {}", inverse.symbol(), inverse.describe()),
+                ];
+                let c = Confirm::new("Undo", lines, Mutation::Apply(Box::new(inverse)));
+                self.modal = Some(Modal::Confirm(Box::new(c)));
+            }
+            Err(e) => self.error(format!("cannot undo: {e}")),
+        }
+    }
+
     /// The latest changes, newest first, in an overlay.
     fn show_journal(&mut self, entries: Result<Vec<crate::journal::Entry>, String>) {
         const SHOWN: usize = 200;
@@ -1074,7 +1135,13 @@ impl App {
             .rev()
             .take(SHOWN)
             .map(|e| {
-                let mut what = format!("{} {} {}", e.environment, e.operation.label(), e.target);
+                let mut what = format!(
+                    "{} {} {} {}",
+                    e.short_id(),
+                    e.environment,
+                    e.operation.label(),
+                    e.target
+                );
                 if e.result != "ok" {
                     what.push_str(&format!(" — FAILED: {}", e.result));
                 }
@@ -1084,12 +1151,23 @@ impl App {
         if lines.is_empty() {
             lines.push((String::new(), "no changes recorded yet".into()));
         }
+        let undo = self
+            .keymap
+            .for_pane(self.pane)
+            .find(|b| b.cmd == Cmd::Undo)
+            .and_then(|b| b.keys.first())
+            .map(|k| format!(" · {k}: undo the top line"))
+            .unwrap_or_default();
         let title = format!(
-            "Journal: last {} of {} changes",
+            "Journal: last {} of {} changes{undo}",
             lines.len().min(entries.len()),
             entries.len()
         );
-        self.modal = Some(Modal::Detail(Overlay::new(title, lines)));
+        let entries = entries.into_iter().rev().take(SHOWN).collect();
+        self.modal = Some(Modal::Journal {
+            overlay: Overlay::new(title, lines),
+            entries,
+        });
     }
 
     fn on_paste(&mut self, text: &str) {

@@ -261,6 +261,8 @@ pub enum Mutation {
     /// Answered with `Action::Rotated`, not `Mutated`: a proven rotation asks about the old
     /// key next.
     RotateKey(Box<RotateRequest>),
+    /// A change built whole elsewhere (the inverse of a journaled change).
+    Apply(Box<Change>),
 }
 
 /// Which data to re-read after a change: exactly what it touched (a grant re-reads its one
@@ -293,6 +295,12 @@ impl Mutation {
             Mutation::AddKey(id, _) | Mutation::DeleteKey(id, _) => Area::KeysOf(id.clone()),
             Mutation::GenerateKey(k) => Area::KeysOf(k.client.clone()),
             Mutation::RotateKey(r) => Area::KeysOf(r.key.client.clone()),
+            Mutation::Apply(c) => match c.touches() {
+                changes::Touched::Scopes => Area::Scopes,
+                changes::Touched::Grants(scope) => Area::Grants(scope),
+                changes::Touched::Clients => Area::Clients,
+                changes::Touched::Keys(id) => Area::KeysOf(id),
+            },
         }
     }
 
@@ -309,6 +317,7 @@ impl Mutation {
             Mutation::UpdateClient(id, client) => Change::UpdateClient { id, client },
             Mutation::DeleteClient(id) => Change::DeleteClient { id },
             Mutation::DeleteKey(client, kid) => Change::RemoveKey { client, kid },
+            Mutation::Apply(change) => *change,
             Mutation::Grant(..)
             | Mutation::AddKey(..)
             | Mutation::GenerateKey(_)
@@ -331,6 +340,7 @@ impl Mutation {
             Mutation::AddKey(id, path) => format!("add key {} to {id}", path.display()),
             Mutation::DeleteKey(id, kid) => format!("delete key {kid} of {id}"),
             Mutation::GenerateKey(k) => format!("generate a key for {}", k.client),
+            Mutation::Apply(c) => c.describe(),
             Mutation::RotateKey(r) => match &r.old {
                 Some(old) => format!("rotate key {old} of {}", r.key.client),
                 None => format!("rotate a key of {}", r.key.client),

@@ -54,6 +54,7 @@ pub enum Cmd {
     GenerateKey,
     RotateKey,
     TokenTest,
+    Undo,
 }
 
 /// Where a binding applies.
@@ -381,6 +382,14 @@ const DEFAULTS: &[Def] = &[
         "command line (:scopes :clients :org N :profile P)",
     ),
     def(Cmd::Copy, "copy", Global, &["y"], "copy name/id (OSC 52)"),
+    // Not `mutating` itself: the undo it leads to passes `admit` like every change.
+    def(
+        Cmd::Undo,
+        "undo",
+        Global,
+        &["u"],
+        "in the journal (:journal): undo the top change",
+    ),
     def(Cmd::Back, "back", Global, &["esc"], "back / close"),
 ];
 

@@ -1078,7 +1078,7 @@ fn journal_command_reads_and_shows_newest_first() {
     new.result = "HTTP 400 [correlation id k]".into();
     app.update(Action::Journal(Ok(vec![old, new])));
     assert_eq!(app.pending, 0);
-    let Some(Modal::Detail(o)) = &app.modal else {
+    let Some(Modal::Journal { overlay: o, .. }) = &app.modal else {
         panic!("no journal");
     };
     assert!(
@@ -1090,6 +1090,60 @@ fn journal_command_reads_and_shows_newest_first() {
     app.update(code(KeyCode::Esc));
     app.update(Action::Journal(Err("no journal here".into())));
     assert_eq!(app.toast.as_ref().unwrap().level, Level::Error);
+}
+
+#[test]
+fn u_in_the_journal_undoes_the_top_change_after_confirmation() {
+    use crate::journal::{Entry, Operation};
+    let mut app = loaded_app();
+    let change = serde_json::json!({"op": "revoke", "scope": "demo:a", "consumer": "991825827"});
+    let mut revoke = Entry::new(
+        "demo",
+        "TEST",
+        Operation::AccessRevoke,
+        "demo:a -> 991825827",
+    )
+    .intent(change, None);
+    revoke.before = Some(serde_json::json!({
+        "scope": "demo:a", "consumer_orgno": "991825827", "state": "APPROVED"
+    }));
+    revoke.result = "ok".into();
+    let mut failed = Entry::new("demo", "TEST", Operation::ScopeCreate, "demo:b");
+    failed.result = "HTTP 409".into();
+    app.update(Action::Journal(Ok(vec![revoke, failed])));
+
+    // The top line failed: nothing to undo, and the user is told why.
+    assert!(app.update(code(KeyCode::Char('u'))).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.contains("cannot undo"));
+    assert!(matches!(app.modal, Some(Modal::Journal { .. })));
+
+    // The next line is the revoke: its inverse is a grant, asked for first.
+    app.update(code(KeyCode::Down));
+    assert!(app.update(code(KeyCode::Char('u'))).is_empty());
+    let Some(Modal::Confirm(c)) = &app.modal else {
+        panic!("no confirmation: {:?}", app.modal.is_some());
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("+ grant 991825827 access to demo:a"))
+    );
+    let effects = app.update(code(KeyCode::Char('y')));
+    let grant = crate::changes::Change::Grant {
+        scope: "demo:a".parse().unwrap(),
+        consumer: "991825827".parse().unwrap(),
+    };
+    assert_eq!(
+        effects,
+        vec![Effect::Mutate(Mutation::Apply(Box::new(grant)))]
+    );
+}
+
+#[test]
+fn undo_outside_the_journal_points_to_it() {
+    let mut app = loaded_app();
+    assert!(app.update(code(KeyCode::Char('u'))).is_empty());
+    assert!(app.toast.as_ref().unwrap().text.contains(":journal"));
 }
 
 /// The loads among `effects`.
