@@ -353,6 +353,62 @@ async fn a_grant_on_a_scope_that_is_not_ours_stops_before_any_change() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_shows_what_differs_between_test_and_prod() {
+    let f = start(Seed::Demo).await;
+    let prod = common::emulator().await;
+    // The prod emulator's default profile, added to the test fixture's file as "prod".
+    let prod_text = std::fs::read_to_string(prod.keys_toml()).unwrap();
+    let section = prod_text
+        .split("[profiles.")
+        .find(|s| s.starts_with("emulator]"))
+        .unwrap()
+        .replacen("emulator]", "[profiles.prod]", 1);
+    let test_text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
+    let keys = f.emu.temp_dir().join("both.toml");
+    std::fs::write(&keys, format!("{test_text}\n{section}")).unwrap();
+    set_mode(&keys, 0o600);
+
+    let same = f.run_with(&keys, &["compare", "--with", "prod"]).await.ok();
+    assert!(
+        same.stdout.contains("Scope definitions: the same"),
+        "{same:?}"
+    );
+    assert!(
+        same.stdout
+            .contains("Client settings (matched by name): the same"),
+        "{same:?}"
+    );
+
+    prod.edit_state(|s| {
+        s.scopes.get_mut("demo:rapport").unwrap().description = "prod wording".into();
+        s.grants
+            .get_mut("demo:rapport")
+            .unwrap()
+            .remove(OTHER_ORGNO);
+    })
+    .unwrap();
+    let differs = f.run_with(&keys, &["compare", "--with", "prod"]).await.ok();
+    assert!(differs.stdout.contains("~ demo:rapport"), "{differs:?}");
+    assert!(differs.stdout.contains("\"prod wording\""), "{differs:?}");
+    assert!(
+        differs
+            .stdout
+            .contains(&format!("only in emulator: {OTHER_ORGNO}")),
+        "{differs:?}"
+    );
+    let json = f
+        .run_with(&keys, &["--json", "compare", "--with", "prod"])
+        .await
+        .ok();
+    let v: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(v["scopes"][0]["fields"][0]["field"], "description");
+    assert_eq!(v["right"], "prod");
+    f.run_with(&keys, &["compare", "--with", "emulator"])
+        .await
+        .failed(2);
+}
+
 /// The ID of the newest change in the fixture's journal, as `journal undo` takes it.
 fn last_change_id(f: &Fixture) -> String {
     let path = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");

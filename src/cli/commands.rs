@@ -39,6 +39,9 @@ pub enum AdminCommand {
     /// The PKCS#12 password in the OS keychain (profiles with pkcs12_password_keyring).
     #[command(subcommand)]
     Keyring(keyring::KeyringCommand),
+    /// What differs between this profile and another of the same organisation (test and
+    /// prod): scope definitions and client settings; grants listed apart.
+    Compare(super::compare::CompareArgs),
 }
 
 impl AdminCommand {
@@ -58,7 +61,8 @@ impl AdminCommand {
             AdminCommand::Paths
             | AdminCommand::Token(_)
             | AdminCommand::Journal(_)
-            | AdminCommand::Keyring(_) => None,
+            | AdminCommand::Keyring(_)
+            | AdminCommand::Compare(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -173,6 +177,9 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
             AdminCommand::Access(c) => c.run(&engine, &mut out).await,
             AdminCommand::Clients(c) => c.run(&engine, &mut out).await,
             AdminCommand::Keys(c) => c.run(&engine, &profile, &mut out).await,
+            AdminCommand::Compare(a) => {
+                super::compare::run(global, engine.api(), &profile.name, a, &mut out).await
+            }
         };
         report_trouble(&engine);
         result

@@ -4,6 +4,7 @@
 mod access;
 mod clients;
 mod commands;
+mod compare;
 mod confirm;
 mod journal;
 mod keyring;
