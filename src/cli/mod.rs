@@ -74,6 +74,43 @@ pub enum Command {
     Admin(AdminCommand),
 }
 
+/// `mpadmin --demo`: a local emulator with `seed` in a temp dir, and the UI on its profile.
+/// The emulator runs on its own runtime, beside the UI's, until the UI ends.
+fn demo(global: &GlobalArgs, seed: Seed) -> ExitCode {
+    let started = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .and_then(|rt| {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let options = crate::emulator::EmulatorOptions {
+                seed,
+                ..crate::emulator::EmulatorOptions::demo(dir.path())
+            };
+            let emu = rt
+                .block_on(crate::emulator::Emulator::start(options))
+                .map_err(|e| e.to_string())?;
+            Ok((rt, dir, emu))
+        });
+    let (rt, dir, emu) = match started {
+        Ok(started) => started,
+        Err(e) => {
+            eprintln!("mpadmin: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = crate::tui::run(crate::tui::Options {
+        keys: Some(emu.keys_toml()),
+        profile: Some("emulator".to_owned()),
+        read_only: global.read_only,
+        user_keys: global.keys.clone(),
+        journal: Some(dir.path().join("journal.jsonl")),
+    });
+    rt.block_on(emu.shutdown());
+    code
+}
+
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -93,10 +130,14 @@ pub fn main() -> ExitCode {
         return ExitCode::from(2);
     }
     match cli.command {
-        None => {
-            let seed = cli.seed_size.map_or(Seed::Demo, Seed::Size);
-            crate::tui::run(&cli.global, cli.demo.then_some(seed))
-        }
+        None if cli.demo => demo(&cli.global, cli.seed_size.map_or(Seed::Demo, Seed::Size)),
+        None => crate::tui::run(crate::tui::Options {
+            keys: cli.global.keys.clone(),
+            profile: cli.global.profile.clone(),
+            read_only: cli.global.read_only,
+            user_keys: cli.global.keys.clone(),
+            journal: crate::config::paths(cli.global.keys.as_deref()).journal(),
+        }),
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),
     }

@@ -450,9 +450,7 @@ impl Runner {
                 tokio::task::spawn_blocking(move || {
                     let entries = match &journal {
                         Some(t) => t.journal.read().map_err(|e| e.to_string()),
-                        None => {
-                            Err("no journal here (none in --demo, or no data directory)".into())
-                        }
+                        None => Err("no journal here: this system has no data directory".into()),
                     };
                     let _ = tx.send(Action::Journal(entries));
                 });

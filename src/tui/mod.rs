@@ -27,9 +27,7 @@ use std::path::PathBuf;
 
 use crate::api::{self, AdminApi};
 use crate::changes::JournalTarget;
-use crate::cli::GlobalArgs;
 use crate::config::{self, Profile};
-use crate::emulator::{Emulator, EmulatorOptions, Seed};
 use action::Action;
 use app::{App, Session};
 use effect::{Effect, Runner};
@@ -214,7 +212,7 @@ impl crate::auth::PasswordSource for EnvOnly {
 struct RealHost {
     keys: Option<PathBuf>,
     read_only: bool,
-    /// `None` when the system has no data dir, and in `--demo` (nothing real changes).
+    /// `None` when the system has no data dir.
     journal: Option<PathBuf>,
 }
 
@@ -287,9 +285,23 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// `mpadmin` without a subcommand (and `mpadmin --demo`).
-/// `demo` is the emulator seed when `--demo` was given.
-pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
+/// What the UI is started with: the front door (`cli`) decides, the UI does not know flags.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// The profiles file to open (`None`: `$MPADMIN_KEYS`, then the config dir).
+    pub keys: Option<PathBuf>,
+    pub profile: Option<String>,
+    /// Refuse every change (`--read-only`).
+    pub read_only: bool,
+    /// The profiles file the *user* named, which places their `config.toml` (differs from
+    /// `keys` in `--demo`, whose profiles file is temporary).
+    pub user_keys: Option<PathBuf>,
+    /// The journal of changes (`--demo` keeps its own beside the emulator, never the user's).
+    pub journal: Option<PathBuf>,
+}
+
+/// `mpadmin` without a subcommand (and `mpadmin --demo`, once its emulator runs).
+pub fn run(options: Options) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -300,7 +312,7 @@ pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    match runtime.block_on(start(global, demo)) {
+    match runtime.block_on(start(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Setup(e)) => {
             eprintln!("mpadmin: {e}");
@@ -316,47 +328,29 @@ pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
 }
 
 enum Failure {
-    /// Profile, credentials, config.toml or the demo emulator: before the terminal is touched.
+    /// Profile, credentials or config.toml: before the terminal is touched.
     Setup(String),
     Terminal(io::Error),
     /// SIGTERM or SIGHUP ended the UI (the terminal was restored first).
     Signal(u8),
 }
 
-async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
+async fn start(options: Options) -> Result<(), Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
     // Everything that can fail on bad input happens before the terminal is taken, so the
     // message lands on a normal screen.
-    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(seed) = demo {
-        let dir = tempfile::tempdir().map_err(|e| setup(&e))?;
-        let emu = Emulator::start(EmulatorOptions {
-            seed,
-            ..EmulatorOptions::demo(dir.path())
-        })
-        .await
-        .map_err(|e| setup(&e))?;
-        let keys = emu.keys_toml();
-        (
-            Some(emu),
-            Some(dir),
-            Some(keys),
-            Some("emulator".to_owned()),
-        )
-    } else {
-        (None, None, global.keys.clone(), global.profile.clone())
-    };
-    let file = config::open(keys_file.as_deref()).map_err(|e| setup(&e))?;
+    let file = config::open(options.keys.as_deref()).map_err(|e| setup(&e))?;
     let profile = file
-        .profile(profile_name.as_deref())
+        .profile(options.profile.as_deref())
         .map_err(|e| setup(&e))?;
     let prepared = api::prepare(&profile, &crate::auth::SystemPasswords).map_err(|e| setup(&e))?;
     let expires = expiry_of(prepared.certificate());
     // The HTTP client loads the system's root certificates; the first frame does not wait.
     let api = tokio::task::spawn_blocking(move || prepared.build());
     // The user's own settings and journal, also in --demo (whose profiles file is temporary).
-    let paths = config::paths(global.keys.as_deref());
+    let paths = config::paths(options.user_keys.as_deref());
     let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
-    let session = session_for(&profile, &file, global.read_only, expires);
+    let session = session_for(&profile, &file, options.read_only, expires);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
     let loose = config::permission_warnings(&file, &profile);
@@ -364,13 +358,9 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
         app.error(format!("warning: {}", loose.join("; ")));
     }
     let mut host = RealHost {
-        keys: keys_file,
-        read_only: global.read_only,
-        journal: if demo.is_some() {
-            None
-        } else {
-            paths.journal()
-        },
+        keys: options.keys,
+        read_only: options.read_only,
+        journal: options.journal,
     };
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
@@ -400,9 +390,6 @@ async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
         n = stop => Err(Failure::Signal(n)),
     };
     drop(guard);
-    if let Some(emu) = emulator {
-        emu.shutdown().await;
-    }
     result
 }
 

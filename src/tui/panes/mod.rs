@@ -31,21 +31,17 @@ impl PaneId {
         }
     }
 
+    /// Where the pane sits in the tab bar (and which digit jumps to it).
     pub fn index(self) -> usize {
-        match self {
-            PaneId::Scopes => 0,
-            PaneId::Access => 1,
-            PaneId::Clients => 2,
-            PaneId::Keys => 3,
-        }
+        PaneId::ALL.iter().position(|&p| p == self).unwrap_or(0)
     }
 
     pub fn next(self) -> PaneId {
-        PaneId::ALL[(self.index() + 1) % 4]
+        PaneId::ALL[(self.index() + 1) % PaneId::ALL.len()]
     }
 
     pub fn prev(self) -> PaneId {
-        PaneId::ALL[(self.index() + 3) % 4]
+        PaneId::ALL[(self.index() + PaneId::ALL.len() - 1) % PaneId::ALL.len()]
     }
 }
 
