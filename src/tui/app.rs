@@ -794,12 +794,7 @@ impl App {
             Cmd::Filter => self.current_table_mut().start_filter(),
             Cmd::Sort => self.current_table_mut().cycle_sort(),
             Cmd::Refresh => {
-                let area = match self.pane {
-                    PaneId::Scopes => Area::Scopes,
-                    PaneId::Access => Area::Access,
-                    PaneId::Clients => Area::Clients,
-                    PaneId::Keys => Area::Keys,
-                };
+                let area = (self.pane.pane().refresh)();
                 let mut out = self.reload(area);
                 out.push(self.load(Load::Token));
                 self.info("refreshing…");
@@ -822,12 +817,7 @@ impl App {
                 }
             }
             _ => {
-                return match self.pane {
-                    PaneId::Scopes => panes::scopes::command(self, cmd),
-                    PaneId::Access => panes::access::command(self, cmd),
-                    PaneId::Clients => panes::clients::command(self, cmd),
-                    PaneId::Keys => panes::keys::command(self, cmd),
-                };
+                return (self.pane.pane().command)(self, cmd);
             }
         }
         Vec::new()
@@ -1212,21 +1202,11 @@ impl App {
     // ---- helpers for panes ----
 
     pub fn current_table(&self) -> &FilterTable {
-        match self.pane {
-            PaneId::Scopes => self.scopes.table(),
-            PaneId::Access => &self.access.table,
-            PaneId::Clients => &self.clients.table,
-            PaneId::Keys => &self.keys.table,
-        }
+        (self.pane.pane().table)(self)
     }
 
     pub fn current_table_mut(&mut self) -> &mut FilterTable {
-        match self.pane {
-            PaneId::Scopes => self.scopes.table_mut(),
-            PaneId::Access => &mut self.access.table,
-            PaneId::Clients => &mut self.clients.table,
-            PaneId::Keys => &mut self.keys.table,
-        }
+        (self.pane.pane().table_mut)(self)
     }
 
     pub fn open_form(&mut self, form: Form, purpose: FormPurpose) {

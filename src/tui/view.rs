@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
 use super::app::{App, Modal};
-use super::panes::{self, PaneId};
+use super::panes::PaneId;
 use super::widgets::status;
 
 /// `1 Scopes`-style labels and where each starts on the tab line (for mouse clicks).
@@ -186,12 +186,7 @@ pub fn render(app: &App, f: &mut Frame) {
     .areas(f.area());
     header(app, f, head);
     tab_line(app, f, tab);
-    match app.pane {
-        PaneId::Scopes => panes::scopes::render(app, f, body),
-        PaneId::Access => panes::access::render(app, f, body),
-        PaneId::Clients => panes::clients::render(app, f, body),
-        PaneId::Keys => panes::keys::render(app, f, body),
-    }
+    (app.pane.pane().render)(app, f, body);
     if let Some(Modal::Command { input, .. }) = &app.modal {
         let line = Line::from(vec![
             Span::styled(":", app.theme.key),

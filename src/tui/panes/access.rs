@@ -306,6 +306,15 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     }
 }
 
+pub const PANE: super::Pane = super::Pane {
+    title: "Access",
+    refresh: || crate::tui::effect::Area::Access,
+    command,
+    render,
+    table: |app| &app.access.table,
+    table_mut: |app| &mut app.access.table,
+};
+
 #[cfg(test)]
 mod tests {
     use super::*;

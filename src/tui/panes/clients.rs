@@ -258,3 +258,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         .table
         .render(f, area, "Clients · K: keys", empty, &app.theme);
 }
+
+pub const PANE: super::Pane = super::Pane {
+    title: "Clients",
+    refresh: || crate::tui::effect::Area::Clients,
+    command,
+    render,
+    table: |app| &app.clients.table,
+    table_mut: |app| &mut app.clients.table,
+};

@@ -803,3 +803,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     };
     app.keys.table.render(f, area, &title, empty, &app.theme);
 }
+
+pub const PANE: super::Pane = super::Pane {
+    title: "Keys",
+    refresh: || crate::tui::effect::Area::Keys,
+    command,
+    render,
+    table: |app| &app.keys.table,
+    table_mut: |app| &mut app.keys.table,
+};

@@ -1,4 +1,14 @@
-//! The four panes. Each file holds the pane's state, its commands and its drawing.
+//! The panes. Each file holds the pane's state, its commands and its drawing, and ends with
+//! its `PANE` entry: adding a pane is its file, a `PaneId` variant and the line that maps the
+//! variant to the file's `PANE`.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+use super::app::App;
+use super::effect::{Area, Effect};
+use super::keymap::Cmd;
+use super::widgets::table::FilterTable;
 
 pub mod access;
 pub mod clients;
@@ -22,13 +32,18 @@ impl PaneId {
         PaneId::Keys,
     ];
 
-    pub fn title(self) -> &'static str {
+    /// The pane's entry points.
+    pub fn pane(self) -> &'static Pane {
         match self {
-            PaneId::Scopes => "Scopes",
-            PaneId::Access => "Access",
-            PaneId::Clients => "Clients",
-            PaneId::Keys => "Keys",
+            PaneId::Scopes => &scopes::PANE,
+            PaneId::Access => &access::PANE,
+            PaneId::Clients => &clients::PANE,
+            PaneId::Keys => &keys::PANE,
         }
+    }
+
+    pub fn title(self) -> &'static str {
+        self.pane().title
     }
 
     /// Where the pane sits in the tab bar (and which digit jumps to it).
@@ -43,6 +58,20 @@ impl PaneId {
     pub fn prev(self) -> PaneId {
         PaneId::ALL[(self.index() + PaneId::ALL.len() - 1) % PaneId::ALL.len()]
     }
+}
+
+/// What every pane offers `App` and the view: one table of entry points, so neither matches
+/// on which pane is in front.
+pub struct Pane {
+    pub title: &'static str,
+    /// What `r` re-reads.
+    pub refresh: fn() -> Area,
+    /// A key the pane handles (global keys are `App`'s).
+    pub command: fn(&mut App, Cmd) -> Vec<Effect>,
+    pub render: fn(&App, &mut Frame, Rect),
+    /// The table the movement, filter and sort keys act on.
+    pub table: fn(&App) -> &FilterTable,
+    pub table_mut: fn(&mut App) -> &mut FilterTable,
 }
 
 /// `2026-11-22T10:53:56.301+01:00` -> `2026-11-22 10:53`: enough to read, narrow enough for 80

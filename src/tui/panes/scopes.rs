@@ -578,3 +578,12 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         app.scopes.own.render(f, area, title, empty, theme);
     }
 }
+
+pub const PANE: super::Pane = super::Pane {
+    title: "Scopes",
+    refresh: || crate::tui::effect::Area::Scopes,
+    command,
+    render,
+    table: |app| app.scopes.table(),
+    table_mut: |app| app.scopes.table_mut(),
+};
