@@ -500,6 +500,107 @@ async fn clients_and_keys() {
     assert!(!f.emu.state().client(&id).is_some_and(|c| c.active));
 }
 
+/// What creates and updates send, as the emulator received it: a create leaves `active` to
+/// Digdir (an inactive client is never synchronised to Maskinporten), and an update carries
+/// the request type's members only, never what the server owns, never a secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_update_bodies_carry_only_the_request_types_members() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:sync";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "sync",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let sent = f.emu.last_body("POST", "/api/v1/scopes").unwrap();
+    assert_eq!(sent.get("active"), None, "{sent}");
+    assert!(f.emu.state().scope(name).unwrap().active);
+
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "sync-job",
+            "--description",
+            "Nightly sync",
+            "--scope",
+            name,
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let sent = f.emu.last_body("POST", "/api/v1/clients").unwrap();
+    assert_eq!(sent.get("active"), None, "{sent}");
+    assert!(f.emu.state().client(&id).unwrap().active);
+
+    // Members Digdir returns that no request type has, and one it may add later.
+    f.emu
+        .edit_state(|st| {
+            let c = st.clients.get_mut(&id).unwrap();
+            for (k, v) in [
+                (
+                    "onbehalfof",
+                    serde_json::json!([{"onbehalfof": "x", "uri": "https://x.example"}]),
+                ),
+                ("jwks", serde_json::json!({"keys": []})),
+                ("jwks_uri", serde_json::json!(format!("/clients/{id}/jwks"))),
+                ("client_secret", serde_json::json!("s3cret-from-get")),
+                ("logo_uri", serde_json::json!("https://logo.example")),
+            ] {
+                c.extra.insert(k.to_owned(), v);
+            }
+        })
+        .unwrap();
+    f.run(&["clients", "update", &id, "--name", "sync-job-2"])
+        .await
+        .ok();
+    let sent = f
+        .emu
+        .last_body("PUT", &format!("/api/v1/clients/{id}"))
+        .unwrap();
+    for owned in mpadmin::api::models::Client::SERVER_OWNED {
+        assert_eq!(sent.get(*owned), None, "{owned} sent: {sent}");
+    }
+    assert!(!sent.to_string().contains("s3cret"), "{sent}");
+    assert_eq!(sent["client_name"], "sync-job-2");
+    assert_eq!(
+        sent["logo_uri"], "https://logo.example",
+        "unknown members go back"
+    );
+
+    f.run(&["scopes", "update", name, "--description", "e"])
+        .await
+        .ok();
+    let sent = f.emu.last_body("PUT", "/api/v1/scopes").unwrap();
+    for owned in mpadmin::api::models::Scope::SERVER_OWNED {
+        assert_eq!(sent.get(*owned), None, "{owned} sent: {sent}");
+    }
+    assert_eq!(
+        (
+            &sent["prefix"],
+            &sent["subscope"],
+            &sent["description"],
+            &sent["active"]
+        ),
+        (
+            &Value::from("difitest"),
+            &Value::from("sync"),
+            &Value::from("e"),
+            &Value::from(true)
+        )
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_shows_scopes_and_hides_the_token_unless_asked() {
     let f = start(Seed::Empty).await;
