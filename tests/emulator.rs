@@ -1199,6 +1199,11 @@ async fn jwks_rules() {
             "keys[0].kid",
             "kid characters",
         ),
+        (
+            json!({"keys": [key("a"), {"kty": "RSA", "use": "sig", "alg": "RS384", "kid": "rs384", "n": template["n"], "e": "AQAB"}]}),
+            "keys[1].alg",
+            "RS384: the admin API's JsonWebKey takes RS256 and RS512 only",
+        ),
     ];
     for (body, field, why) in bad_cases {
         let (s, err) = api.call(Method::POST, &path, Some(body)).await;
