@@ -388,6 +388,8 @@ pub struct Jwks {
     pub extra: Map<String, Value>,
 }
 
+/// An issuer scopes can take delegations from. The generated spec ("DelegationSource") spells
+/// the timestamp `lastUpdated`, the docs and stored answers `last_updated`: both are read.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DelegationSource {
     #[serde(default)]
@@ -396,7 +398,11 @@ pub struct DelegationSource {
     pub issuer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "lastUpdated",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -420,6 +426,8 @@ pub struct ScopePrefix {
     pub extra: Map<String, Value>,
 }
 
+/// An on-behalf-of registration ("ClientOnBehalfOf"). The generated spec names its address
+/// `uri`; the swagger example copies and older clients `client_uri`: both are read.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClientOnBehalfOf {
     #[serde(default)]
@@ -428,8 +436,8 @@ pub struct ClientOnBehalfOf {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orgno: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_uri: Option<String>,
+    #[serde(default, alias = "client_uri", skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -680,6 +688,31 @@ mod tests {
             assert_eq!(body["subscope"], "b");
             assert_eq!(body["description#en"], "english", "unknown members go back");
             assert_eq!(body["enforced_aud_for_access_token"], "https://aud.example");
+        }
+    }
+
+    #[test]
+    fn onbehalfof_uri_and_delegation_source_timestamp_in_both_spellings() {
+        for member in ["uri", "client_uri"] {
+            let o: ClientOnBehalfOf = serde_json::from_value(serde_json::json!({
+                "onbehalfof": "x", member: "https://x.example"
+            }))
+            .unwrap();
+            assert_eq!(o.uri.as_deref(), Some("https://x.example"), "{member}");
+            assert!(o.extra.is_empty(), "{member}");
+        }
+        for member in ["lastUpdated", "last_updated"] {
+            let d: DelegationSource = serde_json::from_value(serde_json::json!({
+                "name": "altinn", "issuer": "https://tt02.altinn.no/",
+                member: "2020-11-03T11:28:13.826+01:00"
+            }))
+            .unwrap();
+            assert_eq!(
+                d.last_updated.as_deref(),
+                Some("2020-11-03T11:28:13.826+01:00"),
+                "{member}"
+            );
+            assert!(d.extra.is_empty(), "{member}");
         }
     }
 
