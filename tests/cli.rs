@@ -688,6 +688,233 @@ async fn clients_and_keys() {
     assert!(refused.stderr.contains("new client_id"), "{refused:?}");
 }
 
+/// What creates and updates send, as the emulator received it: a create leaves `active` to
+/// Digdir (an inactive client is never synchronised to Maskinporten), and an update carries
+/// the request type's members only, never what the server owns, never a secret.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_and_update_bodies_carry_only_the_request_types_members() {
+    let f = start(Seed::Empty).await;
+    let name = "difitest:sync";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "sync",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let sent = f.emu.last_body("POST", "/api/v1/scopes").unwrap();
+    assert_eq!(sent.get("active"), None, "{sent}");
+    assert!(f.emu.state().scope(name).unwrap().active);
+
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "sync-job",
+            "--description",
+            "Nightly sync",
+            "--scope",
+            name,
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let sent = f.emu.last_body("POST", "/api/v1/clients").unwrap();
+    assert_eq!(sent.get("active"), None, "{sent}");
+    assert!(f.emu.state().client(&id).unwrap().active);
+
+    // Members Digdir returns that no request type has, and one it may add later.
+    f.emu
+        .edit_state(|st| {
+            let c = st.clients.get_mut(&id).unwrap();
+            for (k, v) in [
+                (
+                    "onbehalfof",
+                    serde_json::json!([{"onbehalfof": "x", "uri": "https://x.example"}]),
+                ),
+                ("jwks", serde_json::json!({"keys": []})),
+                ("jwks_uri", serde_json::json!(format!("/clients/{id}/jwks"))),
+                ("client_secret", serde_json::json!("s3cret-from-get")),
+                ("logo_uri", serde_json::json!("https://logo.example")),
+            ] {
+                c.extra.insert(k.to_owned(), v);
+            }
+        })
+        .unwrap();
+    f.run(&["clients", "update", &id, "--name", "sync-job-2"])
+        .await
+        .ok();
+    let sent = f
+        .emu
+        .last_body("PUT", &format!("/api/v1/clients/{id}"))
+        .unwrap();
+    for owned in mpadmin::api::models::Client::SERVER_OWNED {
+        assert_eq!(sent.get(*owned), None, "{owned} sent: {sent}");
+    }
+    assert!(!sent.to_string().contains("s3cret"), "{sent}");
+    assert_eq!(sent["client_name"], "sync-job-2");
+    assert_eq!(
+        sent["logo_uri"], "https://logo.example",
+        "unknown members go back"
+    );
+
+    f.run(&["scopes", "update", name, "--description", "e"])
+        .await
+        .ok();
+    let sent = f.emu.last_body("PUT", "/api/v1/scopes").unwrap();
+    for owned in mpadmin::api::models::Scope::SERVER_OWNED {
+        assert_eq!(sent.get(*owned), None, "{owned} sent: {sent}");
+    }
+    assert_eq!(
+        (
+            &sent["prefix"],
+            &sent["subscope"],
+            &sent["description"],
+            &sent["active"]
+        ),
+        (
+            &Value::from("difitest"),
+            &Value::from("sync"),
+            &Value::from("e"),
+            &Value::from(true)
+        )
+    );
+}
+
+/// An RS384 key on the server (the admin API no longer takes one) stops a key change that
+/// would send it back, by name, before anything is sent; removing it is the way out.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_rs384_key_on_the_client_is_named_not_resent() {
+    let f = start(Seed::Empty).await;
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "sync",
+        "--description",
+        "d",
+    ])
+    .await
+    .ok();
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "job",
+            "--description",
+            "d",
+            "--scope",
+            "difitest:sync",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let jwks_path = format!("/api/v1/clients/{id}/jwks");
+    for kid in ["legacy", "current"] {
+        let file = f.emu.temp_dir().join(format!("{kid}.json"));
+        std::fs::write(&file, public_jwk_json()).unwrap();
+        f.run(&[
+            "keys",
+            "add",
+            &id,
+            "--file",
+            file.to_str().unwrap(),
+            "--kid",
+            kid,
+        ])
+        .await
+        .ok();
+    }
+    f.emu
+        .edit_state(|st| {
+            let set = st.jwks.get_mut(&id).unwrap();
+            set.keys[0].alg = Some("RS384".into());
+        })
+        .unwrap();
+    f.emu.reset_path_stats();
+
+    let file = f.emu.temp_dir().join("new.json");
+    std::fs::write(&file, public_jwk_json()).unwrap();
+    let refused = f
+        .run(&[
+            "keys",
+            "add",
+            &id,
+            "--file",
+            file.to_str().unwrap(),
+            "--kid",
+            "new",
+        ])
+        .await
+        .failed(1);
+    assert!(refused.stderr.contains("'legacy' (RS384)"), "{refused:?}");
+    assert!(refused.stderr.contains("keys remove"), "{refused:?}");
+    assert_eq!(f.emu.last_body("POST", &jwks_path), None, "nothing sent");
+    let refused = f
+        .run(&["keys", "remove", &id, "current", "--yes"])
+        .await
+        .failed(1);
+    assert!(refused.stderr.contains("'legacy' (RS384)"), "{refused:?}");
+    assert_eq!(f.emu.last_body("POST", &jwks_path), None, "nothing sent");
+
+    f.run(&["keys", "remove", &id, "legacy", "--yes"])
+        .await
+        .ok();
+    f.run(&[
+        "keys",
+        "add",
+        &id,
+        "--file",
+        file.to_str().unwrap(),
+        "--kid",
+        "new",
+    ])
+    .await
+    .ok();
+    let kids: Vec<String> = f
+        .emu
+        .state()
+        .keys(&id)
+        .iter()
+        .filter_map(|k| k.kid.clone())
+        .collect();
+    assert_eq!(kids, ["current", "new"]);
+
+    // A key file with alg RS384 is refused by the lint, before any upload.
+    let rs384 = f.emu.temp_dir().join("rs384.json");
+    let mut jwk: Value = serde_json::from_str(&public_jwk_json()).unwrap();
+    jwk["alg"] = "RS384".into();
+    std::fs::write(&rs384, jwk.to_string()).unwrap();
+    f.emu.reset_path_stats();
+    let refused = f
+        .run(&[
+            "keys",
+            "add",
+            &id,
+            "--file",
+            rs384.to_str().unwrap(),
+            "--kid",
+            "r",
+        ])
+        .await
+        .failed(2);
+    assert!(refused.stderr.contains("RS256 or RS512"), "{refused:?}");
+    assert_eq!(f.emu.last_body("POST", &jwks_path), None, "nothing sent");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn token_shows_scopes_and_hides_the_token_unless_asked() {
     let f = start(Seed::Empty).await;

@@ -4,6 +4,7 @@
 mod common;
 
 use common::{ALL_ADMIN, Grant, TestEmulator, admin_token, emulator, emulator_with, post_grant};
+use mpadmin::api::models::{Client, Scope};
 use mpadmin::emulator::{
     ADMIN_CLIENT_ID, ADMIN_KID, ADMIN_KID_CLIENT_ID, Emulator, OTHER_ADMIN_CLIENT_ID, OTHER_ORGNO,
     OWN_ORGNO, Seed,
@@ -592,6 +593,15 @@ async fn every_grant_rule_is_enforced_with_its_mp_code() {
     assert_eq!((s, mp_code(&body)), (400, "MP-011"), "{body}");
 }
 
+/// `v` without the members `fields`, as a request built from a GET answer must send it.
+fn without(v: &Value, fields: &[&str]) -> Value {
+    let mut v = v.clone();
+    if let Some(map) = v.as_object_mut() {
+        map.retain(|k, _| !fields.contains(&k.as_str()));
+    }
+    v
+}
+
 fn field_errors(body: &Value) -> Vec<String> {
     body["errors"]
         .as_array()
@@ -740,6 +750,17 @@ async fn scope_lifecycle_follows_digdir_rules() {
     let mut put = gone.clone();
     put["active"] = json!(true);
     put["description"] = json!("Changed");
+    // The GET answer as is carries what the server owns: refused, each member named.
+    let (s, body) = api.call(Method::PUT, q, Some(put.clone())).await;
+    assert_eq!(
+        (s, field_errors(&body)),
+        (
+            400,
+            Scope::SERVER_OWNED.iter().map(|f| f.to_string()).collect()
+        ),
+        "{body}"
+    );
+    let put = without(&put, Scope::SERVER_OWNED);
     let (s, back) = api.call(Method::PUT, q, Some(put.clone())).await;
     assert_eq!(s, 200, "{back}");
     assert_eq!(
@@ -754,6 +775,26 @@ async fn scope_lifecycle_follows_digdir_rules() {
     assert_eq!(s, 400);
     assert_eq!(field_errors(&body), ["subscope"]);
 
+    // Asked for inactive, created inactive (Digdir's default is active).
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "hvilende", "description": "d", "active": false})),
+        )
+        .await;
+    assert_eq!((s, body["active"].clone()), (200, json!(false)), "{body}");
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "eid", "description": "d", "owner_orgno": OTHER_ORGNO})),
+        )
+        .await;
+    assert_eq!(
+        (s, field_errors(&body)),
+        (400, vec!["owner_orgno".to_owned()])
+    );
     let (s, body) = api
         .call(
             Method::POST,
@@ -917,6 +958,22 @@ async fn client_lifecycle_and_validation() {
         assert_eq!(s, 400, "{why}: {err}");
         assert_eq!(field_errors(&err), ["scopes"], "{why}");
     }
+    // Asked for inactive, created inactive: never synchronised, so no tokens and not listed.
+    let mut b = body.clone();
+    b["client_name"] = json!("hvilende");
+    b["active"] = json!(false);
+    let (s, dormant) = api.call(Method::POST, "/clients", Some(b)).await;
+    assert_eq!(
+        (s, dormant["active"].clone()),
+        (200, json!(false)),
+        "{dormant}"
+    );
+    assert!(
+        !emu.state()
+            .client(dormant["client_id"].as_str().unwrap())
+            .unwrap()
+            .active
+    );
     let mut b = body.clone();
     b["token_endpoint_auth_method"] = json!("client_secret_basic");
     assert_eq!(api.call(Method::POST, "/clients", Some(b)).await.0, 400);
@@ -924,6 +981,25 @@ async fn client_lifecycle_and_validation() {
     b["client_orgno"] = json!(OTHER_ORGNO);
     assert_eq!(api.call(Method::POST, "/clients", Some(b)).await.0, 403);
 
+    // Members of a "ClientResponse" the update type lacks are refused by name.
+    let mut upd = created.clone();
+    upd["client_secret"] = json!("echoed");
+    upd["onbehalfof"] = json!([]);
+    let (s, err) = api
+        .call(Method::PUT, &format!("/clients/{id}"), Some(upd))
+        .await;
+    assert_eq!(
+        (s, field_errors(&err)),
+        (
+            400,
+            ["created", "last_updated", "onbehalfof", "client_secret"]
+                .map(String::from)
+                .to_vec()
+        ),
+        "{err}"
+    );
+    let created_at = created["created"].clone();
+    let created = without(&created, Client::SERVER_OWNED);
     let mut upd = created.clone();
     upd["integration_type"] = json!("idporten");
     let (s, err) = api
@@ -944,11 +1020,11 @@ async fn client_lifecycle_and_validation() {
         (updated["client_name"].as_str(), updated["scopes"].clone()),
         (Some("omdøpt"), json!(["ks:fiks"]))
     );
-    assert_eq!(updated["created"], created["created"]);
+    assert_eq!(updated["created"], created_at);
 
     // An admin client keeps the scopes Digdir gave it when it is edited.
     let (_, admin) = api.get(&format!("/clients/{ADMIN_CLIENT_ID}")).await;
-    let mut admin_upd = admin.clone();
+    let mut admin_upd = without(&admin, Client::SERVER_OWNED);
     admin_upd["description"] = json!("Edited by us");
     let (s, body) = api
         .call(
@@ -1123,6 +1199,11 @@ async fn jwks_rules() {
             "keys[0].kid",
             "kid characters",
         ),
+        (
+            json!({"keys": [key("a"), {"kty": "RSA", "use": "sig", "alg": "RS384", "kid": "rs384", "n": template["n"], "e": "AQAB"}]}),
+            "keys[1].alg",
+            "RS384: the admin API's JsonWebKey takes RS256 and RS512 only",
+        ),
     ];
     for (body, field, why) in bad_cases {
         let (s, err) = api.call(Method::POST, &path, Some(body)).await;
@@ -1195,7 +1276,7 @@ async fn token_follows_scope_access_and_integration_types() {
 
     // The scope stops allowing Maskinporten clients: MP-201.
     let (_, scope) = api.get("/scopes?scope=difitest%3Aapi3.read").await;
-    let mut scope = scope[0].clone();
+    let mut scope = without(&scope[0], Scope::SERVER_OWNED);
     scope["allowed_integration_types"] = json!(["idporten"]);
     assert_eq!(
         api.call(

@@ -429,6 +429,25 @@ fn lint_use_and_alg() {
 }
 
 #[test]
+fn lint_refuses_rs384_which_the_key_registry_does_not_take() {
+    let mut jwk = good();
+    jwk.alg = Some("RS384".into());
+    let found = keys::lint(&jwk.into(), &[], now());
+    assert_eq!(
+        found
+            .iter()
+            .map(|f| (f.severity, f.problem.clone()))
+            .collect::<Vec<_>>(),
+        vec![(Severity::Refuse, Problem::AlgWrong("RS384".into()))]
+    );
+    let text = found[0].to_string();
+    assert!(
+        text.contains("RS256 or RS512") && text.contains("\"alg\": \"RS256\""),
+        "says why and the fix: {text}"
+    );
+}
+
+#[test]
 fn lint_kty() {
     let mut jwk = good();
     jwk.kty = String::new();

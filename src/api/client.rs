@@ -280,7 +280,14 @@ impl AdminApi {
     }
 
     fn json<T: Serialize>(op: &Op, value: &T) -> Result<serde_json::Value, ApiError> {
-        serde_json::to_value(value).map_err(|e| ApiError::Decode {
+        Self::encoded(op, serde_json::to_value(value))
+    }
+
+    fn encoded(
+        op: &Op,
+        body: Result<serde_json::Value, serde_json::Error>,
+    ) -> Result<serde_json::Value, ApiError> {
+        body.map_err(|e| ApiError::Decode {
             method: op.method_str(),
             endpoint: op.endpoint(),
             reason: format!("could not encode the request: {e}"),
@@ -341,7 +348,7 @@ impl AdminApi {
     /// is read back: there now means the POST was carried out.
     pub async fn create_scope(&self, scope: &Scope) -> Result<Scope, ApiError> {
         let op = Op::new(Method::POST, &["scopes"], Some(SCOPES_WRITE));
-        let body = Self::json(&op, scope)?;
+        let body = Self::encoded(&op, scope.create_body())?;
         let name = format!("{}:{}", scope.prefix, scope.subscope);
         let result = self.call(op, Some(body)).await;
         settle(
@@ -362,11 +369,12 @@ impl AdminApi {
         .await
     }
 
-    /// PUT the whole scope back (last write wins); `active: true` reactivates.
+    /// PUT the scope back (last write wins) without what the server owns; `active: true`
+    /// reactivates.
     pub async fn update_scope(&self, name: &ScopeName, scope: &Scope) -> Result<Scope, ApiError> {
         let op =
             Op::new(Method::PUT, &["scopes"], Some(SCOPES_WRITE)).query("scope", name.as_str());
-        let body = Self::json(&op, scope)?;
+        let body = Self::encoded(&op, scope.update_body())?;
         self.call(op, Some(body)).await
     }
 
@@ -466,7 +474,7 @@ impl AdminApi {
     /// first and a new id among them afterwards means the POST was carried out.
     pub async fn create_client(&self, client: &Client) -> Result<Client, ApiError> {
         let op = Op::new(Method::POST, &["clients"], Some(DCR_WRITE));
-        let body = Self::json(&op, client)?;
+        let body = Self::encoded(&op, client.create_body())?;
         let namesakes = |list: Vec<Client>| -> Vec<Client> {
             list.into_iter()
                 .filter(|c| c.client_name == client.client_name)
@@ -487,13 +495,11 @@ impl AdminApi {
         .await
     }
 
-    /// PUT the whole client; server-set fields are dropped from the body as Digdir asks.
+    /// PUT the client back as an "UpdateClientRequest": no timestamps, on-behalf-of
+    /// registrations, keys or secret, whatever the GET returned.
     pub async fn update_client(&self, id: &ClientId, client: &Client) -> Result<Client, ApiError> {
         let op = Op::new(Method::PUT, &["clients", id.as_str()], Some(DCR_WRITE));
-        let mut body = client.clone();
-        body.created = None;
-        body.last_updated = None;
-        let body = Self::json(&op, &body)?;
+        let body = Self::encoded(&op, client.update_body())?;
         self.call(op, Some(body)).await
     }
 

@@ -243,7 +243,14 @@ impl Emulator {
         self.shared.stats.of(path)
     }
 
-    /// Start counting `path_stats` afresh (say, after the start-up loads).
+    /// The JSON body of the last `method` request to `path` (e.g. `"POST"`,
+    /// `/api/v1/clients`), as the client sent it; `None` when there was none or it was not JSON.
+    pub fn last_body(&self, method: &str, path: &str) -> Option<serde_json::Value> {
+        let bytes = self.shared.stats.last_body(method, path)?;
+        serde_json::from_slice(&bytes).ok()
+    }
+
+    /// Start counting `path_stats` (and recording `last_body`) afresh.
     pub fn reset_path_stats(&self) {
         self.shared.stats.reset();
     }

@@ -102,7 +102,6 @@ impl Builder {
             prefix: prefix.into(),
             subscope: subscope.into(),
             description: description.into(),
-            active: true,
             visibility: Some(Visibility::Public),
             token_type: Some(TokenType::SelfContained),
             allowed_integration_types: vec![IntegrationType::Maskinporten],
@@ -150,7 +149,6 @@ impl Builder {
         );
         c.client_id = id.into();
         c.client_orgno = Some(orgno.into());
-        c.active = true;
         c.created = Some(self.now.clone());
         c.last_updated = Some(self.now.clone());
         self.st.clients.insert(id.to_owned(), c);
@@ -206,7 +204,6 @@ pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), Emu
         );
         c.client_id = id.into();
         c.client_orgno = Some(orgno.into());
-        c.active = true;
         c.access_token_lifetime = Some(ADMIN_TOKEN_LIFETIME);
         c.created = Some(now.clone());
         c.last_updated = Some(now.clone());

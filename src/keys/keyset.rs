@@ -1,9 +1,10 @@
 //! Changing a client's key set. Digdir only replaces the whole set, so every change is "the
 //! current keys, changed": old keys are sent back with their `exp` (so they keep it) and with
-//! `use: sig`, which Digdir has required since 2025 even of keys uploaded before.
+//! `use: sig`, which Digdir has required since 2025 even of keys uploaded before. An old key
+//! with an `alg` the admin API no longer takes (RS384) stops the change, naming the key.
 
 use super::KeyError;
-use super::lint::MAX_KEYS_PER_CLIENT;
+use super::lint::{MAX_KEYS_PER_CLIENT, UPLOAD_ALGS};
 use crate::api::models::Jwk;
 
 fn kid_of(k: &Jwk) -> &str {
@@ -19,13 +20,33 @@ fn kids(keys: &[Jwk]) -> String {
     }
 }
 
-fn patched(keys: impl IntoIterator<Item = Jwk>) -> Vec<Jwk> {
-    keys.into_iter()
+/// The kept keys as they are sent back. A key whose `alg` the admin API no longer takes
+/// (RS384, from before its key type allowed only RS256 and RS512) is refused by name rather
+/// than dropped or changed: dropping it would lock out the systems signing with it, and
+/// changing its `alg` would change what they must sign with, both without a word.
+fn patched(keys: impl IntoIterator<Item = Jwk>) -> Result<Vec<Jwk>, KeyError> {
+    let keys: Vec<Jwk> = keys
+        .into_iter()
         .map(|mut k| {
             k.use_.get_or_insert_with(|| "sig".to_owned());
             k
         })
-        .collect()
+        .collect();
+    let stale: Vec<String> = keys
+        .iter()
+        .filter(|k| k.alg.as_deref().is_some_and(|a| !UPLOAD_ALGS.contains(&a)))
+        .map(|k| format!("'{}' ({})", kid_of(k), k.alg.as_deref().unwrap_or_default()))
+        .collect();
+    if !stale.is_empty() {
+        return Err(KeyError::Invalid(format!(
+            "the client's key {} has an alg Digdir's admin API no longer accepts (it takes \
+             RS256 or RS512), and every key change sends the whole set back, so the change \
+             would be refused: remove that key first (`mpadmin keys remove CLIENT KID`; systems \
+             signing with it then stop getting tokens) and upload its replacement with alg RS256",
+            stale.join(", ")
+        )));
+    }
+    Ok(keys)
 }
 
 /// The set to upload: `existing` without the keys named in `drop`, plus `new`. Refuses a
@@ -57,7 +78,7 @@ pub fn with_key(existing: &[Jwk], new: Jwk, drop: &[String]) -> Result<Vec<Jwk>,
             kept.len() + 1
         )));
     }
-    let mut set = patched(kept);
+    let mut set = patched(kept)?;
     set.push(new);
     Ok(set)
 }
@@ -70,9 +91,7 @@ pub fn without_key(existing: &[Jwk], kid: &str) -> Result<Vec<Jwk>, KeyError> {
             kids(existing)
         )));
     }
-    Ok(patched(
-        existing.iter().filter(|k| kid_of(k) != kid).cloned(),
-    ))
+    patched(existing.iter().filter(|k| kid_of(k) != kid).cloned())
 }
 
 #[cfg(test)]
@@ -128,6 +147,34 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(err, "the client has no key 'z' to remove; its keys are a");
+    }
+
+    #[test]
+    fn an_old_rs384_key_is_named_not_resent_or_dropped() {
+        let mut old = key("legacy");
+        old.alg = Some("RS384".into());
+        let mut fine = key("a");
+        fine.alg = Some("RS256".into());
+        for err in [
+            with_key(&[fine.clone(), old.clone()], key("new"), &[]).unwrap_err(),
+            without_key(&[fine.clone(), old.clone(), key("b")], "b").unwrap_err(),
+        ] {
+            let err = err.to_string();
+            assert!(err.contains("'legacy' (RS384)"), "{err}");
+            assert!(err.contains("mpadmin keys remove"), "{err}");
+        }
+        // Removing the RS384 key itself is the way out.
+        assert_eq!(
+            kid_list(&without_key(&[fine, old], "legacy").unwrap()),
+            ["a"]
+        );
+        // Dropping it in the same change works too.
+        let mut old = key("legacy");
+        old.alg = Some("RS384".into());
+        assert_eq!(
+            kid_list(&with_key(&[old], key("new"), &["legacy".into()]).unwrap()),
+            ["new"]
+        );
     }
 
     #[test]

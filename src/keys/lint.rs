@@ -15,7 +15,9 @@ use crate::api::types::Kid;
 pub const MAX_KEYS_PER_CLIENT: usize = 5;
 /// Smallest RSA modulus Digdir accepts.
 pub const MIN_RSA_BITS: usize = 2048;
-const ALGS: &[&str] = &["RS256", "RS384", "RS512"];
+/// What the admin API's "JsonWebKey" takes. The token endpoint also accepts RS384 grants,
+/// but the key registry refuses an RS384 key.
+pub const UPLOAD_ALGS: &[&str] = &["RS256", "RS512"];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Severity {
@@ -126,10 +128,12 @@ impl fmt::Display for Problem {
             Problem::AlgMissing => f.write_str(
                 "'alg' is missing: Digdir requires it (keys add sets \"alg\": \"RS256\")",
             ),
-            Problem::AlgWrong(a) => write!(
-                f,
-                "'alg' is '{a}': use RS256 (Digdir also documents RS384 and RS512)"
+            Problem::AlgWrong(a) if a == "RS384" => f.write_str(
+                "'alg' is 'RS384': Digdir's admin API takes keys with RS256 or RS512 only (the \
+                 token endpoint accepts RS384 grants, the key registry does not); set \
+                 \"alg\": \"RS256\"",
             ),
+            Problem::AlgWrong(a) => write!(f, "'alg' is '{a}': use RS256 (or RS512)"),
             Problem::KidMissing {
                 suggested: Some(tp),
             } => write!(
@@ -244,7 +248,7 @@ pub fn lint(candidate: &ImportedKey, existing: &[Jwk], now: DateTime<Utc>) -> Ve
     }
     match jwk.alg.as_deref() {
         None => problems.push(Problem::AlgMissing),
-        Some(alg) if ALGS.contains(&alg) => {}
+        Some(alg) if UPLOAD_ALGS.contains(&alg) => {}
         Some(other) => problems.push(Problem::AlgWrong(other.to_owned())),
     }
     lint_kid(jwk, existing, &mut problems);

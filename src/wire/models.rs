@@ -82,13 +82,42 @@ fn yes() -> bool {
     true
 }
 
-fn is_true(b: &bool) -> bool {
-    *b
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum BodyFor {
+    Create,
+    Update,
+}
+
+/// A request body from a model as read: its members and the unknown ones the server sent,
+/// minus `server_owned`. A create says `active` only to ask for an inactive object (the
+/// server's default is active); an update always says it.
+fn request_body(
+    model: &impl Serialize,
+    server_owned: &[&str],
+    active: bool,
+    purpose: BodyFor,
+) -> Result<Value, serde_json::Error> {
+    let mut map = match serde_json::to_value(model)? {
+        Value::Object(map) => map,
+        _ => {
+            return Err(serde::ser::Error::custom(
+                "a request body must be a JSON object",
+            ));
+        }
+    };
+    map.retain(|k, _| !server_owned.contains(&k.as_str()));
+    if purpose == BodyFor::Create && active {
+        map.remove("active");
+    } else {
+        map.insert("active".to_owned(), Value::Bool(active));
+    }
+    Ok(Value::Object(map))
 }
 
 /// A scope ("Scope_ScopeExternal"). Create with `prefix`, `subscope`, `description`; the server
-/// fills in `name`, `owner_orgno`, `created`, `last_updated`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// fills in `name`, `owner_orgno`, `created`, `last_updated`. What a create or an update sends
+/// is `create_body` / `update_body`, never the model as read.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Scope {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub name: String,
@@ -132,7 +161,50 @@ pub struct Scope {
     pub extra: Map<String, Value>,
 }
 
+/// A new scope is active, as Digdir makes it; `Default` must agree, or every scope built from
+/// it would ask to be created inactive.
+impl Default for Scope {
+    fn default() -> Self {
+        Scope {
+            name: String::new(),
+            prefix: String::new(),
+            subscope: String::new(),
+            description: String::new(),
+            long_description: None,
+            active: true,
+            visibility: None,
+            token_type: None,
+            allowed_integration_types: Vec::new(),
+            accessible_for_all: false,
+            at_max_age: None,
+            authorization_max_lifetime: None,
+            delegation_source: None,
+            requires_user_consent: None,
+            requires_user_authentication: None,
+            requires_pseudonymous_tokens: None,
+            owner_orgno: None,
+            created: None,
+            last_updated: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl Scope {
+    /// Members of a scope the server sets; no create or update body carries them.
+    pub const SERVER_OWNED: &'static [&'static str] =
+        &["name", "owner_orgno", "created", "last_updated"];
+
+    /// The body of `POST /scopes`.
+    pub fn create_body(&self) -> Result<Value, serde_json::Error> {
+        request_body(self, Self::SERVER_OWNED, self.active, BodyFor::Create)
+    }
+
+    /// The body of `PUT /scopes?scope=`: `active` always, as reactivation needs it.
+    pub fn update_body(&self) -> Result<Value, serde_json::Error> {
+        request_body(self, Self::SERVER_OWNED, self.active, BodyFor::Update)
+    }
+
     /// Visibility as Digdir applies it when none is set.
     pub fn effective_visibility(&self) -> Visibility {
         self.visibility.clone().unwrap_or(Visibility::Public)
@@ -168,9 +240,10 @@ impl Default for AccessState {
     }
 }
 
-/// A client registration ("ClientResponse" / "AddClientRequest" / "UpdateClientRequest").
-/// Fields only ID-porten clients use (redirect URIs, logout, ...) ride along in `extra`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+/// A client registration as read ("ClientResponse"); what a create or an update sends is
+/// `create_body` / `update_body` ("AddClientRequest" / "UpdateClientRequest"). Fields only
+/// ID-porten clients use (redirect URIs, logout, ...) ride along in `extra`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Client {
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub client_id: String,
@@ -194,7 +267,7 @@ pub struct Client {
     pub supplier_orgno: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub access_token_lifetime: Option<u32>,
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[serde(default = "yes")]
     pub active: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
@@ -204,7 +277,53 @@ pub struct Client {
     pub extra: Map<String, Value>,
 }
 
+/// A new client is active, as Digdir makes it; `Default` must agree (an inactive client is
+/// never synchronised to Maskinporten).
+impl Default for Client {
+    fn default() -> Self {
+        Client {
+            client_id: String::new(),
+            client_name: String::new(),
+            description: String::new(),
+            integration_type: None,
+            application_type: None,
+            token_endpoint_auth_method: None,
+            grant_types: Vec::new(),
+            scopes: Vec::new(),
+            client_orgno: None,
+            supplier_orgno: None,
+            access_token_lifetime: None,
+            active: true,
+            created: None,
+            last_updated: None,
+            extra: Map::new(),
+        }
+    }
+}
+
 impl Client {
+    /// Members of a "ClientResponse" that its request types do not have: timestamps, the
+    /// on-behalf-of registrations and the key set (each has its own endpoints), and the
+    /// secret, which "kan ikke settes direkte" and must never be echoed back.
+    pub const SERVER_OWNED: &'static [&'static str] = &[
+        "created",
+        "last_updated",
+        "onbehalfof",
+        "jwks",
+        "jwks_uri",
+        "client_secret",
+    ];
+
+    /// The body of `POST /clients`.
+    pub fn create_body(&self) -> Result<Value, serde_json::Error> {
+        request_body(self, Self::SERVER_OWNED, self.active, BodyFor::Create)
+    }
+
+    /// The body of `PUT /clients/{id}`.
+    pub fn update_body(&self) -> Result<Value, serde_json::Error> {
+        request_body(self, Self::SERVER_OWNED, self.active, BodyFor::Update)
+    }
+
     /// The create body of a Maskinporten client: `private_key_jwt`, jwt-bearer grant only.
     pub fn new_maskinporten(name: &str, description: &str, scopes: Vec<String>) -> Client {
         Client {
@@ -269,6 +388,8 @@ pub struct Jwks {
     pub extra: Map<String, Value>,
 }
 
+/// An issuer scopes can take delegations from. The generated spec ("DelegationSource") spells
+/// the timestamp `lastUpdated`, the docs and stored answers `last_updated`: both are read.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct DelegationSource {
     #[serde(default)]
@@ -277,7 +398,11 @@ pub struct DelegationSource {
     pub issuer: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "lastUpdated",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -301,6 +426,8 @@ pub struct ScopePrefix {
     pub extra: Map<String, Value>,
 }
 
+/// An on-behalf-of registration ("ClientOnBehalfOf"). The generated spec names its address
+/// `uri`; the swagger example copies and older clients `client_uri`: both are read.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ClientOnBehalfOf {
     #[serde(default)]
@@ -309,8 +436,8 @@ pub struct ClientOnBehalfOf {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub orgno: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_uri: Option<String>,
+    #[serde(default, alias = "client_uri", skip_serializing_if = "Option::is_none")]
+    pub uri: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -450,6 +577,143 @@ mod tests {
         let back: Value = serde_json::to_value(&s).unwrap();
         let orig: Value = serde_json::from_str(json).unwrap();
         assert_eq!(back, orig);
+    }
+
+    fn keys(v: &Value) -> Vec<&str> {
+        let mut k: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        k.sort_unstable();
+        k
+    }
+
+    #[test]
+    fn create_bodies_leave_active_to_the_server_unless_inactive_is_asked() {
+        let client = Client::new_maskinporten("job", "d", vec!["a:b".into()]);
+        assert!(client.active);
+        let body = client.create_body().unwrap();
+        assert_eq!(body.get("active"), None, "{body}");
+        let scope = Scope {
+            prefix: "a".into(),
+            subscope: "b".into(),
+            description: "d".into(),
+            ..Scope::default()
+        };
+        assert!(scope.active);
+        let body = scope.create_body().unwrap();
+        assert_eq!(body.get("active"), None, "{body}");
+        let inactive = Scope {
+            active: false,
+            ..scope
+        };
+        assert_eq!(inactive.create_body().unwrap()["active"], false);
+        // An update always says, so a PUT never leaves it to a default.
+        assert_eq!(inactive.update_body().unwrap()["active"], false);
+        assert_eq!(client.update_body().unwrap()["active"], true);
+    }
+
+    #[test]
+    fn client_update_body_has_only_update_request_members() {
+        // A "ClientResponse" with every member the generated spec lists, plus one it does not.
+        let read: Client = serde_json::from_value(serde_json::json!({
+            "client_id": "c1", "client_name": "n", "client_orgno": "991825827",
+            "supplier_orgno": "889640782", "description": "d", "active": true,
+            "created": "2025-01-01T00:00:00.000+01:00", "last_updated": "2025-01-02T00:00:00.000+01:00",
+            "application_type": "web", "integration_type": "maskinporten", "scopes": ["a:b"],
+            "grant_types": [JWT_BEARER_GRANT], "token_endpoint_auth_method": "private_key_jwt",
+            "refresh_token_lifetime": 600, "refresh_token_usage": "ONETIME",
+            "access_token_lifetime": 120, "authorization_lifetime": 7200,
+            "onbehalfof": [{"onbehalfof": "x", "uri": "https://x.example"}],
+            "client_secret": "s3cret", "jwks": {"keys": []}, "jwks_uri": "/clients/c1/jwks",
+            "logo_uri": "https://logo.example", "redirect_uris": [], "post_logout_redirect_uris": [],
+            "frontchannel_logout_session_required": false, "frontchannel_logout_uri": "",
+            "sso_disabled": false, "code_challenge_method": "S256",
+            "future_member": 1
+        }))
+        .unwrap();
+        let body = read.update_body().unwrap();
+        // "UpdateClientRequest" of selvbetjening-api's generated spec, and the unknown member.
+        assert_eq!(
+            keys(&body),
+            [
+                "access_token_lifetime",
+                "active",
+                "application_type",
+                "authorization_lifetime",
+                "client_id",
+                "client_name",
+                "client_orgno",
+                "code_challenge_method",
+                "description",
+                "frontchannel_logout_session_required",
+                "frontchannel_logout_uri",
+                "future_member",
+                "grant_types",
+                "integration_type",
+                "logo_uri",
+                "post_logout_redirect_uris",
+                "redirect_uris",
+                "refresh_token_lifetime",
+                "refresh_token_usage",
+                "scopes",
+                "sso_disabled",
+                "supplier_orgno",
+                "token_endpoint_auth_method",
+            ]
+        );
+        assert!(!body.to_string().contains("s3cret"));
+        let create = read.create_body().unwrap();
+        for owned in Client::SERVER_OWNED {
+            assert_eq!(create.get(*owned), None, "{owned}");
+        }
+    }
+
+    #[test]
+    fn scope_update_body_has_no_server_set_members() {
+        let read: Scope = serde_json::from_value(serde_json::json!({
+            "name": "a:b", "prefix": "a", "subscope": "b", "description": "d",
+            "long_description": "l", "active": true, "visibility": "PUBLIC",
+            "token_type": "SELF_CONTAINED", "allowed_integration_types": ["maskinporten"],
+            "accessible_for_all": false, "at_max_age": 60, "authorization_max_lifetime": 60,
+            "delegation_source": "https://tt02.altinn.no/", "requires_user_consent": false,
+            "requires_user_authentication": false, "requires_pseudonymous_tokens": false,
+            "owner_orgno": "991825827", "created": "2025-01-01T00:00:00.000+01:00",
+            "last_updated": "2025-01-02T00:00:00.000+01:00",
+            "enforced_aud_for_access_token": "https://aud.example", "description#en": "english"
+        }))
+        .unwrap();
+        for body in [read.update_body().unwrap(), read.create_body().unwrap()] {
+            for owned in Scope::SERVER_OWNED {
+                assert_eq!(body.get(*owned), None, "{owned} in {body}");
+            }
+            assert_eq!(body["prefix"], "a");
+            assert_eq!(body["subscope"], "b");
+            assert_eq!(body["description#en"], "english", "unknown members go back");
+            assert_eq!(body["enforced_aud_for_access_token"], "https://aud.example");
+        }
+    }
+
+    #[test]
+    fn onbehalfof_uri_and_delegation_source_timestamp_in_both_spellings() {
+        for member in ["uri", "client_uri"] {
+            let o: ClientOnBehalfOf = serde_json::from_value(serde_json::json!({
+                "onbehalfof": "x", member: "https://x.example"
+            }))
+            .unwrap();
+            assert_eq!(o.uri.as_deref(), Some("https://x.example"), "{member}");
+            assert!(o.extra.is_empty(), "{member}");
+        }
+        for member in ["lastUpdated", "last_updated"] {
+            let d: DelegationSource = serde_json::from_value(serde_json::json!({
+                "name": "altinn", "issuer": "https://tt02.altinn.no/",
+                member: "2020-11-03T11:28:13.826+01:00"
+            }))
+            .unwrap();
+            assert_eq!(
+                d.last_updated.as_deref(),
+                Some("2020-11-03T11:28:13.826+01:00"),
+                "{member}"
+            );
+            assert!(d.extra.is_empty(), "{member}");
+        }
     }
 
     #[test]

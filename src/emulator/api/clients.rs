@@ -141,7 +141,7 @@ fn check(
 
 pub async fn create(State(sh): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let me = caller(&sh, &headers, DCR_WRITE)?;
-    let (_, mut client): (_, Client) = body(&bytes, "Client")?;
+    let (raw, mut client): (_, Client) = body(&bytes, "Client")?;
     if client
         .client_orgno
         .as_deref()
@@ -155,13 +155,16 @@ pub async fn create(State(sh): State<Arc<Shared>>, headers: HeaderMap, bytes: By
     }
     let created = sh.store.mutate(|st| {
         let mut problems = Problems::new("Client");
+        problems.server_owned(&raw, Client::SERVER_OWNED);
         check(st, &me.orgno, &mut client, &[], &mut problems);
         problems.check()?;
         let now = timestamp_now();
         client.client_id = uuid::Uuid::new_v4().to_string();
         client.client_orgno = Some(me.orgno.clone());
         client.supplier_orgno = None;
-        client.active = true;
+        // An absent `active` is true (the model's default); `false` makes a client Digdir
+        // never synchronises to Maskinporten, which here means it gets no tokens and is not
+        // listed.
         client.created = Some(now.clone());
         client.last_updated = Some(now);
         st.clients.insert(client.client_id.clone(), client.clone());
@@ -177,10 +180,11 @@ pub async fn update(
     bytes: Bytes,
 ) -> ApiResult {
     let me = caller(&sh, &headers, DCR_WRITE)?;
-    let (_, mut client): (_, Client) = body(&bytes, "Client")?;
+    let (raw, mut client): (_, Client) = body(&bytes, "Client")?;
     let updated = sh.store.mutate(|st| {
         let current = own_client(st, &me.orgno, &id)?.clone();
         let mut problems = Problems::new("Client");
+        problems.server_owned(&raw, Client::SERVER_OWNED);
         if !client.client_id.is_empty() && client.client_id != id {
             problems.add(
                 "client_id",
@@ -217,7 +221,6 @@ pub async fn update(
         client.client_id = current.client_id.clone();
         client.client_orgno = current.client_orgno.clone();
         client.supplier_orgno = current.supplier_orgno.clone();
-        client.active = true;
         client.created = current.created.clone();
         client.last_updated = Some(timestamp_now());
         st.clients.insert(id.clone(), client.clone());

@@ -1,5 +1,6 @@
 //! A client's key set: get, replace (POST and PUT), delete all, delete one. Keys are public
-//! RSA signing keys (>= 2048 bits, `use: sig`), at most five, each valid at most a year.
+//! RSA signing keys (>= 2048 bits, `use: sig`, `alg` RS256 or RS512), at most five, each valid
+//! at most a year.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -75,12 +76,14 @@ fn check_key(i: usize, key: &Jwk, seen: &mut HashSet<String>, now: i64, problems
             }
         }
     }
+    // The admin API's JsonWebKey allows RS256 and RS512 only, although the token endpoint
+    // takes RS384 grants too.
     if let Some(alg) = key.alg.as_deref()
-        && !matches!(alg, "RS256" | "RS384" | "RS512")
+        && !matches!(alg, "RS256" | "RS512")
     {
         problems.add(
             &at("alg"),
-            format!("alg '{alg}' is not supported; use RS256"),
+            format!("alg '{alg}' is not supported for a client key: use RS256 or RS512"),
         );
     }
     if key.kty == "RSA" {

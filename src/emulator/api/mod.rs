@@ -136,6 +136,17 @@ impl Problems {
         self.errors.push((Some(field.to_owned()), message.into()));
     }
 
+    /// One problem per member of `raw` in `server_owned`: the request types have no such
+    /// member, so a body carrying one was built from a GET answer and is refused.
+    pub fn server_owned(&mut self, raw: &serde_json::Map<String, Value>, server_owned: &[&str]) {
+        for field in server_owned.iter().filter(|f| raw.contains_key(**f)) {
+            self.add(
+                field,
+                format!("{field} is set by the server and must not be sent in a request"),
+            );
+        }
+    }
+
     /// A 400 listing every problem, or `Ok` when there were none.
     pub fn check(self) -> Result<(), ApiFail> {
         if self.errors.is_empty() {

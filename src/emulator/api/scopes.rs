@@ -124,8 +124,9 @@ pub async fn create_scope(
     bytes: Bytes,
 ) -> ApiResult {
     let me = caller(&sh, &headers, SCOPES_WRITE)?;
-    let (_, mut scope): (_, Scope) = body(&bytes, "Scope")?;
+    let (raw, mut scope): (Map<String, Value>, Scope) = body(&bytes, "Scope")?;
     let mut problems = Problems::new("Scope");
+    problems.server_owned(&raw, Scope::SERVER_OWNED);
     if scope.prefix.is_empty() {
         problems.add("prefix", "prefix is required");
     }
@@ -150,15 +151,6 @@ pub async fn create_scope(
             }
         }
     };
-    if let Some(n) = &name
-        && !scope.name.is_empty()
-        && scope.name != n.as_str()
-    {
-        problems.add(
-            "name",
-            format!("name '{}' does not match prefix:subscope '{n}'", scope.name),
-        );
-    }
     problems.check()?;
     let Some(name) = name else {
         return Err(ApiFail::bad_request("invalid scope name"));
@@ -180,7 +172,7 @@ pub async fn create_scope(
         let now = timestamp_now();
         scope.name = name.to_string();
         scope.owner_orgno = Some(me.orgno.clone());
-        scope.active = true;
+        // An absent `active` is true (the model's default); `false` creates it inactive.
         scope.visibility.get_or_insert(Visibility::Public);
         scope.token_type.get_or_insert(TokenType::SelfContained);
         scope.created = Some(now.clone());
@@ -203,10 +195,10 @@ pub async fn update_scope(
     let updated = sh.store.mutate(|st| {
         let current = owned(st, &me.orgno, &name)?.clone();
         let mut problems = Problems::new("Scope");
+        problems.server_owned(&raw, Scope::SERVER_OWNED);
         for (field, given, now) in [
             ("prefix", &sent.prefix, &current.prefix),
             ("subscope", &sent.subscope, &current.subscope),
-            ("name", &sent.name, &current.name),
         ] {
             if !given.is_empty() && given != now {
                 problems.add(

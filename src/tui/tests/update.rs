@@ -230,6 +230,9 @@ fn new_scope_validates_as_you_type_and_keeps_input_on_failure() {
             assert_eq!(s.prefix, "demo");
             assert_eq!(s.subscope, "api/v2.write");
             assert_eq!(s.description, "Write v2");
+            // Asked for active, so the create body leaves `active` to Digdir.
+            assert!(s.active);
+            assert_eq!(s.create_body().unwrap().get("active"), None);
         }
         other => panic!("{other:?}"),
     }
@@ -540,6 +543,9 @@ fn clients_create_with_usable_scopes() {
                 c.token_endpoint_auth_method.as_ref().unwrap().as_str(),
                 "private_key_jwt"
             );
+            // An inactive client is never synchronised to Maskinporten.
+            assert!(c.active);
+            assert_eq!(c.create_body().unwrap().get("active"), None);
         }
         other => panic!("{other:?}"),
     }
