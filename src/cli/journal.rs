@@ -4,7 +4,7 @@
 use clap::Args;
 
 use super::commands::CliError;
-use super::output::{Output, Table, clean, short_time};
+use super::output::{Output, Table, short_time};
 use crate::config;
 use crate::journal::{Entry, Journal};
 
@@ -53,12 +53,12 @@ pub fn run(
     for e in &shown {
         table.row(vec![
             short_time(Some(&e.time)),
-            clean(&e.profile),
-            clean(&e.environment),
+            e.profile.clone(),
+            e.environment.clone(),
             e.operation.label().to_owned(),
-            clean(&e.target),
-            clean(&e.result),
-            e.correlation_id.as_deref().map(clean).unwrap_or_default(),
+            e.target.clone(),
+            e.result.clone(),
+            e.correlation_id.clone().unwrap_or_default(),
         ]);
     }
     Ok(out.text(&table.render())?)

@@ -39,6 +39,10 @@ pub struct Cli {
     /// (organisation-scale trials, issue 6).
     #[arg(long, requires = "demo", value_name = "N")]
     pub seed_size: Option<usize>,
+    /// With --demo: the emulator puts terminal escape sequences and bidi overrides into every
+    /// error answer, to see that mpadmin shows them harmlessly.
+    #[arg(long, requires = "demo")]
+    pub hostile_errors: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -89,13 +93,16 @@ pub fn main() -> ExitCode {
     };
     let log_dir = crate::config::paths(cli.global.keys.as_deref()).log_dir();
     if let Err(e) = logging::init(cli.global.log_level.as_deref(), log_dir.as_deref()) {
-        eprintln!("mpadmin: {e}");
+        commands::warn(&e.to_string());
         return ExitCode::from(2);
     }
     match cli.command {
         None => {
-            let seed = cli.seed_size.map_or(Seed::Demo, Seed::Size);
-            crate::tui::run(&cli.global, cli.demo.then_some(seed))
+            let demo = cli.demo.then(|| crate::tui::Demo {
+                seed: cli.seed_size.map_or(Seed::Demo, Seed::Size),
+                hostile_errors: cli.hostile_errors,
+            });
+            crate::tui::run(&cli.global, demo)
         }
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),

@@ -286,27 +286,34 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
+/// `mpadmin --demo`: the UI on an emulator of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct Demo {
+    pub seed: Seed,
+    /// `--hostile-errors`: see `Faults::set_hostile_errors`.
+    pub hostile_errors: bool,
+}
+
 /// `mpadmin` without a subcommand (and `mpadmin --demo`).
-/// `demo` is the emulator seed when `--demo` was given.
-pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
+pub fn run(global: &GlobalArgs, demo: Option<Demo>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("mpadmin: cannot start the async runtime: {e}");
+            crate::text::report(&format!("cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(start(global, demo)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Setup(e)) => {
-            eprintln!("mpadmin: {e}");
+            crate::text::report(&e);
             ExitCode::from(2)
         }
         Err(Failure::Terminal(e)) => {
-            eprintln!("mpadmin: terminal: {e}");
+            crate::text::report(&format!("terminal: {e}"));
             ExitCode::from(1)
         }
         // The shell convention for "ended by signal N".
@@ -322,18 +329,19 @@ enum Failure {
     Signal(u8),
 }
 
-async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
+async fn start(global: &GlobalArgs, demo: Option<Demo>) -> Result<(), Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
     // Everything that can fail on bad input happens before the terminal is taken, so the
     // message lands on a normal screen.
-    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(seed) = demo {
+    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(demo) = demo {
         let dir = tempfile::tempdir().map_err(|e| setup(&e))?;
         let emu = Emulator::start(EmulatorOptions {
-            seed,
+            seed: demo.seed,
             ..EmulatorOptions::demo(dir.path())
         })
         .await
         .map_err(|e| setup(&e))?;
+        emu.faults().set_hostile_errors(demo.hostile_errors);
         let keys = emu.keys_toml();
         (
             Some(emu),
