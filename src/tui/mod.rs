@@ -325,7 +325,7 @@ enum Failure {
     /// Profile, credentials, config.toml or the demo emulator: before the terminal is touched.
     Setup(String),
     Terminal(io::Error),
-    /// SIGTERM or SIGHUP ended the UI (the terminal was restored first).
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT ended the UI (the terminal was restored first).
     Signal(u8),
 }
 
