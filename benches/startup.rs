@@ -10,6 +10,10 @@
 //! Budgets (issue 6): 50 ms, 300 ms, 60 MB. The screen is checked after every chunk the
 //! terminal receives, so the times are when the bytes arrived, not when someone looked.
 //! A plain timed binary: `cargo bench --bench startup`.
+#![allow(
+    clippy::disallowed_macros,
+    reason = "a bench reports its figures on stdout"
+)]
 
 use std::io::{Read, Write};
 use std::num::NonZeroU16;

@@ -2,7 +2,7 @@
 //!
 //! Layers point one way: `tui`, `cli` -> `changes` -> `api` -> `auth` -> `config`, with the
 //! wire vocabulary (`wire`) a leaf they all use. `emulator` stands apart and shares only
-//! `wire`.
+//! `wire`. `text` (what may reach the terminal) is a leaf every front uses.
 
 pub mod api;
 pub mod auth;
@@ -12,5 +12,6 @@ pub mod config;
 pub mod emulator;
 pub mod journal;
 pub mod keys;
+pub mod text;
 pub mod tui;
 pub mod wire;

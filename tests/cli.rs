@@ -859,14 +859,14 @@ async fn an_rs384_key_on_the_client_is_named_not_resent() {
             "new",
         ])
         .await
-        .failed(1);
+        .failed(2); // refused before sending: a usage error
     assert!(refused.stderr.contains("'legacy' (RS384)"), "{refused:?}");
     assert!(refused.stderr.contains("keys remove"), "{refused:?}");
     assert_eq!(f.emu.last_body("POST", &jwks_path), None, "nothing sent");
     let refused = f
         .run(&["keys", "remove", &id, "current", "--yes"])
         .await
-        .failed(1);
+        .failed(2);
     assert!(refused.stderr.contains("'legacy' (RS384)"), "{refused:?}");
     assert_eq!(f.emu.last_body("POST", &jwks_path), None, "nothing sent");
 
@@ -1697,4 +1697,176 @@ async fn bad_server_data_and_lost_answers_are_explained() {
     );
     f.run(&create).await.ok();
     assert!(f.emu.state().scope("difitest:flaky").is_some());
+}
+
+/// Nothing a terminal would act on: no ESC, BEL, C1 CSI, bidi override or isolate, zero-width
+/// space.
+fn inert(text: &str) -> bool {
+    !text.contains([
+        '\u{1b}', '\u{7}', '\u{9b}', '\u{202e}', '\u{202c}', '\u{2066}', '\u{200b}',
+    ])
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn escape_sequences_in_server_errors_never_reach_the_terminal() {
+    use mpadmin::emulator::Fault;
+
+    let f = start(Seed::Demo).await;
+    f.emu.faults().set_hostile_errors(true);
+    let fault = || Fault::Status {
+        status: 400,
+        retry_after: None,
+    };
+
+    // The admin API's error body: error, error_description, errorMessage, correlation_id.
+    f.emu
+        .faults()
+        .inject_method("GET", "/api/v1/scopes", fault(), 1);
+    let run = f.run(&["scopes", "list"]).await.failed(1);
+    assert!(inert(&run.stderr), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains("HTTP 400: Injected fault")
+            && run.stderr.contains("correlation id ")
+            && run.stderr.contains(r"\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}")
+            && run.stderr.contains(r"\u{202e}txt.exe"),
+        "the text stays readable, the escapes visible: {}",
+        run.stderr
+    );
+
+    // The token endpoint's error body.
+    f.emu.faults().inject("/token", fault(), 1);
+    let run = f.run(&["token"]).await.failed(1);
+    assert!(inert(&run.stderr), "{:?}", run.stderr);
+    assert!(
+        run.stderr.contains("Injected fault") && run.stderr.contains(r"\u{1b}]0;PWNED-TITLE"),
+        "{}",
+        run.stderr
+    );
+
+    // A refused change: its message is journaled as the server sent it, and read back clean.
+    f.emu
+        .faults()
+        .inject_method("POST", "/api/v1/scopes", fault(), 1);
+    let run = f
+        .run(&[
+            "scopes",
+            "create",
+            "--prefix",
+            "difitest",
+            "--subscope",
+            "hostile",
+            "--description",
+            "d",
+        ])
+        .await;
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(inert(&run.stderr), "{:?}", run.stderr);
+    let journal = f.run(&["journal"]).await.ok();
+    assert!(journal.stdout.contains("difitest:hostile"), "{journal:?}");
+    assert!(
+        inert(&journal.stdout) && journal.stdout.contains(r"\u{1b}[2J"),
+        "{}",
+        journal.stdout
+    );
+    // JSON keeps the exact text (escaped as \uXXXX) and stays parseable.
+    let json = f.run(&["--json", "journal"]).await.ok();
+    assert!(inert(&json.stdout), "{:?}", json.stdout);
+    let last = json.json().as_array().unwrap().last().unwrap().clone();
+    assert!(
+        last["result"]
+            .as_str()
+            .unwrap()
+            .contains(mpadmin::emulator::HOSTILE_TEXT.trim()),
+        "{last}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_partners_key_file_cannot_run_escape_sequences() {
+    let f = start(Seed::Empty).await;
+    let mut jwk: Value = serde_json::from_str(&public_jwk_json()).unwrap();
+    jwk["kid"] = "p\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}]0;PWNED\u{7}\u{202e}".into();
+    let file = f.emu.temp_dir().join("partner.jwk");
+    std::fs::write(&file, jwk.to_string()).unwrap();
+    let file = file.to_str().unwrap();
+
+    let lint = f.run(&["keys", "lint", file]).await.failed(1);
+    assert!(inert(&lint.stdout) && inert(&lint.stderr), "{lint:?}");
+    assert!(
+        lint.stdout
+            .contains(r"key p\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}]0;PWNED\u{7}\u{202e} ("),
+        "{lint:?}"
+    );
+    assert!(
+        lint.stdout.contains(r"has '\u{1b}'"),
+        "the refusal names the character: {lint:?}"
+    );
+
+    let json = f.run(&["--json", "keys", "lint", file]).await;
+    assert!(inert(&json.stdout), "{json:?}");
+    assert_eq!(
+        json.json()[0]["kid"],
+        jwk["kid"],
+        "JSON keeps the exact kid"
+    );
+
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "partner",
+            "--description",
+            "d",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap();
+    let add = f
+        .run(&["--yes", "keys", "add", id, "--file", file])
+        .await
+        .failed(2);
+    assert!(inert(&add.stderr), "{add:?}");
+    assert!(add.stderr.contains(r"p\u{1b}]52;c;"), "{add:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bidi_overrides_in_names_are_shown_not_obeyed() {
+    let f = start(Seed::Empty).await;
+    // Reads as `oktxt.exe` where the terminal obeys the override.
+    let name = "ok\u{202e}exe.txt\u{2066}\u{200b}";
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            name,
+            "--description",
+            "d\u{1b}[2J",
+        ])
+        .await
+        .ok();
+    assert!(inert(&created.stdout), "{created:?}");
+    let created = created.json();
+    assert_eq!(created["client_name"], name, "JSON keeps the exact name");
+    let id = created["client_id"].as_str().unwrap();
+
+    for args in [
+        &["clients", "list"][..],
+        &["clients", "show", id],
+        &["journal"],
+    ] {
+        let run = f.run(args).await.ok();
+        assert!(inert(&run.stdout), "{args:?}: {}", run.stdout);
+        if args[0] == "clients" {
+            assert!(
+                run.stdout.contains(r"ok\u{202e}exe.txt\u{2066}\u{200b}"),
+                "{args:?}: {}",
+                run.stdout
+            );
+        }
+    }
 }

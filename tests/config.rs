@@ -628,6 +628,10 @@ fn legacy_p12_opens_by_loading_the_legacy_provider() {
 }
 
 #[test]
+#[allow(
+    clippy::disallowed_macros,
+    reason = "the parent test reads this child's stdout"
+)]
 fn legacy_child() {
     let Some(dir) = std::env::var_os("MPADMIN_LEGACY_CHILD_DIR") else {
         return; // only meaningful inside legacy_p12_opens_by_loading_the_legacy_provider

@@ -143,7 +143,7 @@ impl Screen {
         self.assert_restored();
     }
 
-    /// Send `signal` (`TERM`, `HUP`) to mpadmin; it must exit with 128 + the signal's number
+    /// Send `signal` (`TERM`, `HUP`, `INT`, `QUIT`) to mpadmin; it must exit with 128 + the signal's number
     /// and leave the terminal as it found it.
     fn signal(&mut self, signal: &str, number: u32) {
         let pid = self.child.process_id().expect("mpadmin's pid");
@@ -360,8 +360,8 @@ fn demo_starts_its_own_emulator_and_redraws_on_resize() {
 }
 
 #[test]
-fn sigterm_and_sighup_restore_the_terminal() {
-    for (signal, number) in [("TERM", 15), ("HUP", 1)] {
+fn every_stopping_signal_restores_the_terminal() {
+    for (signal, number) in [("TERM", 15), ("HUP", 1), ("INT", 2), ("QUIT", 3)] {
         let home = tempfile::tempdir().unwrap();
         let mut s = Screen::spawn(home.path(), &["--demo"]);
         s.wait_for("demo:rapport");

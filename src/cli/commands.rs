@@ -110,28 +110,15 @@ impl From<crate::api::types::InvalidValue> for CliError {
     }
 }
 
-/// Messages stay on one line (a token refusal adds its likely cause on a second one).
-pub(super) fn one_line(msg: &str) -> String {
-    let mut out = String::new();
-    for line in msg.lines().map(str::trim).filter(|l| !l.is_empty()) {
-        if !out.is_empty() {
-            out.push_str(if out.ends_with(':') { " " } else { "; " });
-        }
-        out.push_str(line);
-    }
-    out
-}
-
 /// A command line clap refused, on one line like every other error (clap's own layout
 /// spreads it over several, with the usage).
 pub(super) fn usage_error(clap_message: &str) {
     warn(clap_message.trim_start().trim_start_matches("error: "));
 }
 
-/// Print a problem that does not end the command (one of several grants failed).
-pub(super) fn warn(msg: &str) {
-    eprintln!("mpadmin: {}", one_line(msg));
-}
+/// Print a problem that does not end the command (one of several grants failed); every
+/// message on stderr goes this way, cleaned of what a server or file could slip in.
+pub(super) use crate::text::report as warn;
 
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
     match execute(global, cmd) {
@@ -450,19 +437,5 @@ mod tests {
         assert_eq!(CliError::Failed("x".into()).exit_code(), 1);
         let invalid = ApiError::Invalid(crate::api::types::InvalidValue("x".into()));
         assert_eq!(CliError::Api(invalid).exit_code(), 2);
-    }
-
-    #[test]
-    fn messages_are_one_line() {
-        assert_eq!(
-            one_line("Maskinporten refused the grant\n  likely cause: wrong aud\n"),
-            "Maskinporten refused the grant; likely cause: wrong aud"
-        );
-        assert_eq!(
-            one_line(
-                "the following required arguments were not provided:\n  <ORGNO>...\n\nUsage: x"
-            ),
-            "the following required arguments were not provided: <ORGNO>...; Usage: x"
-        );
     }
 }

@@ -10,10 +10,11 @@ use serde_json::Value;
 
 use super::GlobalArgs;
 use super::commands::{CliError, load_profile, warn};
-use super::output::{Output, clean};
+use super::output::Output;
 use crate::api::AdminApi;
 use crate::api::models::{AccessState, Client, Scope};
 use crate::api::types::ScopeName;
+use crate::text::clean;
 
 #[derive(Debug, Args)]
 pub struct CompareArgs {

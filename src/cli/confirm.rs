@@ -94,7 +94,8 @@ pub fn ask_terminal(question: &str) -> io::Result<bool> {
 
 /// Only "y" or "yes" (any case) confirms; anything else, or end of input, declines.
 fn ask(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> io::Result<bool> {
-    write!(prompt, "{question}")?;
+    // The question can quote arguments pasted from elsewhere.
+    write!(prompt, "{}", crate::text::clean(question))?;
     prompt.flush()?;
     let mut line = String::new();
     input.read_line(&mut line)?;

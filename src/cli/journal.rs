@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use super::GlobalArgs;
 use super::commands::{self, CliError};
 use super::confirm::Change;
-use super::output::{Output, Table, clean, short_time};
+use super::output::{Output, Table, short_time};
 use crate::changes;
 use crate::config;
 use crate::journal::{Entry, Journal};
@@ -61,12 +61,12 @@ pub fn run(
         table.row(vec![
             e.short_id().to_owned(),
             short_time(Some(&e.time)),
-            clean(&e.profile),
-            clean(&e.environment),
+            e.profile.clone(),
+            e.environment.clone(),
             e.operation.label().to_owned(),
-            clean(&e.target),
-            clean(&e.result),
-            e.correlation_id.as_deref().map(clean).unwrap_or_default(),
+            e.target.clone(),
+            e.result.clone(),
+            e.correlation_id.clone().unwrap_or_default(),
         ]);
     }
     Ok(out.text(&table.render())?)
@@ -115,7 +115,7 @@ pub fn undo(global: &GlobalArgs, id: &str, out: &mut Output) -> Result<(), CliEr
         "Undo {} ({} {}):\n  {} {}\n{}",
         entry.short_id(),
         entry.operation.label(),
-        clean(&entry.target),
+        crate::text::clean(&entry.target),
         inverse.symbol(),
         inverse.describe(),
         changes::summary(std::slice::from_ref(&inverse))

@@ -39,6 +39,10 @@ pub struct Cli {
     /// (organisation-scale trials, issue 6).
     #[arg(long, requires = "demo", value_name = "N")]
     pub seed_size: Option<usize>,
+    /// With --demo: the emulator puts terminal escape sequences and bidi overrides into every
+    /// error answer, to see that mpadmin shows them harmlessly.
+    #[arg(long, requires = "demo")]
+    pub hostile_errors: bool,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -76,7 +80,7 @@ pub enum Command {
 
 /// `mpadmin --demo`: a local emulator with `seed` in a temp dir, and the UI on its profile.
 /// The emulator runs on its own runtime, beside the UI's, until the UI ends.
-fn demo(global: &GlobalArgs, seed: Seed) -> ExitCode {
+fn demo(global: &GlobalArgs, seed: Seed, hostile_errors: bool) -> ExitCode {
     let started = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -91,12 +95,13 @@ fn demo(global: &GlobalArgs, seed: Seed) -> ExitCode {
             let emu = rt
                 .block_on(crate::emulator::Emulator::start(options))
                 .map_err(|e| e.to_string())?;
+            emu.faults().set_hostile_errors(hostile_errors);
             Ok((rt, dir, emu))
         });
     let (rt, dir, emu) = match started {
         Ok(started) => started,
         Err(e) => {
-            eprintln!("mpadmin: {e}");
+            crate::text::report(&e);
             return ExitCode::from(2);
         }
     };
@@ -126,11 +131,15 @@ pub fn main() -> ExitCode {
     };
     let log_dir = crate::config::paths(cli.global.keys.as_deref()).log_dir();
     if let Err(e) = logging::init(cli.global.log_level.as_deref(), log_dir.as_deref()) {
-        eprintln!("mpadmin: {e}");
+        commands::warn(&e.to_string());
         return ExitCode::from(2);
     }
     match cli.command {
-        None if cli.demo => demo(&cli.global, cli.seed_size.map_or(Seed::Demo, Seed::Size)),
+        None if cli.demo => demo(
+            &cli.global,
+            cli.seed_size.map_or(Seed::Demo, Seed::Size),
+            cli.hostile_errors,
+        ),
         None => crate::tui::run(crate::tui::Options {
             keys: cli.global.keys.clone(),
             profile: cli.global.profile.clone(),

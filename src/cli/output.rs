@@ -1,12 +1,15 @@
 //! What the commands print: API objects as JSON (`--json`), otherwise aligned tables and
-//! `field  value` lists. Server text is printed with control characters replaced, so a scope
-//! description cannot move the cursor or recolour the terminal.
+//! `field  value` lists. Everything written to stdout passes through `Output`, which cleans it
+//! (`crate::text`), so a scope description or a partner's kid cannot move the cursor, set the
+//! clipboard or reorder a line, whichever command prints it.
 
 use std::io::{self, Write};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
+
+use crate::text::{self, clean};
 
 /// Where the commands write their results (stdout); messages and errors go to stderr.
 pub struct Output {
@@ -28,8 +31,8 @@ impl Output {
 
     /// Pretty JSON of an API object (or a list of them).
     pub fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
-        serde_json::to_writer_pretty(&mut self.out, value)?;
-        writeln!(self.out)
+        let json = serde_json::to_string_pretty(value)?;
+        writeln!(self.out, "{}", terminal_safe_json(&json))
     }
 
     /// A line for people; nothing in `--json` mode, where stdout must stay parseable.
@@ -40,9 +43,9 @@ impl Output {
         writeln!(self.out, "{}", clean(line))
     }
 
-    /// Human text already laid out (a table or a field list).
+    /// Human text already laid out (a table, a field list, a report).
     pub fn text(&mut self, text: &str) -> io::Result<()> {
-        self.out.write_all(text.as_bytes())
+        self.out.write_all(text::clean_lines(text).as_bytes())
     }
 
     /// `value` as JSON, or as the human form `human` makes of it.
@@ -59,11 +62,22 @@ impl Output {
     }
 }
 
-/// Replace control characters (escape sequences, newlines inside a cell) with spaces.
-pub fn clean(s: &str) -> String {
-    s.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+/// serde_json escapes C0 controls but writes DEL, C1 controls, bidi overrides and other
+/// invisible characters as they are. Outside strings pretty JSON holds only ASCII punctuation,
+/// spaces and line breaks, so each such character sits in a string, where `\uXXXX` stands
+/// for the same character: the value is unchanged, the terminal sees no control.
+fn terminal_safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c == '\n' || text::is_plain(c) {
+            out.push(c);
+        } else {
+            for unit in c.encode_utf16(&mut [0; 2]) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// A table with a header row; columns are as wide as their widest cell.
@@ -203,7 +217,71 @@ mod tests {
         t.row(vec!["evil\u{1b}[2Jtext\nmore".into()]);
         let r = t.render();
         assert!(!r.contains('\u{1b}'));
-        assert!(r.contains("evil [2Jtext more"));
+        assert!(r.contains("evil\\u{1b}[2Jtext more"), "{r}");
+    }
+
+    #[test]
+    fn bidi_overrides_are_shown_in_tables_and_columns_stay_aligned() {
+        // `ok<RLO>exe.txt` would read as `oktxt.exe`.
+        let mut t = Table::new(&["NAME", "ID"]);
+        t.row(vec!["ok\u{202e}exe.txt".into(), "1".into()]);
+        t.row(vec!["z\u{200b}".into(), "2".into()]);
+        assert_eq!(
+            t.render(),
+            "NAME               ID\nok\\u{202e}exe.txt  1\nz\\u{200b}          2\n"
+        );
+    }
+
+    fn written(f: impl FnOnce(&mut Output) -> io::Result<()>, json: bool) -> String {
+        let buf = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+        struct Shared(std::rc::Rc<std::cell::RefCell<Vec<u8>>>);
+        impl Write for Shared {
+            fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+                self.0.borrow_mut().write(b)
+            }
+            fn flush(&mut self) -> io::Result<()> {
+                Ok(())
+            }
+        }
+        let mut out = Output {
+            json,
+            out: Box::new(Shared(buf.clone())),
+        };
+        f(&mut out).unwrap();
+        String::from_utf8(buf.borrow().clone()).unwrap()
+    }
+
+    #[test]
+    fn every_text_written_is_cleaned() {
+        let hostile = "key p\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{202e}x\n  refused\n";
+        let text = written(|o| o.text(hostile), false);
+        assert_eq!(
+            text,
+            "key p\\u{1b}]52;c;ZWNobyBwd25lZA==\\u{7}\\u{202e}x\n  refused\n"
+        );
+        let shown = written(|o| o.show(&1, |_| hostile.to_owned()), false);
+        assert_eq!(shown, text);
+        let said = written(|o| o.say("a\u{1b}[2Jb"), false);
+        assert_eq!(said, "a\\u{1b}[2Jb\n");
+    }
+
+    #[test]
+    fn json_stays_valid_and_equal_with_no_control_or_bidi_character_raw() {
+        let value = json!({
+            "name": "ok\u{202e}exe\u{1b}]0;t\u{7}\u{7f}\u{9b}\u{2066}\u{2028}\u{e0041}",
+            "plain": "æøå \\ \"q\"",
+        });
+        let out = written(|o| o.json(&value), true);
+        assert!(
+            out.chars().all(|c| c == '\n' || crate::text::is_plain(c)),
+            "{out}"
+        );
+        assert!(
+            out.contains(r"ok\u202eexe\u001b]0;t\u0007\u007f\u009b\u2066\u2028\udb40\udc41"),
+            "{out}"
+        );
+        let back: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(back, value);
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! Fault injection for reliability tests: answer the next requests with an error status
 //! (optionally with `Retry-After`), a dropped connection or malformed JSON (also after carrying
-//! the request out), take the whole server down, add latency to every request, or skew the
-//! emulator's clock. Tests flip these switches through `Emulator::faults()`.
+//! the request out), take the whole server down, add latency to every request, skew the
+//! emulator's clock, or put terminal escape sequences into every error answer. Tests flip these
+//! switches through `Emulator::faults()`; `--hostile-errors` flips the last one for people.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -54,6 +55,7 @@ struct Settings {
     down: bool,
     clock_skew: i64,
     empty_jwks_not_found: bool,
+    hostile_errors: bool,
     /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
     token_epoch: u64,
     /// Epoch each access token (by `jti`) was issued in.
@@ -137,6 +139,18 @@ impl Faults {
         self.lock().empty_jwks_not_found
     }
 
+    /// Put escape sequences (window title, clipboard write, clear screen, colour) and bidi
+    /// overrides into the text of every error answer: `error`, `error_description`, each
+    /// `errors[].errorMessage` and `correlation_id`, after their own text, as a hostile proxy
+    /// or a server echoing what others wrote could. What a client shows of it must be inert.
+    pub fn set_hostile_errors(&self, on: bool) {
+        self.lock().hostile_errors = on;
+    }
+
+    fn hostile_errors(&self) -> bool {
+        self.lock().hostile_errors
+    }
+
     /// Treat every access token issued so far as expired (401), as if its lifetime ran out:
     /// for testing renewal mid-session without waiting or skewing the grant clock.
     pub fn expire_tokens(&self) {
@@ -201,6 +215,11 @@ pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> 
         }
         Some(other) => answer(other),
     };
+    if sh.faults.hostile_errors()
+        && (resp.status().is_client_error() || resp.status().is_server_error())
+    {
+        resp = hostile(resp).await;
+    }
     // A server with a wrong clock also dates its answers wrongly; clients read the skew there.
     let skew = sh.faults.clock_skew();
     if skew != 0 {
@@ -210,6 +229,42 @@ pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> 
         }
     }
     resp
+}
+
+/// What `set_hostile_errors` adds to each text: OSC 0 (window title), OSC 52 (clipboard:
+/// `echo pwned`), CSI 2J (clear screen), colour, a right-to-left override and isolate, a
+/// zero-width space, and a C1 CSI.
+pub const HOSTILE_TEXT: &str = " \u{1b}]0;PWNED-TITLE\u{7}\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\u{1b}[2J\u{1b}[31mRED\u{1b}[0m \u{202e}txt.exe\u{202c} \u{2066}\u{200b}\u{2069}\u{9b}2J";
+
+/// `resp` with `HOSTILE_TEXT` added to the strings of its JSON error body; other bodies are
+/// left alone.
+async fn hostile(resp: Response) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, 1 << 20).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let Ok(mut json) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, Body::from(bytes));
+    };
+    let spoil = |v: &mut serde_json::Value| {
+        if let serde_json::Value::String(s) = v {
+            s.push_str(HOSTILE_TEXT);
+        }
+    };
+    for field in ["error", "error_description", "correlation_id"] {
+        if let Some(v) = json.get_mut(field) {
+            spoil(v);
+        }
+    }
+    if let Some(serde_json::Value::Array(errors)) = json.get_mut("errors") {
+        for e in errors {
+            if let Some(v) = e.get_mut("errorMessage") {
+                spoil(v);
+            }
+        }
+    }
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(json.to_string()))
 }
 
 /// The response standing in for the real one.

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use certs::{ADMIN_KID, OTHER_ORGNO, OWN_ORGNO};
-pub use faults::{Fault, Faults};
+pub use faults::{Fault, Faults, HOSTILE_TEXT};
 pub use seed::{
     ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX, OWN_PREFIXES, Seed,
     orgnos,
@@ -340,6 +340,10 @@ pub struct EmulatorArgs {
     /// Instead of --seed: N scopes, 20 N grants and N/2 clients with keys (benchmarks).
     #[arg(long, value_name = "N", conflicts_with = "seed")]
     pub seed_size: Option<usize>,
+    /// Put terminal escape sequences and bidi overrides into every error answer, to see that
+    /// clients show them harmlessly.
+    #[arg(long)]
+    pub hostile_errors: bool,
 }
 
 impl EmulatorArgs {
@@ -359,6 +363,10 @@ impl EmulatorArgs {
 }
 
 /// `mpadmin emulator`: start, print where everything is, serve until Ctrl-C.
+#[allow(
+    clippy::disallowed_macros,
+    reason = "prints only its own addresses and the paths it was given; the emulator stands apart from the fronts"
+)]
 pub fn run_command(args: EmulatorArgs) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -378,6 +386,7 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        emu.faults().set_hostile_errors(args.hostile_errors);
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());

@@ -2,6 +2,7 @@
 //! clock (time arrives in `Action::Tick`), no terminal; what it wants done comes back as
 //! `Effect`s, and every change on the server passes `admit`, the single read-only guard.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
@@ -71,8 +72,33 @@ pub struct Data {
     pub clients: Vec<Client>,
     /// Client id -> its keys.
     pub jwks: HashMap<String, Jwks>,
-    /// Which loads have answered at least once (an empty table then means "none").
+    /// Which loads have succeeded at least once (an empty table then means "none").
     pub loaded: HashSet<LoadKind>,
+    /// Loads whose latest answer was an error, with the (first) error. Cleared when the load
+    /// is sent again, so an error never stands for an answer still on its way.
+    pub failed: HashMap<LoadKind, String>,
+}
+
+impl Data {
+    /// Why a table has nothing to show yet: the error of a load in `from` that failed, else
+    /// that they are still on their way.
+    pub fn unread(&self, from: &[LoadKind]) -> Cow<'static, str> {
+        match from.iter().find_map(|k| self.failed.get(k)) {
+            Some(e) => format!("could not read this (r tries again): {e}").into(),
+            None => "loading…".into(),
+        }
+    }
+
+    /// What a table without rows says: `empty` only when every load in `from` has succeeded
+    /// and none failed since; "no scopes yet" beside a failed load would be a wrong answer.
+    pub fn no_rows(&self, from: &[LoadKind], empty: &'static str) -> Cow<'static, str> {
+        let failed = from.iter().any(|k| self.failed.contains_key(k));
+        if !failed && from.iter().all(|k| self.loaded.contains(k)) {
+            empty.into()
+        } else {
+            self.unread(from)
+        }
+    }
 }
 
 /// What a form is for; decides what its submit sends.
@@ -382,6 +408,7 @@ impl App {
     // ---- loads ----
 
     pub fn load(&mut self, load: Load) -> Effect {
+        self.data.failed.remove(&load.kind());
         let g = self.generations.entry(load.kind()).or_insert(0);
         *g += 1;
         Effect::Load {
@@ -527,7 +554,6 @@ impl App {
             // A newer request of the same kind is on its way; this answer is stale.
             return Vec::new();
         }
-        self.data.loaded.insert(kind);
         let mut next = Vec::new();
         let mut errors = Vec::new();
         let mut keep = |r: Result<(), String>| {
@@ -592,6 +618,14 @@ impl App {
                         self.data.jwks.insert(id, j);
                     }));
                 }
+            }
+        }
+        match errors.first() {
+            None => {
+                self.data.loaded.insert(kind);
+            }
+            Some(first) => {
+                self.data.failed.insert(kind, first.clone());
             }
         }
         if let Some(first) = errors.first() {

@@ -308,18 +308,18 @@ pub fn run(options: Options) -> ExitCode {
     {
         Ok(rt) => rt,
         Err(e) => {
-            eprintln!("mpadmin: cannot start the async runtime: {e}");
+            crate::text::report(&format!("cannot start the async runtime: {e}"));
             return ExitCode::from(1);
         }
     };
     match runtime.block_on(start(options)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Setup(e)) => {
-            eprintln!("mpadmin: {e}");
+            crate::text::report(&e);
             ExitCode::from(2)
         }
         Err(Failure::Terminal(e)) => {
-            eprintln!("mpadmin: terminal: {e}");
+            crate::text::report(&format!("terminal: {e}"));
             ExitCode::from(1)
         }
         // The shell convention for "ended by signal N".
@@ -331,7 +331,7 @@ enum Failure {
     /// Profile, credentials or config.toml: before the terminal is touched.
     Setup(String),
     Terminal(io::Error),
-    /// SIGTERM or SIGHUP ended the UI (the terminal was restored first).
+    /// SIGTERM, SIGHUP, SIGINT or SIGQUIT ended the UI (the terminal was restored first).
     Signal(u8),
 }
 

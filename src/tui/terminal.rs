@@ -1,7 +1,7 @@
 //! Taking the terminal over and giving it back: raw mode, alternate screen, mouse capture and
 //! bracketed paste go on together and come off together — on quit, on error (the guard's
-//! `Drop`), on panic (the hook restores before the panic message prints) and on SIGTERM /
-//! SIGHUP (`stop_signal` ends the loop, then the guard drops).
+//! `Drop`), on panic (the hook restores before the panic message prints) and on SIGTERM,
+//! SIGHUP, SIGINT and SIGQUIT (`stop_signal` ends the loop, then the guard drops).
 
 use std::io::{self, Stdout, stdout};
 
@@ -70,23 +70,29 @@ fn install_panic_hook() {
     }));
 }
 
-/// Resolves with the signal's number when the process is asked to stop (SIGTERM) or its
-/// terminal hangs up (SIGHUP). Listening replaces the default "die at once", which would leave
-/// the terminal raw and on the alternate screen; the caller ends the UI and restores instead.
+/// Resolves with the signal's number when the process is asked to stop (SIGTERM, or SIGINT
+/// and SIGQUIT sent by `kill`, `timeout` or a supervisor: typed in the UI, Ctrl-C and Ctrl-\
+/// are keys, as raw mode turns the terminal's signal keys off) or its terminal hangs up
+/// (SIGHUP). Listening replaces the default "die at once", which would leave the terminal raw
+/// and on the alternate screen; the caller ends the UI and restores instead.
 #[cfg(unix)]
 pub fn stop_signal() -> io::Result<impl Future<Output = u8>> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
     Ok(async move {
         tokio::select! {
             _ = term.recv() => 15u8,
             _ = hup.recv() => 1,
+            _ = int.recv() => 2,
+            _ = quit.recv() => 3,
         }
     })
 }
 
-/// No SIGTERM / SIGHUP here: never resolves.
+/// No Unix signals here: never resolves.
 #[cfg(not(unix))]
 pub fn stop_signal() -> io::Result<impl Future<Output = u8>> {
     Ok(std::future::pending())

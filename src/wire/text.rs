@@ -32,10 +32,7 @@ pub fn transport_message(e: &reqwest::Error) -> String {
 /// The first bytes of an unexpected body, printable, for error messages.
 pub fn snippet(bytes: &[u8]) -> String {
     let text = String::from_utf8_lossy(&bytes[..bytes.len().min(120)]);
-    let mut s: String = text
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
+    let mut s = crate::text::clean(&text);
     if bytes.len() > 120 {
         s.push('…');
     }

@@ -9,7 +9,7 @@ use super::short_time;
 use crate::api::models::{AccessState, ScopeAccess};
 use crate::api::types::{OrgNumber, ScopeName};
 use crate::tui::app::{App, Data, FormPurpose};
-use crate::tui::effect::{Effect, Load, Mutation};
+use crate::tui::effect::{Effect, Load, LoadKind, Mutation};
 use crate::tui::keymap::Cmd;
 use crate::tui::panes::PaneId;
 use crate::tui::panes::scopes::ScopesPane;
@@ -280,28 +280,31 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         Some(org) => {
             let title = format!("Everything {org} has from us · Esc: back");
             let empty = if app.data.consumer.is_some() {
-                "this organisation has no grants from us"
+                "this organisation has no grants from us".into()
             } else {
-                "loading…"
+                app.data.unread(&[LoadKind::Consumer])
             };
-            app.access.table.render(f, area, &title, empty, &app.theme);
+            app.access.table.render(f, area, &title, &empty, &app.theme);
         }
         None => {
             let (title, empty) = match app.scopes.selected_own() {
                 Some(s) => (
                     format!("Grants of {s}"),
                     if shown_grants(&app.scopes, &app.data).is_some() {
-                        "no grants: press g to grant org numbers"
+                        "no grants: press g to grant org numbers".into()
                     } else {
-                        "loading…"
+                        app.data.unread(&[LoadKind::Grants])
                     },
                 ),
                 None => (
                     "Grants".to_owned(),
-                    "select a scope in the scopes pane (1), or :org 991825827",
+                    app.data.no_rows(
+                        &[LoadKind::OwnScopes],
+                        "select a scope in the scopes pane (1), or :org 991825827",
+                    ),
                 ),
             };
-            app.access.table.render(f, area, &title, empty, &app.theme);
+            app.access.table.render(f, area, &title, &empty, &app.theme);
         }
     }
 }

@@ -249,14 +249,12 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let empty = if app.data.loaded.contains(&LoadKind::Clients) {
-        "no clients: press n to create one"
-    } else {
-        "loading…"
-    };
+    let empty = app
+        .data
+        .no_rows(&[LoadKind::Clients], "no clients: press n to create one");
     app.clients
         .table
-        .render(f, area, "Clients · K: keys", empty, &app.theme);
+        .render(f, area, "Clients · K: keys", &empty, &app.theme);
 }
 
 pub const PANE: super::Pane = super::Pane {

@@ -775,33 +775,33 @@ pub fn submit(form: &Form, purpose: &FormPurpose) -> Result<Mutation, String> {
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let loaded = app.data.loaded.contains(&LoadKind::Jwks);
+    // The keys follow the client list: its failure leaves them unread too.
+    let lists = [LoadKind::Clients, LoadKind::Jwks];
     let (title, empty) = if app.keys.overview {
         (
             "All keys of all clients, soonest expiry first · o: one client".to_owned(),
-            if loaded {
-                "no client has keys"
-            } else {
-                "loading…"
-            },
+            app.data.no_rows(&lists, "no client has keys"),
         )
     } else {
         match selected_client(app) {
             Some(c) => (
                 format!("Keys of {} · o: all clients by expiry", c.client_name),
-                if loaded {
-                    "no keys: n generates a key pair, a adds a public key from a file"
+                if app.data.jwks.contains_key(&c.client_id) {
+                    "no keys: n generates a key pair, a adds a public key from a file".into()
                 } else {
-                    "loading…"
+                    app.data.unread(&lists)
                 },
             ),
             None => (
                 "Keys · o: all clients by expiry".to_owned(),
-                "select a client in the clients pane (3) first",
+                app.data.no_rows(
+                    &[LoadKind::Clients],
+                    "select a client in the clients pane (3) first",
+                ),
             ),
         }
     };
-    app.keys.table.render(f, area, &title, empty, &app.theme);
+    app.keys.table.render(f, area, &title, &empty, &app.theme);
 }
 
 pub const PANE: super::Pane = super::Pane {

@@ -466,10 +466,12 @@ fn our_prefixes(app: &App) -> Vec<String> {
 fn new_form(app: &mut App) {
     let prefixes = our_prefixes(app);
     if prefixes.is_empty() {
-        let why = if app.data.loaded.contains(&LoadKind::Prefixes) {
-            "your organisation owns no scope prefix: ask Digdir for one"
-        } else {
-            "prefixes are still loading; try again in a moment"
+        let why = match app.data.failed.get(&LoadKind::Prefixes) {
+            Some(e) => format!("could not read your scope prefixes (r tries again): {e}"),
+            None if app.data.loaded.contains(&LoadKind::Prefixes) => {
+                "your organisation owns no scope prefix: ask Digdir for one".to_owned()
+            }
+            None => "prefixes are still loading; try again in a moment".to_owned(),
         };
         app.error(why);
         return;
@@ -550,18 +552,15 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let theme = &app.theme;
-    let loaded = |k| app.data.loaded.contains(&k);
     if app.scopes.public {
-        let empty = if loaded(LoadKind::PublicScopes) {
-            "no public scopes"
-        } else {
-            "loading…"
-        };
+        let empty = app
+            .data
+            .no_rows(&[LoadKind::PublicScopes], "no public scopes");
         app.scopes.all.render(
             f,
             area,
             "Public scopes of all organisations (read-only) · t: own",
-            empty,
+            &empty,
             theme,
         );
     } else {
@@ -570,12 +569,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         } else {
             "Own scopes · i: inactive · t: public"
         };
-        let empty = if loaded(LoadKind::OwnScopes) {
-            "no scopes yet: press n to create one"
-        } else {
-            "loading…"
-        };
-        app.scopes.own.render(f, area, title, empty, theme);
+        let empty = app.data.no_rows(
+            &[LoadKind::OwnScopes],
+            "no scopes yet: press n to create one",
+        );
+        app.scopes.own.render(f, area, title, &empty, theme);
     }
 }
 

@@ -180,3 +180,103 @@ fn offline_shows_in_the_header_with_the_retry_countdown() {
         .collect();
     assert!(!header.contains("OFFLINE"), "{header}");
 }
+
+fn screen(app: &mut App) -> String {
+    format!("{}", draw(app, 100, 24).backend())
+}
+
+/// A pane says "none" only after a load that succeeded: beside a failed one it shows the
+/// error, while one is on its way "loading…".
+#[test]
+fn a_failed_load_is_never_drawn_as_an_empty_list() {
+    const ERR: &str = "GET /scopes: HTTP 400: bad gateway page";
+    let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
+    for e in app.update(Action::Start) {
+        if let Effect::Load { generation, load } = e {
+            let data = match load {
+                Load::OwnScopes => Loaded::OwnScopes(Err(ERR.into())),
+                Load::PublicScopes => Loaded::PublicScopes(Err(ERR.into())),
+                Load::Clients => Loaded::Clients(Err(ERR.into())),
+                Load::Prefixes => Loaded::Prefixes(Err(ERR.into())),
+                other => answer(&other),
+            };
+            app.update(Action::Loaded { generation, data });
+        }
+    }
+    let unread = format!("could not read this (r tries again): {ERR}");
+    let scopes = snap!("failed_scopes_80x24", &mut app, 80, 24);
+    assert!(!format!("{}", scopes.backend()).contains("no scopes yet"));
+    for (keys, empty) in [
+        ("1", "no scopes yet"),
+        ("t", "no public scopes"),
+        ("t2", "select a scope"),
+        ("3", "no clients"),
+        ("4", "select a client"),
+        ("o", "no client has keys"),
+    ] {
+        press(&mut app, keys);
+        let text = screen(&mut app);
+        assert!(!text.contains(empty), "after {keys:?}: {text}");
+        assert!(text.contains(&unread[..60]), "after {keys:?}: {text}");
+    }
+    press(&mut app, "o1n");
+    let toast = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(
+        toast.contains("could not read your scope prefixes") && toast.contains(ERR),
+        "not 'owns no prefix': {toast}"
+    );
+
+    // Asked again: loading, not the old error; answered empty: now it is true.
+    let again = press(&mut app, "r");
+    assert!(screen(&mut app).contains("loading…"));
+    for e in again {
+        if let Effect::Load { generation, load } = e {
+            let data = match load {
+                Load::OwnScopes => Loaded::OwnScopes(Ok(Vec::new())),
+                other => answer(&other),
+            };
+            app.update(Action::Loaded { generation, data });
+        }
+    }
+    assert!(screen(&mut app).contains("no scopes yet: press n to create one"));
+}
+
+/// The keys of one client that could not be read are not "no keys".
+#[test]
+fn keys_that_could_not_be_read_are_not_no_keys() {
+    let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
+    let mut queue = app.update(Action::Start);
+    while !queue.is_empty() {
+        let mut next = Vec::new();
+        for e in queue {
+            if let Effect::Load { generation, load } = e {
+                let data = match load {
+                    Load::Jwks(ids) => Loaded::Jwks(
+                        ids.iter()
+                            .map(|id| {
+                                (
+                                    id.to_string(),
+                                    Err(format!("GET /clients/{id}/jwks: HTTP 502")),
+                                )
+                            })
+                            .collect(),
+                    ),
+                    other => answer(&other),
+                };
+                next.extend(app.update(Action::Loaded { generation, data }));
+            }
+        }
+        queue = next;
+    }
+    press(&mut app, "4");
+    let text = screen(&mut app);
+    assert!(!text.contains("no keys"), "{text}");
+    assert!(
+        text.contains("could not read this (r tries again): GET /clients/"),
+        "{text}"
+    );
+}

@@ -855,7 +855,7 @@ fn loads_that_failed_for_some_scopes_keep_the_others() {
     });
     assert_eq!(app.data.grant_counts["demo:api/read"], 2);
     assert_eq!(app.data.grant_counts["demo:private"], 0);
-    assert!(app.data.loaded.contains(&LoadKind::GrantCounts));
+    assert!(app.data.failed[&LoadKind::GrantCounts].contains("correlation id z"));
     assert!(
         app.toast
             .as_ref()
