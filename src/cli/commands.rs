@@ -10,7 +10,7 @@ use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
-use super::{GlobalArgs, access, clients, keyring, keys, scopes, token};
+use super::{GlobalArgs, access, clients, estate, keyring, keys, scopes, token};
 use crate::api::ApiError;
 use crate::changes::{ChangeError, Engine, JournalTarget};
 use crate::config::{self, Profile};
@@ -39,6 +39,12 @@ pub enum AdminCommand {
     /// The PKCS#12 password in the OS keychain (profiles with pkcs12_password_keyring).
     #[command(subcommand)]
     Keyring(keyring::KeyringCommand),
+    /// Write the organisation's live estate as an estate file (TOML) to review and edit.
+    Export(estate::ExportArgs),
+    /// Show what `apply` would change to make the live estate what an estate file says.
+    Plan(estate::PlanArgs),
+    /// Make the live estate what an estate file (or a saved plan) says.
+    Apply(estate::ApplyArgs),
 }
 
 impl AdminCommand {
@@ -58,7 +64,10 @@ impl AdminCommand {
             AdminCommand::Paths
             | AdminCommand::Token(_)
             | AdminCommand::Journal(_)
-            | AdminCommand::Keyring(_) => None,
+            | AdminCommand::Keyring(_)
+            | AdminCommand::Export(_)
+            | AdminCommand::Plan(_)
+            | AdminCommand::Apply(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -130,69 +139,60 @@ pub(super) fn warn(msg: &str) {
 }
 
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
+    // Read by cron and CI: 2 means "changes", so every error is 1 there.
+    let detailed = matches!(&cmd, AdminCommand::Plan(a) if a.detailed_exitcode());
     match execute(global, cmd) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         // The reader went away (`mpadmin ... | head`): there is nobody to tell.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
-            tracing::warn!(exit = e.exit_code(), "{e}");
+            let code = if detailed { 1 } else { e.exit_code() };
+            tracing::warn!(exit = code, "{e}");
             warn(&e.to_string());
-            ExitCode::from(e.exit_code())
+            ExitCode::from(code)
         }
     }
 }
 
-fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
+/// The exit code of a command that succeeded (`plan --detailed-exitcode`: 2 when there are
+/// changes), or why it failed.
+fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
     let mut out = Output::stdout(global.json);
     let cmd = match cmd {
-        AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Paths => return paths(global, &mut out).map(|()| 0),
         AdminCommand::Journal(args) => {
-            return super::journal::run(global.keys.as_deref(), &args, &mut out);
+            return super::journal::run(global.keys.as_deref(), &args, &mut out).map(|()| 0);
         }
-        AdminCommand::Keyring(c) => return c.run(global, &mut out),
-        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
+        AdminCommand::Keyring(c) => return c.run(global, &mut out).map(|()| 0),
+        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out).map(|()| 0),
+        AdminCommand::Export(a) => return estate::export(global, a, &mut out).map(|()| 0),
+        AdminCommand::Plan(a) => return estate::plan(global, a, &mut out),
+        AdminCommand::Apply(a) => return estate::apply(global, a, &mut out).map(|()| 0),
         other => other,
     };
     cmd.validate()?;
     let profile = load_profile(global)?;
     if let Some(change) = cmd.change() {
         tracing::info!(profile = %profile.name, "about to {}", change.what);
-        let read_only = if global.read_only {
-            ReadOnly::Flag
-        } else if profile.read_only {
-            ReadOnly::Profile
-        } else {
-            ReadOnly::Off
-        };
         confirm::check(
             &change,
-            read_only,
+            read_only(global, &profile),
             profile.is_prod(),
             global.yes,
             confirm::is_terminal(),
             confirm::ask_terminal,
         )?;
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
-    runtime.block_on(async {
-        let api = crate::api::connect(&profile)?;
-        let journal = config::paths(global.keys.as_deref())
-            .journal()
-            .map(|path| JournalTarget {
-                journal: Journal::at(path),
-                profile: profile.name.clone(),
-                environment: profile
-                    .environment
-                    .map_or("custom", |e| e.label())
-                    .to_owned(),
-            });
-        let engine = Engine::new(api, journal);
+    runtime()?.block_on(async {
+        let engine = engine(global, &profile)?;
         let result = match cmd {
             // Answered above, without a profile or the network.
-            AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
+            AdminCommand::Paths
+            | AdminCommand::Journal(_)
+            | AdminCommand::Keyring(_)
+            | AdminCommand::Export(_)
+            | AdminCommand::Plan(_)
+            | AdminCommand::Apply(_) => Ok(()),
             AdminCommand::Token(args) => token::run(engine.api(), &profile, args, &mut out).await,
             AdminCommand::Scopes(c) => c.run(&engine, &mut out).await,
             AdminCommand::Access(c) => c.run(&engine, &mut out).await,
@@ -203,8 +203,45 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         for trouble in engine.take_trouble() {
             warn(&trouble);
         }
-        result
+        result.map(|()| 0)
     })
+}
+
+/// Why changes are refused, if they are: `--read-only`, or the profile's `read_only`.
+pub(super) fn read_only(global: &GlobalArgs, profile: &Profile) -> ReadOnly {
+    if global.read_only {
+        ReadOnly::Flag
+    } else if profile.read_only {
+        ReadOnly::Profile
+    } else {
+        ReadOnly::Off
+    }
+}
+
+/// The CLI's runtime: one thread; requests still overlap where a command asks for it.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))
+}
+
+/// `TEST`, `PROD`, or `custom` for a profile that sets its endpoints by hand.
+pub(super) fn environment(profile: &Profile) -> &'static str {
+    profile.environment.map_or("custom", |e| e.label())
+}
+
+/// The change engine on `profile`'s API, journaling to the data dir when there is one.
+pub(super) fn engine(global: &GlobalArgs, profile: &Profile) -> Result<Engine, CliError> {
+    let api = crate::api::connect(profile)?;
+    let journal = config::paths(global.keys.as_deref())
+        .journal()
+        .map(|path| JournalTarget {
+            journal: Journal::at(path),
+            profile: profile.name.clone(),
+            environment: environment(profile).to_owned(),
+        });
+    Ok(Engine::new(api, journal))
 }
 
 /// `mpadmin paths`: every file and directory mpadmin uses, and whether the profiles file
@@ -241,7 +278,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
 }
 
 /// The profile; a warning on stderr for each of its files that other users may read.
-fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
+pub(super) fn load_profile(global: &GlobalArgs) -> Result<Profile, CliError> {
     let (profile, warnings) =
         config::load_warned(global.keys.as_deref(), global.profile.as_deref())
             .map_err(|e| CliError::Usage(e.to_string()))?;

@@ -5,6 +5,7 @@ mod access;
 mod clients;
 mod commands;
 mod confirm;
+mod estate;
 mod journal;
 mod keyring;
 mod keys;
