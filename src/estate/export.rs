@@ -95,13 +95,12 @@ fn fits(spec: &Spec, v: &Value) -> bool {
 
 /// `name = value` for each field of `object` in `specs` that it has, skipping `skip`.
 fn fields(out: &mut String, object: &Value, specs: &[Spec], skip: &[&str]) {
-    for spec in specs
-        .iter()
-        .filter(|s| !s.immutable && !skip.contains(&s.name))
-    {
+    let empty = Value::Array(Vec::new());
+    for spec in specs.iter().filter(|s| !skip.contains(&s.name)) {
         let v = match object.get(spec.name) {
+            // The API leaves an empty list out; written, "any integration type" is managed.
+            None | Some(Value::Null) if spec.kind.is_set() => &empty,
             None | Some(Value::Null) => continue,
-            // An empty list is written: "any integration type" is a setting too.
             Some(v) => v,
         };
         if fits(spec, v) {
