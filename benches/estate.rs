@@ -69,11 +69,7 @@ fn report(name: &str, runs: &[Measured], budget_s: f64, rss: bool) {
     let (m, lo, hi) = median(runs.iter().map(|r| r.wall.as_secs_f64()).collect());
     println!("{name}: median {m:.2} s (min {lo:.2}, max {hi:.2}); budget {budget_s} s");
     if rss {
-        let (m, lo, hi) = median(
-            runs.iter()
-                .map(|r| r.peak_rss_kb as f64 / 1024.0)
-                .collect(),
-        );
+        let (m, lo, hi) = median(runs.iter().map(|r| r.peak_rss_kb as f64 / 1024.0).collect());
         println!("{name}_peak_rss: median {m:.1} MB (min {lo:.1}, max {hi:.1}); budget 100 MB");
     }
 }

@@ -349,6 +349,89 @@ mod tests {
         assert_eq!(parsed["x"].as_str(), Some("a\"b\\c\nd\u{7f}é"));
     }
 
+    fn awkward_live() -> Live {
+        use crate::wire::models::Visibility;
+        let scope = Scope {
+            name: "difitest:a".into(),
+            prefix: "difitest".into(),
+            subscope: "a".into(),
+            description: "say \"hi\"\nthere".into(),
+            active: true,
+            visibility: Some(Visibility::Unknown("SECRETIVE".into())),
+            at_max_age: Some(300),
+            ..Scope::default()
+        };
+        let row = |orgno: &str, state: AccessState| ScopeAccess {
+            scope: "difitest:a".into(),
+            consumer_orgno: orgno.into(),
+            state,
+            ..ScopeAccess::default()
+        };
+        let mut named = row("889640782", AccessState::Approved);
+        named.extra.insert(
+            "consumer_organization_name".into(),
+            Value::String("NAV\nIKT".into()),
+        );
+        let mut twin = Client::new_maskinporten("twin", "d", vec!["difitest:a".into()]);
+        twin.client_id = "id-1".into();
+        let mut other = twin.clone();
+        other.client_id = "id-2".into();
+        let key = Jwk {
+            kty: "RSA".into(),
+            kid: Some("k1".into()),
+            alg: Some("RS256".into()),
+            use_: Some("sig".into()),
+            n: Some("AQAB".into()),
+            e: Some("AQAB".into()),
+            exp: Some(1_900_000_000),
+            ..Jwk::default()
+        };
+        let mut live = Live {
+            scopes: vec![scope],
+            clients: vec![twin, other],
+            ..Live::default()
+        };
+        live.grants.insert(
+            "difitest:a".into(),
+            vec![
+                named,
+                row("974761076", AccessState::Denied),
+                row("974760673", AccessState::Requested),
+            ],
+        );
+        live.keys.insert("id-1".into(), vec![key]);
+        live
+    }
+
+    #[test]
+    fn an_export_reads_back_and_plans_no_changes() {
+        let live = awkward_live();
+        let origin = Origin {
+            organization: Some("991825827".into()),
+            environment: "TEST".into(),
+            at: "now".into(),
+        };
+        let text = render(&live, Kinds::ALL, &origin);
+        assert!(text.contains("  \"889640782\",  # NAV IKT\n"), "{text}");
+        assert!(text.contains("# visibility = \"SECRETIVE\""), "{text}");
+        assert!(text.contains("# 974760673 is REQUESTED"), "{text}");
+        assert!(
+            text.contains("[client.\"id-1\"]\nclient_id = \"id-1\"\nclient_name = \"twin\""),
+            "{text}"
+        );
+        assert!(
+            text.contains("kid = \"k1\"  # expires 2030-03-17"),
+            "{text}"
+        );
+        let estate = super::super::parse("estate.toml", &text).unwrap();
+        assert_eq!(
+            estate.organization.as_ref().map(|o| o.as_str()),
+            Some("991825827")
+        );
+        let plan = super::super::plan(&estate, &live, "admin").unwrap();
+        assert!(plan.items.is_empty(), "{:?}", plan.items);
+    }
+
     #[test]
     fn clients_sharing_a_name_are_keyed_by_id() {
         let c = |id: &str, name: &str| Client {
