@@ -30,6 +30,8 @@ struct Measured {
 fn measure(keys: &Path, home: &Path, out: &Path, args: &[&str]) -> Measured {
     let stdout = std::fs::File::create(out).unwrap_or_else(|e| fail("stdout file", e));
     let started = Instant::now();
+    // Reaped by `wait4` below, which also gives its peak RSS (`Child::wait` would not).
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_mpadmin"))
         .arg("--keys")
         .arg(keys)
