@@ -846,6 +846,39 @@ e = "AQAB"
         assert!(e.message.contains("set by Digdir"), "{e}");
     }
 
+    proptest::proptest! {
+        /// Any text, and any mix of the file's own keys and values, reads or is refused
+        /// with a line inside the file: never a panic.
+        #[test]
+        fn any_text_reads_or_names_a_line(text in "\\PC{0,200}") {
+            if let Err(e) = parse("f", &text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.split('\n').count(), "{e}");
+            }
+        }
+
+        #[test]
+        fn any_estate_shaped_text_reads_or_names_a_line(
+            lines in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "[scope.\"difitest:a\"]", "[scope.\"x\"]", "[client.\"c\"]",
+                    "[[client.\"c\".keys]]", "[scopes]", "[grants]", "[clients]",
+                    "prune = true", "prefixes = [\"difitest\"]", "names = [\"*\"]",
+                    "description = \"d\"", "active = false", "at_max_age = -5",
+                    "approved = [\"991825827\", { orgno = \"889640782\", protect = true }]",
+                    "denied = [\"991825827\"]", "protect = true", "kid = \"k\"",
+                    "d = \"secret\"", "scopes = [\"Nav:a\"]", "visibility = 3",
+                    "keys = []", "client_id = \"../x\"", "organization = \"991825828\"",
+                ]),
+                0..12,
+            )
+        ) {
+            let text = lines.join("\n");
+            if let Err(e) = parse("f", &text) {
+                proptest::prop_assert!(e.line >= 1 && e.line <= text.split('\n').count(), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn prune_needs_claims_and_syntax_errors_have_lines() {
         let e = err("[scopes]\nprune = true\n");
