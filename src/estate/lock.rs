@@ -33,12 +33,6 @@ impl Drop for Lock {
     }
 }
 
-impl Lock {
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
 /// `apply-<organisation>-<environment>.lock`, with anything but letters, digits, `.`, `-`
 /// and `_` replaced.
 pub fn file_name(organization: &str, environment: &str) -> String {
