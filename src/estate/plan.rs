@@ -92,6 +92,12 @@ impl Item {
             (Change::AddKey { jwk, .. }, Some(name)) => {
                 format!("add key {} to the new client '{name}'", kid_of(jwk))
             }
+            (Change::AddKey { client, jwk, .. }, None) if self.symbol() == Symbol::Change => {
+                format!(
+                    "replace key {} of client {client} (new key material)",
+                    kid_of(jwk)
+                )
+            }
             (change, _) => change.describe(),
         }
     }
@@ -1060,6 +1066,77 @@ description = "new client"
         renamed.clients[0].client_name = "uno".into();
         let e = parse("f", "[client.\"one\"]\nclient_name = \"uno\"\n").unwrap();
         assert!(plan(&e, &renamed, "admin").unwrap().items.is_empty());
+    }
+
+    fn rsa_jwk(kid: &str) -> Jwk {
+        use base64::Engine;
+        let rsa = openssl::rsa::Rsa::generate(2048).unwrap();
+        let b64 = |b: &openssl::bn::BigNumRef| {
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b.to_vec())
+        };
+        Jwk {
+            kty: "RSA".into(),
+            kid: Some(kid.into()),
+            alg: Some("RS256".into()),
+            use_: Some("sig".into()),
+            n: Some(b64(rsa.n())),
+            e: Some(b64(rsa.e())),
+            ..Jwk::default()
+        }
+    }
+
+    fn key_toml(jwk: &Jwk) -> String {
+        format!(
+            "[[client.\"one\".keys]]\nkid = \"{}\"\nkty = \"RSA\"\nn = \"{}\"\ne = \"{}\"\n",
+            jwk.kid.as_deref().unwrap(),
+            jwk.n.as_deref().unwrap(),
+            jwk.e.as_deref().unwrap()
+        )
+    }
+
+    #[test]
+    fn keys_are_replaced_added_and_pruned_within_five() {
+        let (a, b) = (rsa_jwk("k1"), rsa_jwk("k1"));
+        let mut live = live();
+        let with = |kid: &str| Jwk {
+            kid: Some(kid.into()),
+            ..a.clone()
+        };
+        live.keys.insert(
+            "id-1".into(),
+            vec![with("k1"), with("k2"), with("k3"), with("k4"), with("k5")],
+        );
+        // k1 gets new material; k2..k5 stay.
+        let mut text: String = [b.clone(), with("k2"), with("k3"), with("k4"), with("k5")]
+            .iter()
+            .map(key_toml)
+            .collect();
+        let p = plan(&parse("f", &text).unwrap(), &live, "admin").unwrap();
+        assert_eq!(
+            describe(&p),
+            ["~ replace key k1 of client id-1 (new key material)"]
+        );
+        assert_eq!(p.counts(), [0, 1, 0]);
+
+        // A sixth key takes the place of one the file no longer lists, in one upload.
+        text = [with("k2"), with("k3"), with("k4"), with("k5"), with("k6")]
+            .iter()
+            .map(key_toml)
+            .collect();
+        let no_prune = plan(&parse("f", &text).unwrap(), &live, "admin").unwrap_err();
+        assert!(
+            no_prune[0].message.contains("more than 5 keys"),
+            "{no_prune:?}"
+        );
+        let p = plan(
+            &parse("f", &format!("[keys]\nprune = true\n{text}")).unwrap(),
+            &live,
+            "admin",
+        )
+        .unwrap();
+        assert_eq!(describe(&p), ["+ add key k6 to client id-1, removing k1"]);
+        assert_eq!(p.counts(), [1, 0, 1]);
+        assert_eq!(p.items[0].before, Before::Keys(live.keys["id-1"].clone()));
     }
 
     #[test]
