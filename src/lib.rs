@@ -10,6 +10,7 @@ pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod estate;
 pub mod journal;
 pub mod keys;
 pub mod text;

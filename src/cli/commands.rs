@@ -10,7 +10,7 @@ use clap::Subcommand;
 
 use super::confirm::{self, Change, ReadOnly};
 use super::output::{Output, fields};
-use super::{GlobalArgs, access, clients, keyring, keys, scopes, token};
+use super::{GlobalArgs, access, clients, estate, keyring, keys, scopes, token};
 use crate::api::ApiError;
 use crate::changes::{ChangeError, Engine, JournalTarget};
 use crate::config::{self, Profile};
@@ -42,6 +42,12 @@ pub enum AdminCommand {
     /// What differs between this profile and another of the same organisation (test and
     /// prod): scope definitions and client settings; grants listed apart.
     Compare(super::compare::CompareArgs),
+    /// Write the organisation's live estate as an estate file (TOML) to review and edit.
+    Export(estate::ExportArgs),
+    /// Show what `apply` would change to make the live estate what an estate file says.
+    Plan(estate::PlanArgs),
+    /// Make the live estate what an estate file (or a saved plan) says.
+    Apply(estate::ApplyArgs),
 }
 
 impl AdminCommand {
@@ -62,7 +68,10 @@ impl AdminCommand {
             | AdminCommand::Token(_)
             | AdminCommand::Journal(_)
             | AdminCommand::Keyring(_)
-            | AdminCommand::Compare(_) => None,
+            | AdminCommand::Compare(_)
+            | AdminCommand::Export(_)
+            | AdminCommand::Plan(_)
+            | AdminCommand::Apply(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -121,32 +130,41 @@ pub(super) fn usage_error(clap_message: &str) {
 pub(super) use crate::text::report as warn;
 
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
+    // Read by cron and CI: 2 means "changes", so every error is 1 there.
+    let detailed = matches!(&cmd, AdminCommand::Plan(a) if a.detailed_exitcode());
     match execute(global, cmd) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => ExitCode::from(code),
         // The reader went away (`mpadmin ... | head`): there is nobody to tell.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
         Err(e) => {
-            tracing::warn!(exit = e.exit_code(), "{e}");
+            let code = if detailed { 1 } else { e.exit_code() };
+            tracing::warn!(exit = code, "{e}");
             warn(&e.to_string());
-            ExitCode::from(e.exit_code())
+            ExitCode::from(code)
         }
     }
 }
 
-fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
+/// The exit code of a command that succeeded (`plan --detailed-exitcode`: 2 when there are
+/// changes), or why it failed.
+fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
     let mut out = Output::stdout(global.json);
     let cmd = match cmd {
-        AdminCommand::Paths => return paths(global, &mut out),
+        AdminCommand::Paths => return paths(global, &mut out).map(|()| 0),
         AdminCommand::Journal(args) => {
             return match &args.action {
                 Some(super::journal::JournalAction::Undo { id }) => {
                     super::journal::undo(global, id, &mut out)
                 }
                 None => super::journal::run(global.keys.as_deref(), &args, &mut out),
-            };
+            }
+            .map(|()| 0);
         }
-        AdminCommand::Keyring(c) => return c.run(global, &mut out),
-        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out),
+        AdminCommand::Keyring(c) => return c.run(global, &mut out).map(|()| 0),
+        AdminCommand::Keys(c) if c.offline() => return c.run_offline(&mut out).map(|()| 0),
+        AdminCommand::Export(a) => return estate::export(global, a, &mut out).map(|()| 0),
+        AdminCommand::Plan(a) => return estate::plan(global, a, &mut out),
+        AdminCommand::Apply(a) => return estate::apply(global, a, &mut out).map(|()| 0),
         other => other,
     };
     cmd.validate()?;
@@ -158,7 +176,12 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         let engine = engine(global, &profile)?;
         let result = match cmd {
             // Answered above, without a profile or the network.
-            AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
+            AdminCommand::Paths
+            | AdminCommand::Journal(_)
+            | AdminCommand::Keyring(_)
+            | AdminCommand::Export(_)
+            | AdminCommand::Plan(_)
+            | AdminCommand::Apply(_) => Ok(()),
             AdminCommand::Token(args) => token::run(engine.api(), &profile, args, &mut out).await,
             AdminCommand::Scopes(c) => c.run(&engine, &mut out).await,
             AdminCommand::Access(c) => c.run(&engine, &mut out).await,
@@ -169,7 +192,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
             }
         };
         report_trouble(&engine);
-        result
+        result.map(|()| 0)
     })
 }
 
@@ -180,16 +203,9 @@ pub(super) fn gate(
     change: &Change,
 ) -> Result<(), CliError> {
     tracing::info!(profile = %profile.name, "about to {}", change.what);
-    let read_only = if global.read_only {
-        ReadOnly::Flag
-    } else if profile.read_only {
-        ReadOnly::Profile
-    } else {
-        ReadOnly::Off
-    };
     confirm::check(
         change,
-        read_only,
+        read_only(global, profile),
         profile.is_prod(),
         global.yes,
         confirm::is_terminal(),
@@ -197,6 +213,18 @@ pub(super) fn gate(
     )
 }
 
+/// Why changes are refused, if they are: `--read-only`, or the profile's `read_only`.
+pub(super) fn read_only(global: &GlobalArgs, profile: &Profile) -> ReadOnly {
+    if global.read_only {
+        ReadOnly::Flag
+    } else if profile.read_only {
+        ReadOnly::Profile
+    } else {
+        ReadOnly::Off
+    }
+}
+
+/// The CLI's runtime: one thread; requests still overlap where a command asks for it.
 pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -204,7 +232,12 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))
 }
 
-/// The change engine for `profile`, journaling where `mpadmin paths` says.
+/// `TEST`, `PROD`, or `custom` for a profile that sets its endpoints by hand.
+pub(super) fn environment(profile: &Profile) -> &'static str {
+    profile.environment.map_or("custom", |e| e.label())
+}
+
+/// The change engine on `profile`'s API, journaling to the data dir when there is one.
 pub(super) fn engine(global: &GlobalArgs, profile: &Profile) -> Result<Engine, CliError> {
     let api = crate::api::connect(profile)?;
     let journal = config::paths(global.keys.as_deref())
@@ -212,10 +245,7 @@ pub(super) fn engine(global: &GlobalArgs, profile: &Profile) -> Result<Engine, C
         .map(|path| JournalTarget {
             journal: Journal::at(path),
             profile: profile.name.clone(),
-            environment: profile
-                .environment
-                .map_or("custom", |e| e.label())
-                .to_owned(),
+            environment: environment(profile).to_owned(),
         });
     Ok(Engine::new(api, journal))
 }

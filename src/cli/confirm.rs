@@ -50,21 +50,7 @@ pub fn check(
     terminal: bool,
     ask: impl FnOnce(&str) -> io::Result<bool>,
 ) -> Result<(), CliError> {
-    match read_only {
-        ReadOnly::Off => {}
-        ReadOnly::Flag => {
-            return Err(CliError::Usage(format!(
-                "refusing to {}: --read-only was given",
-                change.what
-            )));
-        }
-        ReadOnly::Profile => {
-            return Err(CliError::Usage(format!(
-                "refusing to {}: the profile has read_only = true (use another profile to make changes)",
-                change.what
-            )));
-        }
-    }
+    refuse_read_only(&change.what, read_only)?;
     if !(change.destructive || prod) || yes {
         return Ok(());
     }
@@ -82,6 +68,19 @@ pub fn check(
     }
 }
 
+/// Refuse to do `what` when changes are off.
+pub fn refuse_read_only(what: &str, read_only: ReadOnly) -> Result<(), CliError> {
+    match read_only {
+        ReadOnly::Off => Ok(()),
+        ReadOnly::Flag => Err(CliError::Usage(format!(
+            "refusing to {what}: --read-only was given"
+        ))),
+        ReadOnly::Profile => Err(CliError::Usage(format!(
+            "refusing to {what}: the profile has read_only = true (use another profile to make changes)"
+        ))),
+    }
+}
+
 /// Whether a person sits at this process: stdin to answer, stderr to see the question.
 pub fn is_terminal() -> bool {
     io::stdin().is_terminal() && io::stderr().is_terminal()
@@ -92,14 +91,28 @@ pub fn ask_terminal(question: &str) -> io::Result<bool> {
     ask(question, &mut io::stdin().lock(), &mut io::stderr())
 }
 
-/// Only "y" or "yes" (any case) confirms; anything else, or end of input, declines.
-fn ask(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> io::Result<bool> {
+/// Ask on stderr, return the line typed on stdin (trimmed; empty at end of input).
+pub fn ask_line_terminal(question: &str) -> io::Result<String> {
+    ask_line(question, &mut io::stdin().lock(), &mut io::stderr())
+}
+
+fn ask_line(
+    question: &str,
+    input: &mut impl BufRead,
+    prompt: &mut impl Write,
+) -> io::Result<String> {
     // The question can quote arguments pasted from elsewhere.
     write!(prompt, "{}", crate::text::clean(question))?;
     prompt.flush()?;
     let mut line = String::new();
     input.read_line(&mut line)?;
-    Ok(matches!(line.trim().to_lowercase().as_str(), "y" | "yes"))
+    Ok(line.trim().to_owned())
+}
+
+/// Only "y" or "yes" (any case) confirms; anything else, or end of input, declines.
+fn ask(question: &str, input: &mut impl BufRead, prompt: &mut impl Write) -> io::Result<bool> {
+    let line = ask_line(question, input, prompt)?;
+    Ok(matches!(line.to_lowercase().as_str(), "y" | "yes"))
 }
 
 fn capitalise(s: &str) -> String {

@@ -6,6 +6,7 @@ mod clients;
 mod commands;
 mod compare;
 mod confirm;
+mod estate;
 mod journal;
 mod keyring;
 mod keys;

@@ -545,26 +545,7 @@ fn check_env_name(name: &str) -> Result<(), &'static str> {
 
 /// The known field one or two edits away, for "did you mean".
 fn closest_field(key: &str) -> Option<&'static str> {
-    PROFILE_FIELDS
-        .iter()
-        .map(|f| (edit_distance(key, f), *f))
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, f)| f)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1; b.len() + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let sub = prev[j] + usize::from(ca != *cb);
-            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    crate::wire::text::closest(key, PROFILE_FIELDS)
 }
 
 #[cfg(test)]
@@ -601,7 +582,6 @@ mod tests {
         assert_eq!(closest_field("pkcs"), Some("pkcs12"));
         assert_eq!(closest_field("colour"), None);
         assert_eq!(closest_field("scope"), Some("scopes"));
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

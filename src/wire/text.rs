@@ -1,5 +1,5 @@
-//! Text about the wire for error messages, shared by the token endpoint (auth) and the admin
-//! API client (api).
+//! Text for error messages: about the wire, shared by the token endpoint (auth) and the admin
+//! API client (api), and the "did you mean" of every file mpadmin reads.
 
 /// What went wrong on the wire, in words: reqwest's own message only says "error sending
 /// request", the useful part (refused, timed out, reset) is further down the source chain.
@@ -40,5 +40,44 @@ pub fn snippet(bytes: &[u8]) -> String {
         "(empty body)".to_owned()
     } else {
         s
+    }
+}
+
+/// The candidate one or two edits away from `key` (the nearest), for "did you mean".
+pub fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(key, c), c))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != *cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_is_at_most_two_edits_away() {
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(
+            closest("descripton", ["description", "active"]),
+            Some("description")
+        );
+        assert_eq!(closest("colour", ["description", "active"]), None);
     }
 }

@@ -12,6 +12,8 @@
 //! `#[tokio::test(flavor = "multi_thread")]` or `spawn_blocking`.
 #![allow(dead_code)] // each test crate uses a different part of the fixture
 
+pub mod bin;
+
 use std::ops::Deref;
 use std::path::PathBuf;
 

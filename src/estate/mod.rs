@@ -1,0 +1,112 @@
+//! The organisation's estate as code: an estate file (TOML) says what scopes, grants,
+//! clients and keys should be; `export` writes the live estate as one, the planner turns a
+//! file and the live state into ordered `Change`s (each with the state it starts from), and
+//! `apply` runs them through the change engine. What the file does not write is left alone.
+
+mod apply;
+mod export;
+mod file;
+mod live;
+mod lock;
+mod parse;
+mod plan;
+mod render;
+
+pub use apply::{Event, Failure, Report, apply, changed_since};
+pub use export::{Kinds, Origin, quote, render as export};
+pub use file::{ClientEntry, Estate, Prune, ScopeEntry};
+pub use live::{Live, PARALLEL};
+pub use lock::{Lock, LockError, acquire as lock, file_name as lock_name};
+pub use parse::{FileError, parse};
+pub use plan::{FieldChange, Item, Plan, PlanError, Symbol, match_client, phase, plan};
+pub use render::{FORMAT as PLAN_FORMAT, Made, Saved, printable, summary, text};
+
+use crate::api::{AdminApi, ApiError};
+
+/// The live estate `estate` needs for a plan: the scopes and clients, the grants of the
+/// scopes whose consumers it lists, the keys of the clients whose keys it lists.
+pub async fn read_for(api: &AdminApi, estate: &Estate) -> Result<Live, ApiError> {
+    let want_scopes = !estate.scope.is_empty() || estate.scopes.on;
+    let want_clients = !estate.client.is_empty() || estate.clients.on;
+    let (scopes, clients) = futures::try_join!(
+        async {
+            if want_scopes {
+                live::scopes(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if want_clients {
+                live::clients(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        }
+    )?;
+    let grant_scopes = estate
+        .scope
+        .iter()
+        .filter(|e| e.approved.is_some() || e.denied.is_some())
+        .filter(|e| scopes.iter().any(|s| s.name == e.name.as_str()))
+        .map(|e| e.name.clone())
+        .collect();
+    // An entry that matches no client or several is the planner's to report.
+    let key_clients = estate
+        .client
+        .iter()
+        .filter(|e| e.keys.is_some())
+        .filter_map(|e| match_client(e, &clients).ok().flatten())
+        .filter_map(|c| c.client_id.parse().ok())
+        .collect();
+    let (grants, keys) = futures::try_join!(
+        live::grants(api, grant_scopes),
+        live::keys(api, key_clients)
+    )?;
+    Ok(Live {
+        scopes,
+        grants,
+        clients,
+        keys,
+    })
+}
+
+/// The whole live estate of the kinds `kinds`, for export.
+pub async fn read_all(api: &AdminApi, kinds: Kinds) -> Result<Live, ApiError> {
+    let (scopes, clients) = futures::try_join!(
+        async {
+            if kinds.scopes || kinds.access {
+                live::scopes(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if kinds.clients || kinds.keys {
+                live::clients(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        }
+    )?;
+    let grant_scopes = if kinds.access {
+        live::names(&scopes)
+    } else {
+        Vec::new()
+    };
+    let key_clients = if kinds.keys {
+        live::ids(&clients)
+    } else {
+        Vec::new()
+    };
+    let (grants, keys) = futures::try_join!(
+        live::grants(api, grant_scopes),
+        live::keys(api, key_clients)
+    )?;
+    Ok(Live {
+        scopes,
+        grants,
+        clients,
+        keys,
+    })
+}
