@@ -166,11 +166,12 @@ impl Change {
     pub fn symbol(&self) -> char {
         match self {
             Change::CreateScope { .. }
-            | Change::ReactivateScope { .. }
             | Change::Grant { .. }
             | Change::CreateClient { .. }
             | Change::AddKey { .. } => '+',
-            Change::UpdateScope { .. } | Change::UpdateClient { .. } => '~',
+            Change::UpdateScope { .. }
+            | Change::ReactivateScope { .. }
+            | Change::UpdateClient { .. } => '~',
             Change::DeactivateScope { .. }
             | Change::Revoke { .. }
             | Change::DeleteClient { .. }
@@ -361,20 +362,6 @@ impl Change {
             _ => Err(mismatch()),
         }
     }
-}
-
-/// `Plan: N to add, N to change, N to remove.`, or `No changes.`, as Terraform ends a plan.
-pub fn summary(changes: &[Change]) -> String {
-    if changes.is_empty() {
-        return "No changes.".to_owned();
-    }
-    let count = |s: char| changes.iter().filter(|c| c.symbol() == s).count();
-    format!(
-        "Plan: {} to add, {} to change, {} to remove.",
-        count('+'),
-        count('~'),
-        count('-')
-    )
 }
 
 /// `prefix:subscope`: a scope being created has no `name` from the server yet.

@@ -7,7 +7,7 @@ mod engine;
 mod keygen;
 mod undo;
 
-pub use change::{Before, Change, NoInverse, Touched, scope_name, summary};
+pub use change::{Before, Change, NoInverse, Touched, scope_name};
 pub use engine::{Applied, ChangeError, Engine, JournalTarget};
 pub use keygen::{NewKey, NewKeyError, generate_and_upload};
 pub use undo::{find, undo};

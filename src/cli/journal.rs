@@ -118,7 +118,11 @@ pub fn undo(global: &GlobalArgs, id: &str, out: &mut Output) -> Result<(), CliEr
         crate::text::clean(&entry.target),
         inverse.symbol(),
         inverse.describe(),
-        changes::summary(std::slice::from_ref(&inverse))
+        crate::estate::summary(match inverse.symbol() {
+            '+' => [1, 0, 0],
+            '~' => [0, 1, 0],
+            _ => [0, 0, 1],
+        })
     ))?;
     let gate = if inverse.is_destructive() {
         Change::destructive(inverse.describe())

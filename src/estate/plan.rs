@@ -57,21 +57,14 @@ impl Symbol {
 
 impl Item {
     pub fn symbol(&self) -> Symbol {
-        match &self.change {
-            Change::CreateScope { .. } | Change::Grant { .. } | Change::CreateClient { .. } => {
-                Symbol::Add
-            }
-            Change::AddKey { jwk, replaces, .. } if replaces.as_slice() == [kid_of(jwk)] => {
+        match (&self.change, self.change.symbol()) {
+            // New material under the same kid: the key is replaced, not added.
+            (Change::AddKey { jwk, replaces, .. }, _) if replaces.as_slice() == [kid_of(jwk)] => {
                 Symbol::Change
             }
-            Change::AddKey { .. } => Symbol::Add,
-            Change::UpdateScope { .. }
-            | Change::ReactivateScope { .. }
-            | Change::UpdateClient { .. } => Symbol::Change,
-            Change::DeactivateScope { .. }
-            | Change::Revoke { .. }
-            | Change::DeleteClient { .. }
-            | Change::RemoveKey { .. } => Symbol::Remove,
+            (_, '+') => Symbol::Add,
+            (_, '~') => Symbol::Change,
+            _ => Symbol::Remove,
         }
     }
 
