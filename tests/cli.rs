@@ -976,6 +976,56 @@ async fn on_a_prod_profile_every_change_needs_yes() {
     assert!(f.emu.state().scope("difitest:prod").is_some());
 }
 
+/// A profile aimed at production Maskinporten is PROD without `environment = "prod"`: the
+/// guard holds before anything is sent (the token endpoint stays the emulator's, unasked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_production_issuer_makes_a_profile_prod_whatever_its_label() {
+    let f = start(Seed::Empty).await;
+    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
+    let prod_issuer = text.replace(
+        &format!("issuer = \"{}\"", f.emu.issuer()),
+        "issuer = \"https://maskinporten.no/\"",
+    );
+    assert_ne!(text, prod_issuer);
+    let keys = f.emu.temp_dir().join("prod-issuer.toml");
+    std::fs::write(&keys, &prod_issuer).unwrap();
+    private(&keys);
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "p",
+        "--description",
+        "d",
+    ];
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(
+        refused
+            .stderr
+            .contains("on PROD without confirmation: add --yes"),
+        "{refused:?}"
+    );
+
+    let labelled_test = prod_issuer.replace(
+        "[profiles.emulator]\n",
+        "[profiles.emulator]\nenvironment = \"test\"\n",
+    );
+    std::fs::write(&keys, labelled_test).unwrap();
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(
+        refused.stderr.contains("field 'environment'")
+            && refused
+                .stderr
+                .contains("issuer = \"https://maskinporten.no/\"")
+            && refused.stderr.contains("environment = \"prod\""),
+        "{refused:?}"
+    );
+    assert_eq!(f.emu.token_requests(), 0, "nothing was sent");
+    assert!(f.emu.state().scope("difitest:p").is_none());
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_other_users_may_read_are_warned_about() {

@@ -284,6 +284,59 @@ fn environment_sets_endpoints_and_fields_override_them() {
 }
 
 #[test]
+fn production_endpoints_make_a_profile_prod_whatever_its_label_says() {
+    let dir = material_dir();
+    let custom = |lines: &str| {
+        load(
+            dir.path(),
+            &format!("[profiles.p]\nclient_id = \"c\"\n{lines}\n{}", pem_pair()),
+        )
+    };
+    let loopback =
+        "token_endpoint = \"http://127.0.0.1:1/token\"\napi_base = \"http://127.0.0.1:1/api/v1\"";
+    for lines in [
+        format!("issuer = \"https://maskinporten.no/\"\n{loopback}"),
+        "issuer = \"http://127.0.0.1:1/\"\napi_base = \"https://api.samarbeid.digdir.no/api/v1\"".to_owned(),
+        "issuer = \"http://127.0.0.1:1/\"\ntoken_endpoint = \"https://MASKINPORTEN.NO./token\"\napi_base = \"http://127.0.0.1:1/api/v1\"".to_owned(),
+    ] {
+        let p = custom(&lines).unwrap_or_else(|e| panic!("{lines}: {e}"));
+        assert!(p.is_prod(), "{lines}");
+        assert_eq!(p.environment, Some(Environment::Prod), "{lines}");
+    }
+    // The test hosts and look-alikes are not production.
+    for issuer in [
+        "https://test.maskinporten.no/",
+        "https://maskinporten.no.example.org/",
+        "https://api.test.samarbeid.digdir.no/",
+    ] {
+        let lines = format!(
+            "issuer = \"{issuer}\"\napi_base = \"https://api.test.samarbeid.digdir.no/api/v1\""
+        );
+        let p = custom(&lines).unwrap();
+        assert!(!p.is_prod(), "{lines}");
+    }
+    // Labelled test, talking to production: refused, naming both fields and the fix.
+    for (field, line) in [
+        ("issuer", "issuer = \"https://maskinporten.no/\""),
+        (
+            "api_base",
+            "api_base = \"https://api.samarbeid.digdir.no/api/v1\"",
+        ),
+        (
+            "token_endpoint",
+            "token_endpoint = \"https://maskinporten.no/token\"",
+        ),
+    ] {
+        let err = load(dir.path(), &profile(&format!("{line}\n{}", pem_pair())))
+            .unwrap_err()
+            .to_string();
+        assert_names(&err, "environment", "environment = \"prod\"");
+        assert!(err.contains(&format!("{field} = \"")), "{err}");
+        assert!(err.contains("test"), "{err}");
+    }
+}
+
+#[test]
 fn paths_expand_tilde_and_resolve_against_the_profiles_file() {
     let dir = material_dir();
     // Relative to the profiles file, not to the current directory.

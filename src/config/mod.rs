@@ -121,7 +121,8 @@ pub enum Signing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
-    /// `None` when issuer, token endpoint and API base were all set by hand.
+    /// `Prod` when `environment = "prod"` or any endpoint is on a production Digdir host,
+    /// whatever the label says; `None` when the endpoints were set by hand and none is.
     pub environment: Option<Environment>,
     /// The exact `aud` of the grant, trailing slash included.
     pub issuer: String,
@@ -150,6 +151,8 @@ impl Profile {
     /// No single request may take longer than this, end to end.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+    /// Talks to production: every PROD guard (CLI confirmation, TUI header and typed name)
+    /// asks this, decided once when the profile was read.
     pub fn is_prod(&self) -> bool {
         self.environment == Some(Environment::Prod)
     }

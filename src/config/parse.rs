@@ -44,6 +44,10 @@ const REQUEST_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=600;
 /// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
 const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
 
+/// Digdir's production hosts. A profile that talks to one of them is PROD whatever its
+/// `environment` says: the guards must not hang on a label that can be left out or wrong.
+const PRODUCTION_HOSTS: [&str; 2] = ["maskinporten.no", "api.samarbeid.digdir.no"];
+
 /// The parsed profiles file: its default and its profile tables, not yet checked.
 pub struct ProfilesFile {
     path: PathBuf,
@@ -303,6 +307,8 @@ impl Fields<'_> {
                     .map_err(|(problem, fix)| self.error("api_base", &problem, &fix))?
             }
         };
+        let environment =
+            self.production_check(environment, &issuer, &token_endpoint, &api_base)?;
         let client_id = self.string(t, "client_id")?.ok_or_else(|| {
             self.error(
                 "client_id",
@@ -344,6 +350,54 @@ impl Fields<'_> {
                 }
             },
         })
+    }
+
+    /// The environment the profile really talks to: PROD when any endpoint is a production
+    /// host, and a production endpoint under `environment = "test"` is a mistake to fix.
+    fn production_check(
+        &self,
+        environment: Option<Environment>,
+        issuer: &str,
+        token_endpoint: &Url,
+        api_base: &Url,
+    ) -> Result<Option<Environment>, ConfigError> {
+        let issuer = Url::parse(issuer).ok();
+        let endpoints = [
+            (
+                "issuer",
+                issuer.as_ref(),
+                Environment::Test.issuer().to_owned(),
+            ),
+            (
+                "token_endpoint",
+                Some(token_endpoint),
+                format!("{}token", Environment::Test.issuer()),
+            ),
+            (
+                "api_base",
+                Some(api_base),
+                Environment::Test.api_base().to_owned(),
+            ),
+        ];
+        let Some((field, url, test_url)) = endpoints
+            .into_iter()
+            .find(|(_, url, _)| url.is_some_and(is_production))
+        else {
+            return Ok(environment);
+        };
+        if environment == Some(Environment::Test) {
+            let url = url.map(Url::as_str).unwrap_or_default();
+            return Err(self.error(
+                "environment",
+                &format!(
+                    "environment = \"test\" but {field} = \"{url}\" is production Maskinporten"
+                ),
+                &format!(
+                    "write environment = \"prod\" if this profile is for production, else set {field} = \"{test_url}\" (or remove {field} for the test default)"
+                ),
+            ));
+        }
+        Ok(Some(Environment::Prod))
     }
 
     /// The issuer is the grant's `aud` and Maskinporten compares it byte for byte, so it is
@@ -509,6 +563,12 @@ fn check_url(raw: &str) -> Result<Url, (String, String)> {
             "use an https:// URL".to_owned(),
         )),
     }
+}
+
+/// On one of Digdir's production hosts (exactly; the test hosts are other names).
+fn is_production(url: &Url) -> bool {
+    url.host_str()
+        .is_some_and(|h| PRODUCTION_HOSTS.contains(&h.trim_end_matches('.')))
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {
