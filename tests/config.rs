@@ -212,6 +212,31 @@ fn file_level_problems_say_what_to_do() {
     assert_eq!(config::load(Some(&path), Some("p")).unwrap().name, "p");
 }
 
+/// Read with a cap: a huge file or an endless device is refused after 1 MiB, quickly.
+#[test]
+fn a_profiles_file_over_1_mib_is_refused_naming_the_file_and_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // Valid TOML all the way, so only the size can be the complaint.
+    let mut big = profile(pem_pair());
+    while big.len() <= 2 << 20 {
+        big.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    let path = keys_file(dir.path(), &big);
+    let mut files = vec![path];
+    if cfg!(unix) {
+        files.push(PathBuf::from("/dev/zero"));
+    }
+    for path in files {
+        let started = std::time::Instant::now();
+        let err = config::open(Some(&path)).err().unwrap().to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("1 MiB"),
+            "{err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
+}
+
 #[test]
 fn environment_sets_endpoints_and_fields_override_them() {
     let dir = material_dir();

@@ -21,6 +21,12 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "profiles file {}: is larger than {} MiB, so not a profiles file (mpadmin reads no more): point --keys or MPADMIN_KEYS at your keys.toml",
+        path.display(),
+        cap >> 20
+    )]
+    TooLarge { path: PathBuf, cap: u64 },
     #[error("profiles file {}: not valid TOML: {message}", path.display())]
     Syntax { path: PathBuf, message: String },
     #[error(

@@ -11,6 +11,7 @@ mod locate;
 mod parse;
 mod permissions;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -44,23 +45,40 @@ pub fn permission_warnings(file: &ProfilesFile, profile: &Profile) -> Vec<String
     loose_permissions(std::iter::once(file.path()).chain(profile.secret_files()))
 }
 
+/// The most a profiles file may hold. Read through `take`, so `--keys /dev/zero` or a pipe
+/// that never ends stops here instead of filling the memory.
+pub const MAX_PROFILES_FILE_BYTES: u64 = 1024 * 1024;
+
 /// The profiles file, parsed but with no profile checked yet (for listing profile names).
 pub fn open(keys: Option<&Path>) -> Result<ProfilesFile, ConfigError> {
     let where_ = paths(keys);
     let path = where_.profiles.ok_or(ConfigError::NoConfigDir)?;
-    let text = std::fs::read_to_string(&path).map_err(|source| {
+    let read = |source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             ConfigError::NotFound {
                 path: path.clone(),
                 origin: where_.profiles_origin,
             }
         } else {
-            ConfigError::Read {
-                path: path.clone(),
-                source,
-            }
+            read(source)
         }
     })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILES_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_PROFILES_FILE_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.clone(),
+            cap: MAX_PROFILES_FILE_BYTES,
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
     ProfilesFile::parse(&path, &text)
 }
 
