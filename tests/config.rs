@@ -131,6 +131,43 @@ fn every_profile_problem_names_profile_field_and_fix() {
     assert_names(&err.to_string(), "issuer", "environment = \"test\"");
 }
 
+/// Like a compiler: one run lists every mistake of the top level and the profile, each with
+/// its profile (or the top level), field and fix.
+#[test]
+fn every_problem_of_the_file_is_reported_in_one_run() {
+    let dir = material_dir();
+    let text = "default_profile = 3\ncolour = \"red\"\n\
+                [profiles.p]\nenvironment = \"staging\"\nclientid = \"x\"\nscopes = \"a\"\n\
+                read_only = \"yes\"\nconnect_timeout_secs = 0\nprivate_key = \"missing.pem\"\n\
+                kid = \"has space\"\n";
+    let err = load(dir.path(), text).unwrap_err().to_string();
+    let expected = [
+        "top level, field 'default_profile'",
+        "top level, field 'colour'",
+        "profile 'p', field 'clientid'",
+        "profile 'p', field 'environment'",
+        "profile 'p', field 'client_id'",
+        "profile 'p', field 'scopes'",
+        "profile 'p', field 'read_only'",
+        "profile 'p', field 'connect_timeout_secs'",
+        "profile 'p', field 'private_key'",
+        "profile 'p', field 'kid'",
+    ];
+    for want in expected {
+        assert!(err.contains(want), "{want} missing from: {err}");
+    }
+    assert!(
+        err.contains(&format!("{} problems:", expected.len())),
+        "{err}"
+    );
+    let listed: Vec<&str> = err.lines().skip(1).collect();
+    assert_eq!(listed.len(), expected.len(), "{err}");
+    assert!(listed.iter().all(|l| l.contains("; fix: ")), "{err}");
+    // Fields that follow from a broken one (issuer and api_base from environment) are not
+    // reported twice.
+    assert!(!err.contains("field 'issuer'"), "{err}");
+}
+
 #[test]
 fn passwords_in_the_file_are_refused_without_being_repeated() {
     let dir = material_dir();
@@ -176,7 +213,10 @@ fn file_level_problems_say_what_to_do() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("unknown top-level field 'colour'"), "{err}");
+    assert!(
+        err.contains("top level, field 'colour': unknown top-level field"),
+        "{err}"
+    );
 
     let two = format!(
         "{}{}",
@@ -798,15 +838,18 @@ fn keys_example_documents_every_field_and_parses() {
     }
     let file = config::ProfilesFile::parse(&path, &text).unwrap();
     assert_eq!(file.default_profile(), Some("test"));
-    // Every example profile is complete: the only complaint is that its files are not here.
+    // Every example profile is complete: the only complaints are that its files are not here.
     for name in file.names() {
         let err = file.profile(Some(&name)).unwrap_err();
-        let (_, field) = err.field().unwrap();
-        assert!(
-            ["pkcs12", "private_key", "certificate", "ca_certificate"].contains(&field),
-            "{name}: {err}"
-        );
-        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert!(!err.problems().is_empty(), "{name}: {err}");
+        for p in err.problems() {
+            assert!(
+                ["pkcs12", "private_key", "certificate", "ca_certificate"]
+                    .contains(&p.field.as_str()),
+                "{name}: {err}"
+            );
+            assert!(p.problem.contains("does not exist"), "{name}: {err}");
+        }
     }
 }
 
