@@ -10,4 +10,5 @@ pub mod config;
 pub mod emulator;
 pub mod journal;
 pub mod keys;
+pub mod private_files;
 pub mod tui;

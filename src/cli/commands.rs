@@ -146,8 +146,23 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
     };
     cmd.validate()?;
     let profile = load_profile(global)?;
+    let journal = config::paths(global.keys.as_deref())
+        .journal()
+        .map(Journal::at);
     if let Some(change) = cmd.change() {
         tracing::info!(profile = %profile.name, "about to {}", change.what);
+        // A journal that cannot be written is found before anything is sent.
+        if let Some(journal) = &journal {
+            match journal.prepare() {
+                Ok(note) => note.iter().for_each(|n| warn(&format!("warning: {n}"))),
+                Err(e) => {
+                    return Err(CliError::Usage(format!(
+                        "refusing to {}: the change could not be recorded: {e}",
+                        change.what
+                    )));
+                }
+            }
+        }
         let read_only = if global.read_only {
             ReadOnly::Flag
         } else if profile.read_only {
@@ -170,8 +185,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<(), CliError> {
         .map_err(|e| CliError::Failed(format!("could not start the async runtime: {e}")))?;
     runtime.block_on(async {
         let api = crate::api::connect(&profile)?;
-        let journal = config::paths(global.keys.as_deref()).journal();
-        let rec = Recorder::new(&profile, journal.map(Journal::at));
+        let rec = Recorder::new(&profile, journal);
         match cmd {
             // Answered above, without a profile or the network.
             AdminCommand::Paths | AdminCommand::Journal(_) | AdminCommand::Keyring(_) => Ok(()),
