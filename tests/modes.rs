@@ -88,3 +88,25 @@ fn log_files_and_their_directories_are_private_under_umask_000() {
         assert_eq!(mode(dir), "700", "{}", dir.display());
     }
 }
+
+#[test]
+fn the_emulator_dir_is_private_and_its_certificates_not_writable_under_umask_000() {
+    use mpadmin::emulator::{Emulator, EmulatorOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("emu");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = with_umask(0, || {
+        rt.block_on(Emulator::start(EmulatorOptions::demo(&dir)))
+    });
+    rt.block_on(emu.unwrap().shutdown());
+    assert_eq!(mode(&dir), "700");
+    for (file, want) in [
+        ("ca.pem", "644"),
+        ("business.cert.pem", "644"),
+        ("business.key.pem", "600"),
+        ("keys.toml", "600"),
+        ("p12-password.txt", "600"),
+    ] {
+        assert_eq!(mode(&dir.join(file)), want, "{file}");
+    }
+}
