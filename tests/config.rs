@@ -715,6 +715,48 @@ fn encrypted_pem_key_asks_for_its_passphrase() {
     );
 }
 
+/// As ssh does: on PROD an unencrypted key other users may read is refused (with the chmod),
+/// elsewhere it only draws the warning; an encrypted one is not refused.
+#[cfg(unix)]
+#[test]
+fn prod_refuses_an_unencrypted_private_key_other_users_may_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = material_dir();
+    let m = material();
+    let enc = m
+        .key
+        .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"pass phrase")
+        .unwrap();
+    write(dir.path(), "enc.pem", &enc);
+    let chmod = |file: &str, mode: u32| {
+        std::fs::set_permissions(dir.path().join(file), std::fs::Permissions::from_mode(mode))
+            .unwrap()
+    };
+    let on = |env: &str, key: &str| {
+        load(
+            dir.path(),
+            &profile(&format!(
+                "private_key = \"{key}\"\ncertificate = \"cert.pem\""
+            ))
+            .replace("\"test\"", &format!("\"{env}\"")),
+        )
+        .unwrap()
+    };
+    let answer = TestPasswords {
+        terminal: Some("pass phrase".into()),
+        ..TestPasswords::default()
+    };
+    chmod("key.pem", 0o644);
+    chmod("enc.pem", 0o644);
+    let err = open(&on("prod", "key.pem"), &answer).unwrap_err();
+    assert_names(&err, "private_key", "chmod 600");
+    assert!(err.contains("mode 644") && err.contains("PROD"), "{err}");
+    assert!(open(&on("test", "key.pem"), &answer).is_ok());
+    assert!(open(&on("prod", "enc.pem"), &answer).is_ok());
+    chmod("key.pem", 0o600);
+    assert!(open(&on("prod", "key.pem"), &answer).is_ok());
+}
+
 /// The legacy p12 must open in a process that has not loaded OpenSSL's legacy provider yet,
 /// so the check runs in a child process of this test binary.
 #[test]

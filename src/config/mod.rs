@@ -20,7 +20,7 @@ use url::Url;
 pub use error::{ConfigError, Problem};
 pub use locate::{KEYS_ENV, Origin, Paths, choose_profiles_file, paths, resolve_path};
 pub use parse::{PROFILE_FIELDS, ProfilesFile};
-pub use permissions::loose_permissions;
+pub use permissions::{exposed_key, loose_mode, loose_permissions};
 
 /// The checked profile `profile` (else `default_profile`, else the file's only profile) from
 /// the profiles file chosen by `keys` / `$MPADMIN_KEYS` / the default location.
