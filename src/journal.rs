@@ -8,12 +8,14 @@
 //! process died in between (Ctrl-C, kill, a lost answer) therefore still shows, as "outcome
 //! unknown", instead of being applied on the server and missing here.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use crate::private_files;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -262,19 +264,43 @@ impl Journal {
         let mut line = serde_json::to_vec(entry).map_err(|e| err(io::Error::other(e)))?;
         line.push(b'\n');
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir).map_err(err)?;
+            private_files::create_dir(dir).map_err(err)?;
         }
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
-        let mut file = opts.open(&self.path).map_err(err)?;
+        // A journal made more open after `prepare` is tightened here too, without a word:
+        // there is no one to tell in the middle of a change.
+        let mut file = private_files::open_append(&self.path).map_err(err)?.file;
         // A torn last line from an earlier crash must not swallow this entry.
         if file.metadata().map_err(err)?.len() > 0 && !ends_with_newline(&self.path).map_err(err)? {
             line.insert(0, b'\n');
         }
         file.write_all(&line).map_err(err)?;
         file.sync_data().map_err(err)
+    }
+
+    /// Check the journal before a change is made, so that a journal that cannot be written is
+    /// known before anything is sent: refuses a symbolic link or other non-file, and sets a
+    /// journal that group or others may read to 0600. Returns what to tell the user when it
+    /// did. A journal not there yet is left for the first `append` to create.
+    pub fn prepare(&self) -> Result<Option<String>, JournalError> {
+        if let Err(e) = std::fs::symlink_metadata(&self.path) {
+            return match e.kind() {
+                io::ErrorKind::NotFound => Ok(None),
+                _ => Err(JournalError {
+                    path: self.path.clone(),
+                    source: e,
+                }),
+            };
+        }
+        let opened = private_files::open_append(&self.path).map_err(|source| JournalError {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(opened.tightened_from.map(|mode| {
+            format!(
+                "journal {} could be read by other users (mode {mode:03o}); it is 600 now",
+                self.path.display()
+            )
+        }))
     }
 
     /// Every readable change, oldest first, each intent merged with its outcome; lines that do
@@ -311,6 +337,8 @@ fn ends_with_newline(path: &Path) -> io::Result<bool> {
 
 #[cfg(test)]
 mod tests {
+    use std::fs::OpenOptions;
+
     use super::*;
 
     fn entry(target: &str) -> Entry {
@@ -389,6 +417,36 @@ mod tests {
         assert_eq!(got[0].result, OUTCOME_UNKNOWN);
         assert_eq!(got[1].result, "HTTP 400");
         assert_eq!(got[1].correlation_id.as_deref(), Some("c1"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_loose_journal_is_tightened_once_and_a_linked_one_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let j = Journal::at(dir.path().join("journal.jsonl"));
+        assert_eq!(j.prepare().unwrap(), None, "nothing there yet");
+        assert!(!j.path().exists(), "prepare creates nothing");
+        j.append(&entry("a")).unwrap();
+        std::fs::set_permissions(j.path(), std::fs::Permissions::from_mode(0o644)).unwrap();
+        let note = j.prepare().unwrap().unwrap();
+        assert!(note.contains("mode 644") && note.contains("600"), "{note}");
+        let mode = std::fs::metadata(j.path()).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert_eq!(j.prepare().unwrap(), None, "said once");
+
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "VICTIM ORIGINAL").unwrap();
+        let linked = Journal::at(dir.path().join("linked.jsonl"));
+        std::os::unix::fs::symlink(&victim, linked.path()).unwrap();
+        let err = linked.prepare().unwrap_err().to_string();
+        assert!(
+            err.contains("linked.jsonl") && err.contains("symbolic link"),
+            "{err}"
+        );
+        let err = linked.append(&entry("b")).unwrap_err().to_string();
+        assert!(err.contains("symbolic link"), "{err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "VICTIM ORIGINAL");
     }
 
     #[cfg(unix)]

@@ -13,6 +13,7 @@ pub mod emulator;
 pub mod estate;
 pub mod journal;
 pub mod keys;
+pub mod private_files;
 pub mod text;
 pub mod tui;
 pub mod wire;

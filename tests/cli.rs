@@ -1391,6 +1391,116 @@ async fn on_a_prod_profile_every_change_needs_yes() {
     assert!(f.emu.state().scope("difitest:prod").is_some());
 }
 
+/// A journal others may read is set to 600 and said once on stderr; a journal that is a
+/// symbolic link is refused before the change is sent, and its target left alone.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loose_journal_is_tightened_and_a_linked_one_stops_the_change() {
+    use std::os::unix::fs::PermissionsExt;
+    let f = start(Seed::Empty).await;
+    let journal = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    std::fs::write(&journal, "").unwrap();
+    set_mode(&journal, 0o644);
+    let create = |sub: &'static str| {
+        [
+            "scopes",
+            "create",
+            "--prefix",
+            "difitest",
+            "--subscope",
+            sub,
+            "--description",
+            "d",
+        ]
+    };
+    let run = f.run(&create("one")).await;
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_eq!(run.stderr.lines().count(), 1, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("journal.jsonl could be read by other users (mode 644)"),
+        "{run:?}"
+    );
+    let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+    f.run(&create("two")).await.ok();
+    // Two changes, each an intent line and an outcome line (the journal is written ahead).
+    assert_eq!(
+        mpadmin::journal::Journal::at(&journal).read().unwrap().len(),
+        2
+    );
+    assert_eq!(
+        std::fs::read_to_string(&journal).unwrap().lines().count(),
+        4
+    );
+
+    let victim = f.emu.temp_dir().join("victim");
+    std::fs::write(&victim, "VICTIM ORIGINAL").unwrap();
+    std::fs::remove_file(&journal).unwrap();
+    std::os::unix::fs::symlink(&victim, &journal).unwrap();
+    let refused = f.run(&create("three")).await.failed(2);
+    assert!(
+        refused
+            .stderr
+            .contains("refusing to create scope difitest:three")
+            && refused.stderr.contains("symbolic link"),
+        "{refused:?}"
+    );
+    assert!(f.emu.state().scope("difitest:three").is_none());
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "VICTIM ORIGINAL");
+}
+
+/// A profile aimed at production Maskinporten is PROD without `environment = "prod"`: the
+/// guard holds before anything is sent (the token endpoint stays the emulator's, unasked).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_production_issuer_makes_a_profile_prod_whatever_its_label() {
+    let f = start(Seed::Empty).await;
+    let text = std::fs::read_to_string(f.emu.keys_toml()).unwrap();
+    let prod_issuer = text.replace(
+        &format!("issuer = \"{}\"", f.emu.issuer()),
+        "issuer = \"https://maskinporten.no/\"",
+    );
+    assert_ne!(text, prod_issuer);
+    let keys = f.emu.temp_dir().join("prod-issuer.toml");
+    std::fs::write(&keys, &prod_issuer).unwrap();
+    private(&keys);
+    let create = [
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "p",
+        "--description",
+        "d",
+    ];
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(
+        refused
+            .stderr
+            .contains("on PROD without confirmation: add --yes"),
+        "{refused:?}"
+    );
+
+    let labelled_test = prod_issuer.replace(
+        "[profiles.emulator]\n",
+        "[profiles.emulator]\nenvironment = \"test\"\n",
+    );
+    std::fs::write(&keys, labelled_test).unwrap();
+    let refused = f.run_with(&keys, &create).await.failed(2);
+    assert!(
+        refused.stderr.contains("field 'environment'")
+            && refused
+                .stderr
+                .contains("issuer = \"https://maskinporten.no/\"")
+            && refused.stderr.contains("environment = \"prod\""),
+        "{refused:?}"
+    );
+    assert_eq!(f.emu.token_requests(), 0, "nothing was sent");
+    assert!(f.emu.state().scope("difitest:p").is_none());
+}
+
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn files_other_users_may_read_are_warned_about() {

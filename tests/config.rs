@@ -131,6 +131,43 @@ fn every_profile_problem_names_profile_field_and_fix() {
     assert_names(&err.to_string(), "issuer", "environment = \"test\"");
 }
 
+/// Like a compiler: one run lists every mistake of the top level and the profile, each with
+/// its profile (or the top level), field and fix.
+#[test]
+fn every_problem_of_the_file_is_reported_in_one_run() {
+    let dir = material_dir();
+    let text = "default_profile = 3\ncolour = \"red\"\n\
+                [profiles.p]\nenvironment = \"staging\"\nclientid = \"x\"\nscopes = \"a\"\n\
+                read_only = \"yes\"\nconnect_timeout_secs = 0\nprivate_key = \"missing.pem\"\n\
+                kid = \"has space\"\n";
+    let err = load(dir.path(), text).unwrap_err().to_string();
+    let expected = [
+        "top level, field 'default_profile'",
+        "top level, field 'colour'",
+        "profile 'p', field 'clientid'",
+        "profile 'p', field 'environment'",
+        "profile 'p', field 'client_id'",
+        "profile 'p', field 'scopes'",
+        "profile 'p', field 'read_only'",
+        "profile 'p', field 'connect_timeout_secs'",
+        "profile 'p', field 'private_key'",
+        "profile 'p', field 'kid'",
+    ];
+    for want in expected {
+        assert!(err.contains(want), "{want} missing from: {err}");
+    }
+    assert!(
+        err.contains(&format!("{} problems:", expected.len())),
+        "{err}"
+    );
+    let listed: Vec<&str> = err.lines().skip(1).collect();
+    assert_eq!(listed.len(), expected.len(), "{err}");
+    assert!(listed.iter().all(|l| l.contains("; fix: ")), "{err}");
+    // Fields that follow from a broken one (issuer and api_base from environment) are not
+    // reported twice.
+    assert!(!err.contains("field 'issuer'"), "{err}");
+}
+
 #[test]
 fn passwords_in_the_file_are_refused_without_being_repeated() {
     let dir = material_dir();
@@ -176,7 +213,10 @@ fn file_level_problems_say_what_to_do() {
     )
     .unwrap_err()
     .to_string();
-    assert!(err.contains("unknown top-level field 'colour'"), "{err}");
+    assert!(
+        err.contains("top level, field 'colour': unknown top-level field"),
+        "{err}"
+    );
 
     let two = format!(
         "{}{}",
@@ -210,6 +250,31 @@ fn file_level_problems_say_what_to_do() {
     let path = keys_file(dir.path(), &with_default);
     assert_eq!(config::load(Some(&path), None).unwrap().name, "q");
     assert_eq!(config::load(Some(&path), Some("p")).unwrap().name, "p");
+}
+
+/// Read with a cap: a huge file or an endless device is refused after 1 MiB, quickly.
+#[test]
+fn a_profiles_file_over_1_mib_is_refused_naming_the_file_and_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    // Valid TOML all the way, so only the size can be the complaint.
+    let mut big = profile(pem_pair());
+    while big.len() <= 2 << 20 {
+        big.push_str("# padding padding padding padding padding padding padding padding\n");
+    }
+    let path = keys_file(dir.path(), &big);
+    let mut files = vec![path];
+    if cfg!(unix) {
+        files.push(PathBuf::from("/dev/zero"));
+    }
+    for path in files {
+        let started = std::time::Instant::now();
+        let err = config::open(Some(&path)).err().unwrap().to_string();
+        assert!(
+            err.contains(&path.display().to_string()) && err.contains("1 MiB"),
+            "{err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    }
 }
 
 #[test]
@@ -281,6 +346,59 @@ fn environment_sets_endpoints_and_fields_override_them() {
         v6.issuer, "https://test.maskinporten.no/",
         "environment still sets the rest"
     );
+}
+
+#[test]
+fn production_endpoints_make_a_profile_prod_whatever_its_label_says() {
+    let dir = material_dir();
+    let custom = |lines: &str| {
+        load(
+            dir.path(),
+            &format!("[profiles.p]\nclient_id = \"c\"\n{lines}\n{}", pem_pair()),
+        )
+    };
+    let loopback =
+        "token_endpoint = \"http://127.0.0.1:1/token\"\napi_base = \"http://127.0.0.1:1/api/v1\"";
+    for lines in [
+        format!("issuer = \"https://maskinporten.no/\"\n{loopback}"),
+        "issuer = \"http://127.0.0.1:1/\"\napi_base = \"https://api.samarbeid.digdir.no/api/v1\"".to_owned(),
+        "issuer = \"http://127.0.0.1:1/\"\ntoken_endpoint = \"https://MASKINPORTEN.NO./token\"\napi_base = \"http://127.0.0.1:1/api/v1\"".to_owned(),
+    ] {
+        let p = custom(&lines).unwrap_or_else(|e| panic!("{lines}: {e}"));
+        assert!(p.is_prod(), "{lines}");
+        assert_eq!(p.environment, Some(Environment::Prod), "{lines}");
+    }
+    // The test hosts and look-alikes are not production.
+    for issuer in [
+        "https://test.maskinporten.no/",
+        "https://maskinporten.no.example.org/",
+        "https://api.test.samarbeid.digdir.no/",
+    ] {
+        let lines = format!(
+            "issuer = \"{issuer}\"\napi_base = \"https://api.test.samarbeid.digdir.no/api/v1\""
+        );
+        let p = custom(&lines).unwrap();
+        assert!(!p.is_prod(), "{lines}");
+    }
+    // Labelled test, talking to production: refused, naming both fields and the fix.
+    for (field, line) in [
+        ("issuer", "issuer = \"https://maskinporten.no/\""),
+        (
+            "api_base",
+            "api_base = \"https://api.samarbeid.digdir.no/api/v1\"",
+        ),
+        (
+            "token_endpoint",
+            "token_endpoint = \"https://maskinporten.no/token\"",
+        ),
+    ] {
+        let err = load(dir.path(), &profile(&format!("{line}\n{}", pem_pair())))
+            .unwrap_err()
+            .to_string();
+        assert_names(&err, "environment", "environment = \"prod\"");
+        assert!(err.contains(&format!("{field} = \"")), "{err}");
+        assert!(err.contains("test"), "{err}");
+    }
 }
 
 #[test]
@@ -597,6 +715,48 @@ fn encrypted_pem_key_asks_for_its_passphrase() {
     );
 }
 
+/// As ssh does: on PROD an unencrypted key other users may read is refused (with the chmod),
+/// elsewhere it only draws the warning; an encrypted one is not refused.
+#[cfg(unix)]
+#[test]
+fn prod_refuses_an_unencrypted_private_key_other_users_may_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = material_dir();
+    let m = material();
+    let enc = m
+        .key
+        .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"pass phrase")
+        .unwrap();
+    write(dir.path(), "enc.pem", &enc);
+    let chmod = |file: &str, mode: u32| {
+        std::fs::set_permissions(dir.path().join(file), std::fs::Permissions::from_mode(mode))
+            .unwrap()
+    };
+    let on = |env: &str, key: &str| {
+        load(
+            dir.path(),
+            &profile(&format!(
+                "private_key = \"{key}\"\ncertificate = \"cert.pem\""
+            ))
+            .replace("\"test\"", &format!("\"{env}\"")),
+        )
+        .unwrap()
+    };
+    let answer = TestPasswords {
+        terminal: Some("pass phrase".into()),
+        ..TestPasswords::default()
+    };
+    chmod("key.pem", 0o644);
+    chmod("enc.pem", 0o644);
+    let err = open(&on("prod", "key.pem"), &answer).unwrap_err();
+    assert_names(&err, "private_key", "chmod 600");
+    assert!(err.contains("mode 644") && err.contains("PROD"), "{err}");
+    assert!(open(&on("test", "key.pem"), &answer).is_ok());
+    assert!(open(&on("prod", "enc.pem"), &answer).is_ok());
+    chmod("key.pem", 0o600);
+    assert!(open(&on("prod", "key.pem"), &answer).is_ok());
+}
+
 /// The legacy p12 must open in a process that has not loaded OpenSSL's legacy provider yet,
 /// so the check runs in a child process of this test binary.
 #[test]
@@ -724,15 +884,18 @@ fn keys_example_documents_every_field_and_parses() {
     }
     let file = config::ProfilesFile::parse(&path, &text).unwrap();
     assert_eq!(file.default_profile(), Some("test"));
-    // Every example profile is complete: the only complaint is that its files are not here.
+    // Every example profile is complete: the only complaints are that its files are not here.
     for name in file.names() {
         let err = file.profile(Some(&name)).unwrap_err();
-        let (_, field) = err.field().unwrap();
-        assert!(
-            ["pkcs12", "private_key", "certificate", "ca_certificate"].contains(&field),
-            "{name}: {err}"
-        );
-        assert!(err.to_string().contains("does not exist"), "{err}");
+        assert!(!err.problems().is_empty(), "{name}: {err}");
+        for p in err.problems() {
+            assert!(
+                ["pkcs12", "private_key", "certificate", "ca_certificate"]
+                    .contains(&p.field.as_str()),
+                "{name}: {err}"
+            );
+            assert!(p.problem.contains("does not exist"), "{name}: {err}");
+        }
     }
 }
 

@@ -1419,6 +1419,100 @@ async fn state_survives_a_restart_and_expired_keys_are_refused() {
     assert!(names(&api.get("/scopes").await.1).contains(&"demo:varig"));
 }
 
+/// A killed run leaves its temp file beside the state file (full state size); the next
+/// start removes such files and only those.
+#[tokio::test]
+async fn a_start_removes_the_temp_files_a_killed_run_left_beside_the_state_file() {
+    let files = tempfile::tempdir().unwrap();
+    let state_file = files.path().join("state.json");
+    let leftover = files.path().join(".state.json.Ab3dE9.tmp");
+    std::fs::write(&leftover, "{\"scopes\":").unwrap();
+    let others = [".tmpAb3dE9", ".other.json.Ab3dE9.tmp", "notes.txt"];
+    for other in others {
+        std::fs::write(files.path().join(other), "keep").unwrap();
+    }
+    let _emu = common::emulator_with_state(state_file.clone()).await;
+    assert!(!leftover.exists(), "leftover temp file still there");
+    let mut left: Vec<String> = std::fs::read_dir(files.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    left.sort();
+    assert_eq!(
+        left,
+        [
+            ".other.json.Ab3dE9.tmp",
+            ".tmpAb3dE9",
+            "notes.txt",
+            "state.json"
+        ]
+    );
+}
+
+/// `--dir` takes a new or empty directory, or one the emulator made; a hand-written
+/// keys.toml, a link or a file it did not write is never replaced.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_emulator_dir_must_be_new_empty_or_its_own() {
+    use mpadmin::emulator::EmulatorOptions;
+    let start = |dir: std::path::PathBuf| Emulator::start(EmulatorOptions::demo(dir));
+    let tmp = tempfile::tempdir().unwrap();
+
+    // Someone's profiles directory: refused, the file untouched.
+    let config = tmp.path().join("config");
+    std::fs::create_dir(&config).unwrap();
+    let own = "[profiles.prod]\nenvironment = \"prod\"\n";
+    std::fs::write(config.join("keys.toml"), own).unwrap();
+    let err = start(config.clone()).await.unwrap_err().to_string();
+    assert!(
+        err.contains(&config.display().to_string())
+            && err.contains("not empty")
+            && err.contains("fix: give --dir a new or empty directory"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(config.join("keys.toml")).unwrap(),
+        own
+    );
+    assert_eq!(
+        std::fs::read_dir(&config).unwrap().count(),
+        1,
+        "nothing written"
+    );
+
+    // An empty directory becomes the emulator's, and it may start there again.
+    let emu_dir = tmp.path().join("emu");
+    std::fs::create_dir(&emu_dir).unwrap();
+    start(emu_dir.clone()).await.unwrap().shutdown().await;
+    assert!(emu_dir.join(".mpadmin-emulator").is_file());
+    start(emu_dir.clone()).await.unwrap().shutdown().await;
+
+    // A link planted in it is not written through.
+    let precious = tmp.path().join("precious.txt");
+    std::fs::write(&precious, "precious").unwrap();
+    std::fs::remove_file(emu_dir.join("business.key.pem")).unwrap();
+    std::os::unix::fs::symlink(&precious, emu_dir.join("business.key.pem")).unwrap();
+    let err = start(emu_dir.clone()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("business.key.pem") && err.contains("symbolic link"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_to_string(&precious).unwrap(), "precious");
+    std::fs::remove_file(emu_dir.join("business.key.pem")).unwrap();
+
+    // Nor is a keys.toml it did not write.
+    std::fs::write(emu_dir.join("keys.toml"), own).unwrap();
+    let err = start(emu_dir.clone()).await.unwrap_err().to_string();
+    assert!(
+        err.contains("keys.toml") && err.contains("not written by `mpadmin emulator`"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(emu_dir.join("keys.toml")).unwrap(),
+        own
+    );
+}
+
 #[tokio::test]
 async fn size_and_empty_seeds() {
     let emu = emulator_with(Seed::Size(10)).await;

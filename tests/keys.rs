@@ -825,7 +825,11 @@ const PASSPHRASE_ENV: &str = "MPADMIN_TEST_KEY_PASSPHRASE";
 /// Runs the real binary against the emulator's `emulator` profile, off the runtime thread so
 /// the in-process emulator keeps serving.
 async fn mpadmin(emu: &TestEmulator, args: &[&str]) -> Output {
-    let keys_toml = emu.keys_toml();
+    mpadmin_with(emu, emu.keys_toml(), args).await
+}
+
+/// As `mpadmin`, with another profiles file.
+async fn mpadmin_with(emu: &TestEmulator, keys_toml: PathBuf, args: &[&str]) -> Output {
     let (data, state) = (emu.temp_dir().join("data"), emu.temp_dir().join("state"));
     let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
     tokio::task::spawn_blocking(move || {
@@ -1459,6 +1463,41 @@ async fn doctor_expired_key_says_rotate() {
         )),
         "{text}"
     );
+}
+
+/// `token test --key FILE` checks FILE as the profile's own key is checked: a warning when
+/// other users may read it, a refusal on PROD when it is also unencrypted (nothing sent).
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_key_other_users_may_read_is_warned_about_and_refused_on_prod() {
+    use std::os::unix::fs::PermissionsExt;
+    let emu = common::emulator().await;
+    let open = emu.temp_dir().join("open.pem");
+    std::fs::copy(demo_key_file(&emu), &open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let args = ["token", "test", RAPPORTERING, "--key", path_str(&open)];
+
+    let o = mpadmin(&emu, &args).await;
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("open.pem can be read by other users (mode 644); fix: chmod 600"),
+        "{}",
+        stderr(&o)
+    );
+
+    let prod = emu.keys_toml_with("prod.toml", "emulator", "environment = \"prod\"");
+    let requests = emu.token_requests();
+    let o = mpadmin_with(&emu, prod, &args).await;
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("--key: ")
+            && stderr(&o)
+                .contains("open.pem is not encrypted and other users can read it (mode 644)")
+            && stderr(&o).contains("fix: chmod 600"),
+        "{}",
+        stderr(&o)
+    );
+    assert_eq!(emu.token_requests(), requests, "nothing was sent");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

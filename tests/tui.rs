@@ -402,3 +402,22 @@ fn a_profiles_file_other_users_may_read_is_warned_about_in_the_status_line() {
     s.wait_for("demo:rapport");
     s.quit();
 }
+
+#[test]
+fn a_journal_other_users_may_read_is_tightened_and_said_in_the_status_line() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(common::emulator());
+    let home = tempfile::tempdir().unwrap();
+    let journal = home.path().join("mpadmin").join("journal.jsonl");
+    std::fs::create_dir_all(journal.parent().unwrap()).unwrap();
+    std::fs::write(&journal, "").unwrap();
+    std::fs::set_permissions(&journal, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let keys_toml = emu.keys_toml();
+    let mut s = Screen::spawn(home.path(), &["--keys", keys_toml.to_str().unwrap()]);
+    s.wait_for("could be read by other users (mode 644)");
+    s.wait_for("demo:rapport");
+    s.quit();
+    let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
+    assert_eq!(mode & 0o777, 0o600);
+}

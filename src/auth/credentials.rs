@@ -416,7 +416,15 @@ impl Failure<'_> {
             Ok(0)
         });
         let key = match plain {
-            Ok(k) => k,
+            Ok(k) => {
+                if self.profile.is_prod()
+                    && let Some(mode) = crate::config::loose_mode(path)
+                {
+                    let (problem, fix) = crate::config::exposed_key(path, mode);
+                    return Err(self.error("private_key", problem, fix));
+                }
+                k
+            }
             Err(_) if encrypted => {
                 let question = format!(
                     "Passphrase for {} (profile {}): ",

@@ -169,7 +169,22 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
     };
     cmd.validate()?;
     let profile = load_profile(global)?;
+    let journal = config::paths(global.keys.as_deref())
+        .journal()
+        .map(Journal::at);
     if let Some(change) = cmd.change() {
+        // A journal that cannot be written is found before anything is sent.
+        if let Some(journal) = &journal {
+            match journal.prepare() {
+                Ok(note) => note.iter().for_each(|n| warn(&format!("warning: {n}"))),
+                Err(e) => {
+                    return Err(CliError::Usage(format!(
+                        "refusing to {}: the change could not be recorded: {e}",
+                        change.what
+                    )));
+                }
+            }
+        }
         gate(global, &profile, &change)?;
     }
     runtime()?.block_on(async {

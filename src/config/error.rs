@@ -1,3 +1,4 @@
+use std::fmt;
 use std::path::PathBuf;
 
 use super::locate::Origin;
@@ -21,6 +22,12 @@ pub enum ConfigError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "profiles file {}: is larger than {} MiB, so not a profiles file (mpadmin reads no more): point --keys or MPADMIN_KEYS at your keys.toml",
+        path.display(),
+        cap >> 20
+    )]
+    TooLarge { path: PathBuf, cap: u64 },
     #[error("profiles file {}: not valid TOML: {message}", path.display())]
     Syntax { path: PathBuf, message: String },
     #[error(
@@ -45,21 +52,52 @@ pub enum ConfigError {
         from_default: bool,
         available: Vec<String>,
     },
-    /// A top-level key that is not `default_profile` or `profiles`.
-    #[error(
-        "profiles file {}: unknown top-level field '{key}': only default_profile and [profiles.NAME] tables belong at the top; move it into a profile or remove it",
-        path.display()
-    )]
-    UnknownTopLevel { path: PathBuf, key: String },
-    /// Something wrong inside one profile.
-    #[error("profiles file {}: profile '{profile}', field '{field}': {problem}; fix: {fix}", path.display())]
-    Field {
+    /// Every mistake found in the top level and the chosen profile, reported together as a
+    /// compiler does, so one run shows everything to fix.
+    #[error("profiles file {}: {}", path.display(), list(problems))]
+    Problems {
         path: PathBuf,
-        profile: String,
-        field: String,
-        problem: String,
-        fix: String,
+        problems: Vec<Problem>,
     },
+}
+
+/// One mistake in the profiles file: where (a profile, or the top level), which field, and
+/// what to do about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// `None` for the top level of the file.
+    pub profile: Option<String>,
+    pub field: String,
+    pub problem: String,
+    pub fix: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.profile {
+            Some(p) => write!(f, "profile '{p}', ")?,
+            None => f.write_str("top level, ")?,
+        }
+        write!(
+            f,
+            "field '{}': {}; fix: {}",
+            self.field, self.problem, self.fix
+        )
+    }
+}
+
+/// One problem on the line; several as a numbered list below a count.
+fn list(problems: &[Problem]) -> String {
+    match problems {
+        [one] => one.to_string(),
+        _ => {
+            let mut out = format!("{} problems:", problems.len());
+            for (i, p) in problems.iter().enumerate() {
+                out.push_str(&format!("\n  {}. {p}", i + 1));
+            }
+            out
+        }
+    }
 }
 
 fn available_list(names: &[String]) -> String {
@@ -71,11 +109,18 @@ fn available_list(names: &[String]) -> String {
 }
 
 impl ConfigError {
-    /// The profile and field the problem is in, when it is inside a profile.
-    pub fn field(&self) -> Option<(&str, &str)> {
+    /// The mistakes found in the file's fields (empty for other errors).
+    pub fn problems(&self) -> &[Problem] {
         match self {
-            ConfigError::Field { profile, field, .. } => Some((profile, field)),
-            _ => None,
+            ConfigError::Problems { problems, .. } => problems,
+            _ => &[],
         }
+    }
+
+    /// The profile and field of the first problem inside a profile.
+    pub fn field(&self) -> Option<(&str, &str)> {
+        self.problems()
+            .iter()
+            .find_map(|p| Some((p.profile.as_deref()?, p.field.as_str())))
     }
 }

@@ -11,15 +11,16 @@ mod locate;
 mod parse;
 mod permissions;
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, Problem};
 pub use locate::{KEYS_ENV, Origin, Paths, choose_profiles_file, paths, resolve_path};
 pub use parse::{PROFILE_FIELDS, ProfilesFile};
-pub use permissions::loose_permissions;
+pub use permissions::{exposed_key, loose_mode, loose_permissions};
 
 /// The checked profile `profile` (else `default_profile`, else the file's only profile) from
 /// the profiles file chosen by `keys` / `$MPADMIN_KEYS` / the default location.
@@ -44,23 +45,40 @@ pub fn permission_warnings(file: &ProfilesFile, profile: &Profile) -> Vec<String
     loose_permissions(std::iter::once(file.path()).chain(profile.secret_files()))
 }
 
+/// The most a profiles file may hold. Read through `take`, so `--keys /dev/zero` or a pipe
+/// that never ends stops here instead of filling the memory.
+pub const MAX_PROFILES_FILE_BYTES: u64 = 1024 * 1024;
+
 /// The profiles file, parsed but with no profile checked yet (for listing profile names).
 pub fn open(keys: Option<&Path>) -> Result<ProfilesFile, ConfigError> {
     let where_ = paths(keys);
     let path = where_.profiles.ok_or(ConfigError::NoConfigDir)?;
-    let text = std::fs::read_to_string(&path).map_err(|source| {
+    let read = |source| ConfigError::Read {
+        path: path.clone(),
+        source,
+    };
+    let file = std::fs::File::open(&path).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             ConfigError::NotFound {
                 path: path.clone(),
                 origin: where_.profiles_origin,
             }
         } else {
-            ConfigError::Read {
-                path: path.clone(),
-                source,
-            }
+            read(source)
         }
     })?;
+    let mut bytes = Vec::new();
+    file.take(MAX_PROFILES_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(read)?;
+    if bytes.len() as u64 > MAX_PROFILES_FILE_BYTES {
+        return Err(ConfigError::TooLarge {
+            path: path.clone(),
+            cap: MAX_PROFILES_FILE_BYTES,
+        });
+    }
+    let text = String::from_utf8(bytes)
+        .map_err(|e| read(std::io::Error::new(std::io::ErrorKind::InvalidData, e)))?;
     ProfilesFile::parse(&path, &text)
 }
 
@@ -121,7 +139,8 @@ pub enum Signing {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Profile {
     pub name: String,
-    /// `None` when issuer, token endpoint and API base were all set by hand.
+    /// `Prod` when `environment = "prod"` or any endpoint is on a production Digdir host,
+    /// whatever the label says; `None` when the endpoints were set by hand and none is.
     pub environment: Option<Environment>,
     /// The exact `aud` of the grant, trailing slash included.
     pub issuer: String,
@@ -150,6 +169,8 @@ impl Profile {
     /// No single request may take longer than this, end to end.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+    /// Talks to production: every PROD guard (CLI confirmation, TUI header and typed name)
+    /// asks this, decided once when the profile was read.
     pub fn is_prod(&self) -> bool {
         self.environment == Some(Environment::Prod)
     }

@@ -4,13 +4,14 @@
 //! through `#[serde(deny_unknown_fields)]`: serde's messages name neither the profile nor a
 //! fix, and a password typed into the file must be refused without echoing it.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use toml::{Table, Value};
 use url::{Host, Url};
 
-use super::error::ConfigError;
+use super::error::{ConfigError, Problem};
 use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
@@ -44,14 +45,22 @@ const REQUEST_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=600;
 /// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
 const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
 
+/// Digdir's production hosts. A profile that talks to one of them is PROD whatever its
+/// `environment` says: the guards must not hang on a label that can be left out or wrong.
+const PRODUCTION_HOSTS: [&str; 2] = ["maskinporten.no", "api.samarbeid.digdir.no"];
+
 /// The parsed profiles file: its default and its profile tables, not yet checked.
 pub struct ProfilesFile {
     path: PathBuf,
     default_profile: Option<String>,
     profiles: Table,
+    /// Mistakes at the top level; reported together with those of whichever profile is used.
+    problems: Vec<Problem>,
 }
 
 impl ProfilesFile {
+    /// Only TOML that does not parse fails here; mistakes at the top level wait for
+    /// [`ProfilesFile::profile`], which reports them together with the profile's own.
     pub fn parse(path: &Path, text: &str) -> Result<ProfilesFile, ConfigError> {
         let mut top: Table = text
             .parse()
@@ -59,45 +68,51 @@ impl ProfilesFile {
                 path: path.to_path_buf(),
                 message: e.to_string().trim_end().to_owned(),
             })?;
-        let field_error = |field: &str, problem: &str, fix: &str| ConfigError::Field {
-            path: path.to_path_buf(),
-            profile: "(top level)".to_owned(),
-            field: field.to_owned(),
-            problem: problem.to_owned(),
-            fix: fix.to_owned(),
+        let mut problems = Vec::new();
+        let mut problem = |field: &str, problem: &str, fix: &str| {
+            problems.push(Problem {
+                profile: None,
+                field: field.to_owned(),
+                problem: problem.to_owned(),
+                fix: fix.to_owned(),
+            })
         };
         let default_profile = match top.remove("default_profile") {
             None => None,
             Some(Value::String(s)) => Some(s),
             Some(_) => {
-                return Err(field_error(
+                problem(
                     "default_profile",
                     "must be a string",
                     "write default_profile = \"NAME\"",
-                ));
+                );
+                None
             }
         };
         let profiles = match top.remove("profiles") {
             None => Table::new(),
             Some(Value::Table(t)) => t,
             Some(_) => {
-                return Err(field_error(
+                problem(
                     "profiles",
                     "must be a table of profiles",
                     "write each profile as a [profiles.NAME] section",
-                ));
+                );
+                Table::new()
             }
         };
-        if let Some(key) = top.keys().next() {
-            return Err(ConfigError::UnknownTopLevel {
-                path: path.to_path_buf(),
-                key: key.clone(),
-            });
+        for key in top.keys() {
+            problem(
+                key,
+                "unknown top-level field: only default_profile and [profiles.NAME] tables belong at the top",
+                "move it into a profile or remove it",
+            );
         }
         Ok(ProfilesFile {
             path: path.to_path_buf(),
             default_profile,
             profiles,
+            problems,
         })
     }
 
@@ -114,18 +129,33 @@ impl ProfilesFile {
         self.default_profile.as_deref()
     }
 
-    /// The profile named `name`, else `default_profile`, else the only profile in the file.
+    /// The profile named `name`, else `default_profile`, else the only profile in the file;
+    /// every problem of the top level and of that profile at once.
     pub fn profile(&self, requested: Option<&str>) -> Result<Profile, ConfigError> {
+        let problems = |mut found: Vec<Problem>| {
+            found.splice(0..0, self.problems.iter().cloned());
+            ConfigError::Problems {
+                path: self.path.clone(),
+                problems: found,
+            }
+        };
         let only = (self.profiles.len() == 1)
             .then(|| self.profiles.keys().next().map(String::as_str))
             .flatten();
         let Some(name) = requested.or(self.default_profile.as_deref()).or(only) else {
+            // A misspelt default_profile explains this better than "no profile chosen".
+            if !self.problems.is_empty() {
+                return Err(problems(Vec::new()));
+            }
             return Err(ConfigError::NoProfileChosen {
                 path: self.path.clone(),
                 available: self.names(),
             });
         };
         let Some(value) = self.profiles.get(name) else {
+            if !self.problems.is_empty() {
+                return Err(problems(Vec::new()));
+            }
             return Err(ConfigError::UnknownProfile {
                 path: self.path.clone(),
                 name: name.to_owned(),
@@ -136,36 +166,48 @@ impl ProfilesFile {
         let fields = Fields {
             path: &self.path,
             profile: name,
+            problems: RefCell::new(Vec::new()),
         };
-        let Value::Table(table) = value else {
-            return Err(fields.error(
+        let checked = match value {
+            Value::Table(table) => fields.profile(table),
+            _ => Err(fields.error(
                 name,
                 "is not a table",
                 &format!("write the profile as a [profiles.{name}] section"),
-            ));
+            )),
         };
-        fields.profile(table)
+        let found = fields.problems.into_inner();
+        match checked {
+            Ok(profile) if found.is_empty() && self.problems.is_empty() => Ok(profile),
+            _ => Err(problems(found)),
+        }
     }
 }
 
-/// Field access for one profile, with errors that carry file, profile and field.
+/// A problem was found and recorded in [`Fields::problems`]; the value it concerns is unknown.
+#[derive(Debug, Clone, Copy)]
+struct Reported;
+
+/// Field access for one profile. Every problem is recorded rather than returned at once, so
+/// that one run reports all of them, each with file, profile, field and fix.
 struct Fields<'a> {
     path: &'a Path,
     profile: &'a str,
+    problems: RefCell<Vec<Problem>>,
 }
 
 impl Fields<'_> {
-    fn error(&self, field: &str, problem: &str, fix: &str) -> ConfigError {
-        ConfigError::Field {
-            path: self.path.to_path_buf(),
-            profile: self.profile.to_owned(),
+    fn error(&self, field: &str, problem: &str, fix: &str) -> Reported {
+        self.problems.borrow_mut().push(Problem {
+            profile: Some(self.profile.to_owned()),
             field: field.to_owned(),
             problem: problem.to_owned(),
             fix: fix.to_owned(),
-        }
+        });
+        Reported
     }
 
-    fn string(&self, t: &Table, field: &str) -> Result<Option<String>, ConfigError> {
+    fn string(&self, t: &Table, field: &str) -> Result<Option<String>, Reported> {
         match t.get(field) {
             None => Ok(None),
             Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.trim().to_owned())),
@@ -183,7 +225,7 @@ impl Fields<'_> {
     }
 
     /// A file path field: `~` expanded, relative to the profiles file, and the file must exist.
-    fn file(&self, t: &Table, field: &str) -> Result<Option<PathBuf>, ConfigError> {
+    fn file(&self, t: &Table, field: &str) -> Result<Option<PathBuf>, Reported> {
         let Some(raw) = self.string(t, field)? else {
             return Ok(None);
         };
@@ -206,7 +248,7 @@ impl Fields<'_> {
         field: &str,
         range: std::ops::RangeInclusive<i64>,
         default: Duration,
-    ) -> Result<Duration, ConfigError> {
+    ) -> Result<Duration, Reported> {
         let (lo, hi) = (range.start(), range.end());
         let fix = format!(
             "write {field} = N with N a whole number of seconds from {lo} to {hi} (without quotes), or remove the line for the default {}",
@@ -224,7 +266,7 @@ impl Fields<'_> {
         }
     }
 
-    fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, ConfigError> {
+    fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, Reported> {
         let Some(raw) = self.string(t, field)? else {
             return Ok(None);
         };
@@ -232,124 +274,191 @@ impl Fields<'_> {
         Ok(Some((raw, url)))
     }
 
-    fn reject_unknown(&self, t: &Table) -> Result<(), ConfigError> {
-        let Some(key) = t.keys().find(|k| !PROFILE_FIELDS.contains(&k.as_str())) else {
-            return Ok(());
-        };
-        let lower = key.to_ascii_lowercase();
-        if ["password", "passphrase", "secret", "pin"]
-            .iter()
-            .any(|w| lower.contains(w))
-        {
-            return Err(self.error(
+    /// Each field the profile may not hold, with a "did you mean" for typos.
+    fn reject_unknown(&self, t: &Table) {
+        for key in t.keys().filter(|k| !PROFILE_FIELDS.contains(&k.as_str())) {
+            let lower = key.to_ascii_lowercase();
+            if ["password", "passphrase", "secret", "pin"]
+                .iter()
+                .any(|w| lower.contains(w))
+            {
+                self.error(
+                    key,
+                    "passwords are never read from the profiles file",
+                    "delete this line, put the password in an environment variable and set pkcs12_password_env = \"THAT_VARIABLE\" (or let mpadmin prompt for it)",
+                );
+                continue;
+            }
+            let hint = closest_field(key)
+                .map(|f| format!(" (did you mean '{f}'?)"))
+                .unwrap_or_default();
+            self.error(
                 key,
-                "passwords are never read from the profiles file",
-                "delete this line, put the password in an environment variable and set pkcs12_password_env = \"THAT_VARIABLE\" (or let mpadmin prompt for it)",
-            ));
+                "is not a profile field",
+                &format!(
+                    "remove it or correct the spelling{hint}; the fields are: {}",
+                    PROFILE_FIELDS.join(", ")
+                ),
+            );
         }
-        let hint = closest_field(key)
-            .map(|f| format!(" (did you mean '{f}'?)"))
-            .unwrap_or_default();
-        Err(self.error(
-            key,
-            "is not a profile field",
-            &format!(
-                "remove it or correct the spelling{hint}; the fields are: {}",
-                PROFILE_FIELDS.join(", ")
-            ),
-        ))
     }
 
-    fn profile(&self, t: &Table) -> Result<Profile, ConfigError> {
-        self.reject_unknown(t)?;
-        let environment = match self.string(t, "environment")?.as_deref() {
-            None => None,
-            Some("test") => Some(Environment::Test),
-            Some("prod") => Some(Environment::Prod),
-            Some(other) => {
-                return Err(self.error(
-                    "environment",
-                    &format!("'{other}' is not an environment"),
-                    "write environment = \"test\" or environment = \"prod\"",
-                ));
-            }
-        };
-        let need_env = |field: &str| {
-            self.error(
+    fn environment(&self, t: &Table) -> Result<Option<Environment>, Reported> {
+        match self.string(t, "environment")?.as_deref() {
+            None => Ok(None),
+            Some("test") => Ok(Some(Environment::Test)),
+            Some("prod") => Ok(Some(Environment::Prod)),
+            Some(other) => Err(self.error(
+                "environment",
+                &format!("'{other}' is not an environment"),
+                "write environment = \"test\" or environment = \"prod\"",
+            )),
+        }
+    }
+
+    /// Every field is checked even after a problem, so that the whole profile is reported at
+    /// once; a field whose value depends on a broken one is left unreported.
+    fn profile(&self, t: &Table) -> Result<Profile, Reported> {
+        self.reject_unknown(t);
+        let environment = self.environment(t);
+        let from_environment = |field: &str| match environment {
+            Ok(Some(env)) => Ok(env),
+            Ok(None) => Err(self.error(
                 field,
                 "is missing",
                 &format!("set environment = \"test\" or \"prod\", or set {field} yourself"),
-            )
+            )),
+            Err(r) => Err(r),
         };
-        let issuer = match self.url(t, "issuer")? {
-            Some((raw, url)) => self.check_issuer(raw, &url)?,
-            None => environment
-                .ok_or_else(|| need_env("issuer"))?
-                .issuer()
-                .to_owned(),
+        let issuer = match self.url(t, "issuer") {
+            Ok(Some((raw, url))) => self.check_issuer(raw, &url),
+            Ok(None) => from_environment("issuer").map(|env| env.issuer().to_owned()),
+            Err(r) => Err(r),
         };
-        let token_endpoint = match self.url(t, "token_endpoint")? {
-            Some((_, url)) => url,
-            None => {
-                let joined = format!("{}token", with_slash(&issuer));
-                check_url(&joined).map_err(|(problem, fix)| self.error("issuer", &problem, &fix))?
+        let token_endpoint = match (self.url(t, "token_endpoint"), &issuer) {
+            (Ok(Some((_, url))), _) => Ok(url),
+            (Ok(None), Ok(issuer)) => {
+                let joined = format!("{}token", with_slash(issuer));
+                check_url(&joined).map_err(|(problem, fix)| self.error("issuer", &problem, &fix))
             }
+            (Err(r), _) | (Ok(None), &Err(r)) => Err(r),
         };
-        let api_base = match self.url(t, "api_base")? {
-            Some((_, url)) => url,
-            None => {
-                let env = environment.ok_or_else(|| need_env("api_base"))?;
+        let api_base = match self.url(t, "api_base") {
+            Ok(Some((_, url))) => Ok(url),
+            Ok(None) => from_environment("api_base").and_then(|env| {
                 check_url(env.api_base())
-                    .map_err(|(problem, fix)| self.error("api_base", &problem, &fix))?
-            }
+                    .map_err(|(problem, fix)| self.error("api_base", &problem, &fix))
+            }),
+            Err(r) => Err(r),
         };
-        let client_id = self.string(t, "client_id")?.ok_or_else(|| {
-            self.error(
-                "client_id",
-                "is missing",
-                "set client_id = \"...\" to the admin client's id (Digdir gives it when they register the admin client)",
+        let environment = environment.and_then(|env| {
+            self.production_check(
+                env,
+                issuer.as_deref().ok(),
+                token_endpoint.as_ref().ok(),
+                api_base.as_ref().ok(),
             )
-        })?;
+        });
+        let client_id = self.string(t, "client_id").and_then(|id| {
+            id.ok_or_else(|| {
+                self.error(
+                    "client_id",
+                    "is missing",
+                    "set client_id = \"...\" to the admin client's id (Digdir gives it when they register the admin client)",
+                )
+            })
+        });
+        let scopes = self.scopes(t);
+        let signing = self.signing(t);
+        let ca_certificate = self.file(t, "ca_certificate");
+        let connect_timeout = self.seconds(
+            t,
+            "connect_timeout_secs",
+            CONNECT_TIMEOUT_RANGE,
+            Profile::DEFAULT_CONNECT_TIMEOUT,
+        );
+        let request_timeout = self.seconds(
+            t,
+            "request_timeout_secs",
+            REQUEST_TIMEOUT_RANGE,
+            Profile::DEFAULT_REQUEST_TIMEOUT,
+        );
+        let read_only = match t.get("read_only") {
+            None => Ok(false),
+            Some(Value::Boolean(b)) => Ok(*b),
+            Some(_) => Err(self.error(
+                "read_only",
+                "must be true or false",
+                "write read_only = true (without quotes)",
+            )),
+        };
         Ok(Profile {
             name: self.profile.to_owned(),
-            environment,
-            issuer,
-            token_endpoint,
-            api_base,
-            client_id,
-            scopes: self.scopes(t)?,
-            signing: self.signing(t)?,
-            ca_certificate: self.file(t, "ca_certificate")?,
-            connect_timeout: self.seconds(
-                t,
-                "connect_timeout_secs",
-                CONNECT_TIMEOUT_RANGE,
-                Profile::DEFAULT_CONNECT_TIMEOUT,
-            )?,
-            request_timeout: self.seconds(
-                t,
-                "request_timeout_secs",
-                REQUEST_TIMEOUT_RANGE,
-                Profile::DEFAULT_REQUEST_TIMEOUT,
-            )?,
-            read_only: match t.get("read_only") {
-                None => false,
-                Some(Value::Boolean(b)) => *b,
-                Some(_) => {
-                    return Err(self.error(
-                        "read_only",
-                        "must be true or false",
-                        "write read_only = true (without quotes)",
-                    ));
-                }
-            },
+            environment: environment?,
+            issuer: issuer?,
+            token_endpoint: token_endpoint?,
+            api_base: api_base?,
+            client_id: client_id?,
+            scopes: scopes?,
+            signing: signing?,
+            ca_certificate: ca_certificate?,
+            connect_timeout: connect_timeout?,
+            request_timeout: request_timeout?,
+            read_only: read_only?,
         })
+    }
+
+    /// The environment the profile really talks to: PROD when any endpoint is a production
+    /// host, and a production endpoint under `environment = "test"` is a mistake to fix.
+    fn production_check(
+        &self,
+        environment: Option<Environment>,
+        issuer: Option<&str>,
+        token_endpoint: Option<&Url>,
+        api_base: Option<&Url>,
+    ) -> Result<Option<Environment>, Reported> {
+        let issuer = issuer.and_then(|i| Url::parse(i).ok());
+        let endpoints = [
+            (
+                "issuer",
+                issuer.as_ref(),
+                Environment::Test.issuer().to_owned(),
+            ),
+            (
+                "token_endpoint",
+                token_endpoint,
+                format!("{}token", Environment::Test.issuer()),
+            ),
+            (
+                "api_base",
+                api_base,
+                Environment::Test.api_base().to_owned(),
+            ),
+        ];
+        let Some((field, Some(url), test_url)) = endpoints
+            .into_iter()
+            .find(|(_, url, _)| url.is_some_and(is_production))
+        else {
+            return Ok(environment);
+        };
+        if environment == Some(Environment::Test) {
+            return Err(self.error(
+                "environment",
+                &format!(
+                    "environment = \"test\" but {field} = \"{url}\" is production Maskinporten"
+                ),
+                &format!(
+                    "write environment = \"prod\" if this profile is for production, else set {field} = \"{test_url}\" (or remove {field} for the test default)"
+                ),
+            ));
+        }
+        Ok(Some(Environment::Prod))
     }
 
     /// The issuer is the grant's `aud` and Maskinporten compares it byte for byte, so it is
     /// used exactly as written; only the known Maskinporten issuers are checked for the
     /// trailing slash that is part of them (without it: MP-110).
-    fn check_issuer(&self, raw: String, url: &Url) -> Result<String, ConfigError> {
+    fn check_issuer(&self, raw: String, url: &Url) -> Result<String, Reported> {
         let known = url
             .host_str()
             .is_some_and(|h| MASKINPORTEN_HOSTS.contains(&h));
@@ -365,7 +474,7 @@ impl Fields<'_> {
         Ok(raw)
     }
 
-    fn scopes(&self, t: &Table) -> Result<Vec<String>, ConfigError> {
+    fn scopes(&self, t: &Table) -> Result<Vec<String>, Reported> {
         let fix = "write scopes = [\"idporten:scopes.write\", \"idporten:dcr.read\", \"idporten:dcr.write\"] or remove the line for these defaults";
         let Some(value) = t.get("scopes") else {
             return Ok(Profile::DEFAULT_SCOPES.map(str::to_owned).to_vec());
@@ -390,101 +499,117 @@ impl Fields<'_> {
         Ok(scopes)
     }
 
-    fn signing(&self, t: &Table) -> Result<Signing, ConfigError> {
+    fn signing(&self, t: &Table) -> Result<Signing, Reported> {
         let choose = "keep exactly one: pkcs12 (+ pkcs12_password_env), or private_key + certificate, or private_key + kid";
         let has = |f: &str| t.contains_key(f);
         if has("pkcs12") {
-            if let Some(other) = ["private_key", "certificate", "kid"]
+            let conflict = ["private_key", "certificate", "kid"]
                 .into_iter()
                 .find(|f| has(f))
-            {
-                return Err(self.error(
-                    "pkcs12",
-                    &format!("both pkcs12 and {other} are set"),
-                    choose,
-                ));
-            }
-            let password_env = self.string(t, "pkcs12_password_env")?;
-            if let Some(name) = &password_env {
-                check_env_name(name).map_err(|problem| {
+                .map(|other| {
                     self.error(
-                        "pkcs12_password_env",
-                        problem,
-                        "write the NAME of an environment variable that holds the password, e.g. pkcs12_password_env = \"MPADMIN_P12_PASSWORD\", and never the password itself",
+                        "pkcs12",
+                        &format!("both pkcs12 and {other} are set"),
+                        choose,
                     )
-                })?;
-            }
-            let password_keyring = self.string(t, "pkcs12_password_keyring")?;
-            if password_keyring.as_deref().is_some_and(|s| {
-                s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())
-            }) {
-                return Err(self.error(
-                    "pkcs12_password_keyring",
-                    "is not a keychain service name (at most 64 characters, no spaces); the value is not shown in case it is a password",
-                    "write the service name the password is stored under, e.g. pkcs12_password_keyring = \"mpadmin\", and store it with `mpadmin keyring set PROFILE`",
-                ));
+                });
+            let password_env = self.string(t, "pkcs12_password_env").and_then(|name| {
+                if let Some(name) = &name {
+                    check_env_name(name).map_err(|problem| {
+                        self.error(
+                            "pkcs12_password_env",
+                            problem,
+                            "write the NAME of an environment variable that holds the password, e.g. pkcs12_password_env = \"MPADMIN_P12_PASSWORD\", and never the password itself",
+                        )
+                    })?;
+                }
+                Ok(name)
+            });
+            let password_keyring = self.string(t, "pkcs12_password_keyring").and_then(|s| {
+                if s.as_deref().is_some_and(|s| {
+                    s.len() > 64 || s.chars().any(|c| c.is_whitespace() || c.is_control())
+                }) {
+                    return Err(self.error(
+                        "pkcs12_password_keyring",
+                        "is not a keychain service name (at most 64 characters, no spaces); the value is not shown in case it is a password",
+                        "write the service name the password is stored under, e.g. pkcs12_password_keyring = \"mpadmin\", and store it with `mpadmin keyring set PROFILE`",
+                    ));
+                }
+                Ok(s)
+            });
+            let path = self.file(t, "pkcs12");
+            let alias = self.string(t, "pkcs12_alias");
+            if let Some(r) = conflict {
+                return Err(r);
             }
             return Ok(Signing::Pkcs12 {
-                path: self.file(t, "pkcs12")?.unwrap_or_default(),
-                password_env,
-                password_keyring,
-                alias: self.string(t, "pkcs12_alias")?,
+                path: path?.unwrap_or_default(),
+                password_env: password_env?,
+                password_keyring: password_keyring?,
+                alias: alias?,
             });
         }
-        if let Some(f) = [
+        for f in [
             "pkcs12_password_env",
             "pkcs12_password_keyring",
             "pkcs12_alias",
         ]
         .into_iter()
-        .find(|f| has(f))
+        .filter(|f| has(f))
         {
-            return Err(self.error(
+            self.error(
                 f,
                 "belongs to pkcs12, which is not set",
                 "set pkcs12 = \"path/to/business-certificate.p12\" or remove this line",
-            ));
+            );
         }
-        match (has("private_key"), has("certificate"), has("kid")) {
-            (true, true, true) => Err(self.error(
-                "kid",
-                "both certificate and kid are set",
-                choose,
-            )),
-            (true, true, false) => Ok(Signing::PemPair {
-                private_key: self.file(t, "private_key")?.unwrap_or_default(),
-                certificate: self.file(t, "certificate")?.unwrap_or_default(),
-            }),
-            (true, false, true) => {
-                let kid = self.string(t, "kid")?.unwrap_or_default();
-                if kid.contains(char::is_whitespace) {
-                    return Err(self.error(
-                        "kid",
-                        "contains spaces",
-                        "copy the kid exactly as it is registered on the admin client",
-                    ));
-                }
-                Ok(Signing::OwnKey {
-                    private_key: self.file(t, "private_key")?.unwrap_or_default(),
-                    kid,
-                })
+        let key = has("private_key").then(|| self.file(t, "private_key"));
+        let certificate = has("certificate").then(|| self.file(t, "certificate"));
+        let kid = has("kid").then(|| self.kid(t));
+        match (key, certificate, kid) {
+            (Some(_), Some(_), Some(_)) => {
+                Err(self.error("kid", "both certificate and kid are set", choose))
             }
-            (true, false, false) => Err(self.error(
+            (Some(key), Some(certificate), None) => Ok(Signing::PemPair {
+                private_key: key?.unwrap_or_default(),
+                certificate: certificate?.unwrap_or_default(),
+            }),
+            (Some(key), None, Some(kid)) => Ok(Signing::OwnKey {
+                private_key: key?.unwrap_or_default(),
+                kid: kid?,
+            }),
+            (Some(_), None, None) => Err(self.error(
                 "private_key",
                 "has neither certificate nor kid beside it",
                 "add certificate = \"business-cert.pem\" (business certificate, x5c) or kid = \"...\" (the key's id registered on the admin client)",
             )),
-            (false, true, _) | (false, false, true) => Err(self.error(
-                if has("certificate") { "certificate" } else { "kid" },
+            (None, certificate, kid) if certificate.is_some() || kid.is_some() => Err(self.error(
+                if certificate.is_some() {
+                    "certificate"
+                } else {
+                    "kid"
+                },
                 "needs private_key beside it",
                 "add private_key = \"path/to/key.pem\" (PEM private key)",
             )),
-            (false, false, false) => Err(self.error(
+            (None, _, _) => Err(self.error(
                 "pkcs12",
                 "the profile has no signing material",
                 "set pkcs12 = \"business-certificate.p12\" + pkcs12_password_env, or private_key + certificate, or private_key + kid",
             )),
         }
+    }
+
+    fn kid(&self, t: &Table) -> Result<String, Reported> {
+        let kid = self.string(t, "kid")?.unwrap_or_default();
+        if kid.contains(char::is_whitespace) {
+            return Err(self.error(
+                "kid",
+                "contains spaces",
+                "copy the kid exactly as it is registered on the admin client",
+            ));
+        }
+        Ok(kid)
     }
 }
 
@@ -509,6 +634,12 @@ fn check_url(raw: &str) -> Result<Url, (String, String)> {
             "use an https:// URL".to_owned(),
         )),
     }
+}
+
+/// On one of Digdir's production hosts (exactly; the test hosts are other names).
+fn is_production(url: &Url) -> bool {
+    url.host_str()
+        .is_some_and(|h| PRODUCTION_HOSTS.contains(&h.trim_end_matches('.')))
 }
 
 fn is_loopback(host: &Host<&str>) -> bool {

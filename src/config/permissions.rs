@@ -22,23 +22,40 @@ pub fn loose_permissions<'a>(files: impl IntoIterator<Item = &'a Path>) -> Vec<S
     files.into_iter().filter_map(loose).collect()
 }
 
-#[cfg(unix)]
 fn loose(path: &Path) -> Option<String> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(path).ok()?.permissions().mode();
-    (mode & 0o077 != 0).then(|| {
+    loose_mode(path).map(|mode| {
         format!(
-            "{} can be read by other users (mode {:03o}); fix: chmod 600 {}",
+            "{} can be read by other users (mode {mode:03o}); fix: chmod 600 {}",
             path.display(),
-            mode & 0o777,
             path.display()
         )
     })
 }
 
+/// The permission bits of `path` when group or others may use it; `None` when only the
+/// owner may, when it cannot be read, and always off Unix.
+#[cfg(unix)]
+pub fn loose_mode(path: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
 #[cfg(not(unix))]
-fn loose(_path: &Path) -> Option<String> {
+pub fn loose_mode(_path: &Path) -> Option<u32> {
     None
+}
+
+/// Problem and fix for an unencrypted private key that others may read, which a PROD
+/// profile refuses (as ssh does): every local user already holds the production key.
+pub fn exposed_key(path: &Path, mode: u32) -> (String, String) {
+    (
+        format!(
+            "{} is not encrypted and other users can read it (mode {mode:03o}); a PROD profile refuses such a key, as ssh does",
+            path.display()
+        ),
+        format!("chmod 600 {}", path.display()),
+    )
 }
 
 #[cfg(all(test, unix))]

@@ -4,8 +4,6 @@
 //! per process and shared by every emulator the process starts. The CA key also signs the
 //! access tokens; the admin's own key is also the public key of every seeded client.
 
-use std::fs::OpenOptions;
-use std::io::Write;
 use std::path::Path;
 use std::sync::OnceLock;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -134,13 +132,6 @@ impl Pki {
 
     /// Write the files a user (or a test) signs grants with. Private keys get mode 0600.
     pub fn write_files(&self, dir: &Path, p12_password: &str) -> Result<(), EmulatorError> {
-        let io = |file: &str| {
-            let path = dir.join(file);
-            move |e: std::io::Error| EmulatorError::Io {
-                path: path.clone(),
-                source: e,
-            }
-        };
         let crypto = |e: ErrorStack| EmulatorError::Crypto(e.to_string());
         let files: Vec<(&str, Vec<u8>, bool)> = vec![
             ("ca.pem", self.ca.to_pem().map_err(crypto)?, false),
@@ -188,7 +179,7 @@ impl Pki {
             ("p12-password.txt", p12_password.as_bytes().to_vec(), true),
         ];
         for (name, bytes, private) in files {
-            write_file(&dir.join(name), &bytes, private).map_err(io(name))?;
+            super::files::write(dir, name, &bytes, private)?;
         }
         Ok(())
     }
@@ -231,24 +222,6 @@ fn legacy_provider() -> Result<(), EmulatorError> {
                 "cannot load OpenSSL's legacy provider for business-legacy.p12: {e}"
             ))
         })
-}
-
-pub fn write_file(path: &Path, bytes: &[u8], private: bool) -> std::io::Result<()> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)?;
-    // Restricted before anything is written, also when an older, more open copy existed.
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
-    }
-    #[cfg(not(unix))]
-    let _ = private;
-    f.write_all(bytes)?;
-    f.sync_all()
 }
 
 fn rsa_key() -> Result<PKey<Private>, ErrorStack> {

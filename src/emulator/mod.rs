@@ -7,6 +7,7 @@ mod api;
 mod certs;
 mod errors;
 mod faults;
+mod files;
 mod jws;
 mod profiles;
 mod seed;
@@ -58,6 +59,12 @@ pub enum EmulatorError {
         #[source]
         source: std::io::Error,
     },
+    #[error("emulator dir {}: {problem}; fix: {fix}", dir.display())]
+    Dir {
+        dir: PathBuf,
+        problem: String,
+        fix: String,
+    },
     #[error("state file {}: {reason} (move it away to start from the seed)", path.display())]
     State { path: PathBuf, reason: String },
     #[error("generating test certificates: {0}")]
@@ -69,7 +76,8 @@ pub enum EmulatorError {
 pub struct EmulatorOptions {
     /// Port on 127.0.0.1; 0 picks a free one.
     pub port: u16,
-    /// Where the CA, certificates, PKCS#12 files and `keys.toml` are written (created if missing).
+    /// Where the CA, certificates, PKCS#12 files and `keys.toml` are written: created if
+    /// missing; an existing directory must be empty or one the emulator made.
     pub dir: PathBuf,
     /// Persist the state here (loaded at start when it exists).
     pub state_file: Option<PathBuf>,
@@ -128,12 +136,7 @@ impl Emulator {
     /// Generate (or reuse, within this process) the key material, write the files, bind
     /// 127.0.0.1 and serve on the current tokio runtime.
     pub async fn start(opts: EmulatorOptions) -> Result<Emulator, EmulatorError> {
-        let io = |path: &Path| {
-            let path = path.to_owned();
-            move |source| EmulatorError::Io { path, source }
-        };
-        std::fs::create_dir_all(&opts.dir).map_err(io(&opts.dir))?;
-        let dir = std::fs::canonicalize(&opts.dir).map_err(io(&opts.dir))?;
+        let dir = files::claim(&opts.dir)?;
         let pki = tokio::task::spawn_blocking(certs::pki)
             .await
             .map_err(|e| EmulatorError::Crypto(e.to_string()))??;
@@ -328,7 +331,8 @@ pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
     #[arg(long, default_value_t = 5740)]
     pub port: u16,
-    /// Directory for the test CA, certificates, PKCS#12 files and keys.toml.
+    /// Directory for the test CA, certificates, PKCS#12 files and keys.toml: a new or empty
+    /// one, or one the emulator made before (it rewrites its files there on every start).
     #[arg(long, value_name = "DIR", default_value = "emu")]
     pub dir: PathBuf,
     /// Keep the state in this JSON file across restarts.

@@ -6,9 +6,14 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use super::certs::{self, ADMIN_KID};
+use super::certs::ADMIN_KID;
+use super::files;
 use super::seed::{ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID};
 use super::{EmulatorError, P12_PASSWORD_ENV};
+
+/// The first line of every `keys.toml` the emulator writes.
+const WRITTEN_BY: &str =
+    "# Written by `mpadmin emulator`: profiles for the local test Maskinporten.";
 
 /// Scopes the generated profiles ask for.
 const PROFILE_SCOPES: [&str; 3] = [
@@ -99,10 +104,26 @@ pub fn write_keys_toml(dir: &Path, issuer: &str) -> Result<(), EmulatorError> {
         path: dir.join("keys.toml"),
         source: std::io::Error::other(e),
     })?;
-    let header = "# Written by `mpadmin emulator`: profiles for the local test Maskinporten.\n\
-                  # The p12 profiles read the password from $MPADMIN_EMULATOR_P12_PASSWORD\n\
+    let header = "# The p12 profiles read the password from $MPADMIN_EMULATOR_P12_PASSWORD\n\
                   # (the password is in p12-password.txt beside this file).\n\n";
     let path = dir.join("keys.toml");
-    certs::write_file(&path, format!("{header}{text}").as_bytes(), true)
-        .map_err(|source| EmulatorError::Io { path, source })
+    // Someone's own profiles file copied in here is not ours to replace.
+    if let Ok(existing) = std::fs::read(&path)
+        && !existing.starts_with(WRITTEN_BY.as_bytes())
+    {
+        return Err(EmulatorError::Dir {
+            dir: dir.to_owned(),
+            problem: "keys.toml in it was not written by `mpadmin emulator`".into(),
+            fix: format!(
+                "move {} elsewhere, or give --dir a new directory",
+                path.display()
+            ),
+        });
+    }
+    files::write(
+        dir,
+        "keys.toml",
+        format!("{WRITTEN_BY}\n{header}{text}").as_bytes(),
+        true,
+    )
 }

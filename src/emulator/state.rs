@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use super::EmulatorError;
 use super::errors::ApiFail;
+use super::files;
 use crate::wire::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
 
 /// Digdir's timestamp pattern `yyyy-MM-dd'T'HH:mm:ss.SSSXXX`, e.g. `2025-07-02T10:30:00.000+01:00`.
@@ -112,9 +113,12 @@ struct Inner {
 }
 
 impl Store {
-    /// Keep `data` in memory and, when a file is given, on disk from now on.
+    /// Keep `data` in memory and, when a file is given, on disk from now on. Temp files a
+    /// killed run left beside the state file are removed.
     pub fn new(data: StateSnapshot, file: Option<PathBuf>) -> Result<Store, EmulatorError> {
         if let Some(path) = &file {
+            let (dir, name) = dir_and_name(path);
+            files::remove_stale_temps(dir, &name);
             persist(path, &data)?;
         }
         Ok(Store {
@@ -203,17 +207,27 @@ fn persist(path: &Path, data: &StateSnapshot) -> Result<(), EmulatorError> {
         path: path.to_owned(),
         source,
     };
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let (dir, name) = dir_and_name(path);
     let bytes = serde_json::to_vec(data).map_err(|e| EmulatorError::State {
         path: path.to_owned(),
         reason: e.to_string(),
     })?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(io)?;
+    // Named after the state file, so a start can tell its own leftovers from other files.
+    let mut tmp = files::temp_in(dir, &name).map_err(io)?;
     std::io::Write::write_all(&mut tmp, &bytes).map_err(io)?;
     tmp.as_file().sync_all().map_err(io)?;
     tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
+}
+
+/// The directory the state file is in and its file name.
+fn dir_and_name(path: &Path) -> (&Path, String) {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map_or_else(|| "state".to_owned(), |n| n.to_string_lossy().into_owned());
+    (dir, name)
 }

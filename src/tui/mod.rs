@@ -353,9 +353,19 @@ async fn start(options: Options) -> Result<(), Failure> {
     let session = session_for(&profile, &file, options.read_only, expires);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
-    let loose = config::permission_warnings(&file, &profile);
-    if !loose.is_empty() {
-        app.error(format!("warning: {}", loose.join("; ")));
+    let journal = options.journal.clone();
+    let mut warnings = config::permission_warnings(&file, &profile);
+    // Said once, here: a journal others could read is tightened, a linked one refused.
+    match journal
+        .as_ref()
+        .map(|j| crate::journal::Journal::at(j).prepare())
+    {
+        Some(Ok(Some(note))) => warnings.push(note),
+        Some(Err(e)) => warnings.push(format!("changes cannot be recorded: {e}")),
+        Some(Ok(None)) | None => {}
+    }
+    if !warnings.is_empty() {
+        app.error(format!("warning: {}", warnings.join("; ")));
     }
     let mut host = RealHost {
         keys: options.keys,

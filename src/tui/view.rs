@@ -62,7 +62,7 @@ fn certificate(app: &App, spans: &mut Vec<Span<'static>>) {
 
 fn header(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
-    let prod = app.session.environment == Some(crate::config::Environment::Prod);
+    let prod = app.session.is_prod();
     let env_style = if prod { t.env_prod } else { t.env_test };
     let mut spans = vec![
         Span::styled(format!(" {} ", app.session.env_label()), env_style),

@@ -11,9 +11,9 @@ use super::passphrase;
 use crate::api::AdminApi;
 use crate::api::models::Client;
 use crate::api::types::{ClientId, Kid, ScopeName};
-use crate::cli::commands::CliError;
+use crate::cli::commands::{CliError, warn};
 use crate::cli::output::{Output, fields};
-use crate::config::Profile;
+use crate::config::{self, Profile};
 use crate::keys::{self, DoctorContext, KeyError, LoadedKey, Refusal, TokenReport, TokenTestError};
 
 #[derive(Debug, Args)]
@@ -35,16 +35,32 @@ pub struct TokenTestArgs {
     passphrase_env: Option<String>,
 }
 
-/// Loads a private key file, asking for its passphrase only when it is encrypted.
-pub(super) fn load_key(file: &Path, passphrase_env: Option<&str>) -> Result<LoadedKey, CliError> {
-    match keys::load_private_key(file, None) {
+/// Loads a private key file, asking for its passphrase only when it is encrypted. A file
+/// other users may read is warned about, and refused on PROD when it is not encrypted.
+pub(super) fn load_key(
+    file: &Path,
+    passphrase_env: Option<&str>,
+    prod: bool,
+) -> Result<LoadedKey, CliError> {
+    let (loaded, encrypted) = match keys::load_private_key(file, None) {
         Err(KeyError::Passphrase { .. }) => {
             let pass = passphrase::for_existing(file, passphrase_env)?;
-            keys::load_private_key(file, Some(pass.expose().as_bytes()))
-                .map_err(|e| CliError::Usage(e.to_string()))
+            let loaded = keys::load_private_key(file, Some(pass.expose().as_bytes()))
+                .map_err(|e| CliError::Usage(e.to_string()))?;
+            (loaded, true)
         }
-        other => other.map_err(|e| CliError::Usage(e.to_string())),
+        other => (other.map_err(|e| CliError::Usage(e.to_string()))?, false),
+    };
+    if let Some(mode) = config::loose_mode(file) {
+        if prod && !encrypted {
+            let (problem, fix) = config::exposed_key(file, mode);
+            return Err(CliError::Usage(format!("--key: {problem}; fix: {fix}")));
+        }
+        for w in config::loose_permissions([file]) {
+            warn(&format!("warning: {w}"));
+        }
     }
+    Ok(loaded)
 }
 
 /// The scopes to ask for: the ones given, else the client's.
@@ -69,7 +85,7 @@ pub(crate) async fn token_test(
     args: TokenTestArgs,
     out: &mut Output,
 ) -> Result<(), CliError> {
-    let loaded = load_key(&args.key, args.passphrase_env.as_deref())?;
+    let loaded = load_key(&args.key, args.passphrase_env.as_deref(), profile.is_prod())?;
     let client = api.client(&args.client).await?;
     let client_keys = api.jwks(&args.client).await?.keys;
     let scopes = scopes_for(&args.scopes, &client)?;

@@ -131,6 +131,24 @@ fn prod_header_is_unmissable() {
     assert_ne!(test.backend().buffer()[(40, 0)].bg, Color::Red);
 }
 
+/// The header and the typed-name guard follow the profile's endpoints, not only its label.
+#[test]
+fn a_production_issuer_paints_the_header_red_without_the_label() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["key.pem", "cert.pem"] {
+        std::fs::write(dir.path().join(f), "x").unwrap();
+    }
+    let text = "[profiles.p]\nissuer = \"https://maskinporten.no/\"\n\
+                api_base = \"http://127.0.0.1:1/api/v1\"\nclient_id = \"c\"\n\
+                private_key = \"key.pem\"\ncertificate = \"cert.pem\"\n";
+    let file = crate::config::ProfilesFile::parse(&dir.path().join("keys.toml"), text).unwrap();
+    let profile = file.profile(None).unwrap();
+    let mut app = app_with(crate::tui::session_for(&profile, &file, false, None));
+    assert!(app.session.is_prod());
+    let t = draw(&mut app, 80, 24);
+    assert_eq!(t.backend().buffer()[(40, 0)].bg, Color::Red);
+}
+
 #[test]
 fn read_only_is_said_once() {
     let mut app = app_with(session(true, Environment::Prod));
