@@ -1427,7 +1427,10 @@ async fn a_loose_journal_is_tightened_and_a_linked_one_stops_the_change() {
     f.run(&create("two")).await.ok();
     // Two changes, each an intent line and an outcome line (the journal is written ahead).
     assert_eq!(
-        mpadmin::journal::Journal::at(&journal).read().unwrap().len(),
+        mpadmin::journal::Journal::at(&journal)
+            .read()
+            .unwrap()
+            .len(),
         2
     );
     assert_eq!(

@@ -91,7 +91,11 @@ impl Data {
 
     /// What a table without rows says: `empty` only when every load in `from` has succeeded
     /// and none failed since; "no scopes yet" beside a failed load would be a wrong answer.
-    pub fn no_rows(&self, from: &[LoadKind], empty: &'static str) -> Cow<'static, str> {
+    pub fn no_rows(
+        &self,
+        from: &[LoadKind],
+        empty: impl Into<Cow<'static, str>>,
+    ) -> Cow<'static, str> {
         let failed = from.iter().any(|k| self.failed.contains_key(k));
         if !failed && from.iter().all(|k| self.loaded.contains(k)) {
             empty.into()

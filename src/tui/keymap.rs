@@ -587,6 +587,19 @@ impl Keymap {
             })
     }
 
+    /// The key that reaches `cmd` in `pane`, as hints write it ("n", "ctrl-q"), so a text
+    /// that names a key names the one the user bound; "(unbound)" when none does.
+    pub fn key(&self, pane: PaneId, cmd: Cmd) -> String {
+        let bound = |global: bool| {
+            self.for_pane(pane)
+                .filter(|b| b.cmd == cmd && (b.context == Context::Global) == global)
+                .find_map(|b| b.keys.first())
+        };
+        bound(false)
+            .or_else(|| bound(true))
+            .map_or_else(|| "(unbound)".to_owned(), ToString::to_string)
+    }
+
     /// Every binding that applies in `pane`, pane ones first.
     pub fn for_pane(&self, pane: PaneId) -> impl Iterator<Item = &Binding> {
         self.bindings.iter().filter(move |b| b.applies(pane))

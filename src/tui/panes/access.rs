@@ -291,7 +291,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
                 Some(s) => (
                     format!("Grants of {s}"),
                     if shown_grants(&app.scopes, &app.data).is_some() {
-                        "no grants: press g to grant org numbers".into()
+                        format!(
+                            "no grants: press {} to grant org numbers",
+                            app.keymap.key(PaneId::Access, Cmd::Grant)
+                        )
+                        .into()
                     } else {
                         app.data.unread(&[LoadKind::Grants])
                     },

@@ -6,6 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
 use super::EXPIRY_WARN_DAYS;
+use super::PaneId;
 use super::scopes::fields_of;
 use crate::api::models::{AccessState, Client};
 use crate::api::types::ClientId;
@@ -249,12 +250,15 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let empty = app
-        .data
-        .no_rows(&[LoadKind::Clients], "no clients: press n to create one");
+    let key = |cmd| app.keymap.key(PaneId::Clients, cmd);
+    let empty = app.data.no_rows(
+        &[LoadKind::Clients],
+        format!("no clients: press {} to create one", key(Cmd::NewClient)),
+    );
+    let title = format!("Clients · {}: keys", key(Cmd::Pane(PaneId::Keys)));
     app.clients
         .table
-        .render(f, area, "Clients · K: keys", &empty, &app.theme);
+        .render(f, area, &title, &empty, &app.theme);
 }
 
 pub const PANE: super::Pane = super::Pane {

@@ -777,26 +777,39 @@ pub fn submit(form: &Form, purpose: &FormPurpose) -> Result<Mutation, String> {
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     // The keys follow the client list: its failure leaves them unread too.
     let lists = [LoadKind::Clients, LoadKind::Jwks];
+    let key = |cmd| app.keymap.key(PaneId::Keys, cmd);
+    let overview = key(Cmd::ToggleOverview);
     let (title, empty) = if app.keys.overview {
         (
-            "All keys of all clients, soonest expiry first · o: one client".to_owned(),
+            format!("All keys of all clients, soonest expiry first · {overview}: one client"),
             app.data.no_rows(&lists, "no client has keys"),
         )
     } else {
         match selected_client(app) {
             Some(c) => (
-                format!("Keys of {} · o: all clients by expiry", c.client_name),
+                format!(
+                    "Keys of {} · {overview}: all clients by expiry",
+                    c.client_name
+                ),
                 if app.data.jwks.contains_key(&c.client_id) {
-                    "no keys: n generates a key pair, a adds a public key from a file".into()
+                    format!(
+                        "no keys: {} generates a key pair, {} adds a public key from a file",
+                        key(Cmd::GenerateKey),
+                        key(Cmd::AddKey)
+                    )
+                    .into()
                 } else {
                     app.data.unread(&lists)
                 },
             ),
             None => (
-                "Keys · o: all clients by expiry".to_owned(),
+                format!("Keys · {overview}: all clients by expiry"),
                 app.data.no_rows(
                     &[LoadKind::Clients],
-                    "select a client in the clients pane (3) first",
+                    format!(
+                        "select a client in the clients pane ({}) first",
+                        key(Cmd::Pane(PaneId::Clients))
+                    ),
                 ),
             ),
         }

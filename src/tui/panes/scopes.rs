@@ -160,9 +160,10 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             Cmd::NewScope | Cmd::EditScope | Cmd::Deactivate | Cmd::Reactivate
         )
     {
-        app.error(
-            "public scopes of other organisations are read-only: press t for your own scopes",
-        );
+        let own = app.keymap.key(PaneId::Scopes, Cmd::ToggleTab);
+        app.error(format!(
+            "public scopes of other organisations are read-only: press {own} for your own scopes"
+        ));
         return Vec::new();
     }
     match cmd {
@@ -552,28 +553,34 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let theme = &app.theme;
+    let key = |cmd| app.keymap.key(PaneId::Scopes, cmd);
     if app.scopes.public {
         let empty = app
             .data
             .no_rows(&[LoadKind::PublicScopes], "no public scopes");
-        app.scopes.all.render(
-            f,
-            area,
-            "Public scopes of all organisations (read-only) · t: own",
-            &empty,
-            theme,
+        let title = format!(
+            "Public scopes of all organisations (read-only) · {}: own",
+            key(Cmd::ToggleTab)
         );
+        app.scopes.all.render(f, area, &title, &empty, theme);
     } else {
         let title = if app.scopes.show_inactive {
-            "Own scopes, inactive included · t: public"
+            format!(
+                "Own scopes, inactive included · {}: public",
+                key(Cmd::ToggleTab)
+            )
         } else {
-            "Own scopes · i: inactive · t: public"
+            format!(
+                "Own scopes · {}: inactive · {}: public",
+                key(Cmd::ToggleInactive),
+                key(Cmd::ToggleTab)
+            )
         };
         let empty = app.data.no_rows(
             &[LoadKind::OwnScopes],
-            "no scopes yet: press n to create one",
+            format!("no scopes yet: press {} to create one", key(Cmd::NewScope)),
         );
-        app.scopes.own.render(f, area, title, &empty, theme);
+        app.scopes.own.render(f, area, &title, &empty, theme);
     }
 }
 

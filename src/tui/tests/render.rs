@@ -199,6 +199,30 @@ fn offline_shows_in_the_header_with_the_retry_countdown() {
     assert!(!header.contains("OFFLINE"), "{header}");
 }
 
+/// Titles and empty states name the keys the user bound, not the defaults.
+#[test]
+fn hints_follow_remapped_keys() {
+    let keys = "[keys]\nnew_scope = [\"+\"]\ntoggle_public = [\"f2\"]\n";
+    let map = Keymap::from_config(keys).unwrap();
+    let mut app = App::new(session(false, Environment::Test), map, now());
+    for e in app.update(Action::Start) {
+        if let Effect::Load { generation, load } = e {
+            let data = match load {
+                Load::OwnScopes => Loaded::OwnScopes(Ok(Vec::new())),
+                other => answer(&other),
+            };
+            app.update(Action::Loaded { generation, data });
+        }
+    }
+    let shown = screen(&mut app);
+    assert!(
+        shown.contains("no scopes yet: press + to create one"),
+        "{shown}"
+    );
+    assert!(shown.contains("F2: public"), "{shown}");
+    assert!(!shown.contains("press n"), "{shown}");
+}
+
 fn screen(app: &mut App) -> String {
     format!("{}", draw(app, 100, 24).backend())
 }
