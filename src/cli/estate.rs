@@ -13,7 +13,6 @@ use super::GlobalArgs;
 use super::commands::{CliError, engine, environment, load_profile, read_only, runtime, warn};
 use super::confirm;
 use super::output::Output;
-use crate::api::ApiError;
 use crate::changes::Engine;
 use crate::config::{self, Profile};
 use crate::estate::{self, Estate, Event, Kinds, Made, Origin, Plan, Saved};
@@ -125,23 +124,6 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// The organisation the profile acts for: the admin token's consumer, else the business
-/// certificate's organisation number.
-async fn organisation(engine: &Engine) -> Result<Option<String>, CliError> {
-    let tokens = engine.api().tokens();
-    let token = tokens.token().await.map_err(ApiError::from)?;
-    Ok(token
-        .claims()
-        .and_then(|c| c.consumer.orgno())
-        .map(str::to_owned)
-        .or_else(|| {
-            tokens
-                .certificate()
-                .and_then(|c| c.org_number.as_ref())
-                .map(ToString::to_string)
-        }))
-}
-
 /// A warning for each way the file says it describes another organisation or environment.
 fn origin_warnings(estate: &Estate, org: Option<&str>, env: &str) -> Vec<String> {
     let mut out = Vec::new();
@@ -196,7 +178,7 @@ pub(super) fn export(
     let profile = load_profile(global)?;
     runtime()?.block_on(async {
         let engine = engine(global, &profile)?;
-        let organization = organisation(&engine).await?;
+        let organization = estate::organisation(engine.api()).await?;
         let live = estate::read_all(engine.api(), kinds).await?;
         let origin = Origin {
             organization,
@@ -237,7 +219,7 @@ pub(super) fn plan(global: &GlobalArgs, args: PlanArgs, out: &mut Output) -> Res
     let profile = load_profile(global)?;
     runtime()?.block_on(async {
         let engine = engine(global, &profile)?;
-        let org = organisation(&engine).await?;
+        let org = estate::organisation(engine.api()).await?;
         let plan = make_plan(&engine, &args.file, &estate, &profile, org.as_deref()).await?;
         let file = args.file.display().to_string();
         let saved = Saved::new(&plan, &made(&file, &profile, org.as_deref()));
@@ -289,7 +271,7 @@ pub(super) fn apply(
     confirm::refuse_read_only("apply changes", read_only(global, &profile))?;
     runtime()?.block_on(async {
         let engine = engine(global, &profile)?.with_run(uuid::Uuid::new_v4().to_string());
-        let org = organisation(&engine).await?;
+        let org = estate::organisation(engine.api()).await?;
         // Held from planning to the last change, so no other apply interleaves.
         let _lock = lock(global, org.as_deref(), environment(&profile))?;
         let plan = match &source {
@@ -320,7 +302,7 @@ pub(super) fn apply(
         let report = estate::apply(&engine, &plan, |event| {
             // The apply goes on whatever happens to stdout: stopping halfway would be worse.
             let _ = match event {
-                Event::Applied(summary) => out.say(summary),
+                Event::Applied { summary, .. } => out.say(summary),
                 Event::Failed(f) => out.say(&format!("failed: {}: {}", f.change, f.message)),
             };
         })

@@ -5,8 +5,8 @@
 //! Grants and revocations of one phase are independent of each other and go eight at a
 //! time; once one fails, those in flight finish and no new one starts.
 
-use std::cell::Cell;
 use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use futures::{StreamExt, TryStreamExt, stream};
 use serde::Serialize;
@@ -38,7 +38,11 @@ pub struct Report {
 
 /// One change done, as it happens (for progress lines).
 pub enum Event<'a> {
-    Applied(&'a str),
+    /// The change as the plan describes it, and what the server did.
+    Applied {
+        change: &'a str,
+        summary: &'a str,
+    },
     Failed(&'a Failure),
 }
 
@@ -115,7 +119,10 @@ async fn one(
             ) {
                 made.insert(name.clone(), id);
             }
-            on(Event::Applied(&applied.summary));
+            on(Event::Applied {
+                change: &item.describe(),
+                summary: &applied.summary,
+            });
             report.applied.push(applied.summary);
         }
         Err(e) => {
@@ -132,16 +139,18 @@ async fn batch(
     report: &mut Report,
     on: &mut impl FnMut(Event<'_>),
 ) {
-    let stop = Cell::new(false);
+    let stop = AtomicBool::new(false);
     let stop = &stop;
-    let mut done = stream::iter(items)
-        .map(|item| async move {
-            if stop.get() {
+    // Owned items: a stream of borrowed ones makes the future too general for `Send`, which
+    // the TUI needs to run an apply on tokio's threads.
+    let mut done = stream::iter(items.iter().cloned())
+        .map(|item: Item| async move {
+            if stop.load(Ordering::Relaxed) {
                 return (item, None);
             }
             let result = engine.apply_from(&item.change, item.before.clone()).await;
             if result.is_err() {
-                stop.set(true);
+                stop.store(true, Ordering::Relaxed);
             }
             (item, Some(result))
         })
@@ -150,11 +159,14 @@ async fn batch(
         match result {
             None => report.not_attempted.push(item.describe()),
             Some(Ok(applied)) => {
-                on(Event::Applied(&applied.summary));
+                on(Event::Applied {
+                    change: &item.describe(),
+                    summary: &applied.summary,
+                });
                 report.applied.push(applied.summary);
             }
             Some(Err(e)) => {
-                let f = failure(item, &e);
+                let f = failure(&item, &e);
                 on(Event::Failed(&f));
                 report.failed.push(f);
             }

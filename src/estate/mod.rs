@@ -110,3 +110,20 @@ pub async fn read_all(api: &AdminApi, kinds: Kinds) -> Result<Live, ApiError> {
         keys,
     })
 }
+
+/// The organisation the profile acts for: the admin token's consumer, else the business
+/// certificate's organisation number.
+pub async fn organisation(api: &AdminApi) -> Result<Option<String>, ApiError> {
+    let tokens = api.tokens();
+    let token = tokens.token().await.map_err(ApiError::from)?;
+    Ok(token
+        .claims()
+        .and_then(|c| c.consumer.orgno())
+        .map(str::to_owned)
+        .or_else(|| {
+            tokens
+                .certificate()
+                .and_then(|c| c.org_number.as_ref())
+                .map(ToString::to_string)
+        }))
+}

@@ -129,7 +129,7 @@ fn object(change: &Change) -> String {
 }
 
 /// The ordered changes, and what the person should know beside them.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Plan {
     pub items: Vec<Item>,
     pub warnings: Vec<String>,

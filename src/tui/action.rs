@@ -34,6 +34,12 @@ pub enum Action {
         result: Result<String, String>,
         select: Option<String>,
     },
+    /// A plan of the estate file named, or why there is none.
+    Planned(String, Result<crate::estate::Plan, String>),
+    /// One change of a plan being applied ended: its description, and the refusal.
+    PlanStep(String, Result<(), String>),
+    /// `:export` ended.
+    Exported(Result<String, String>),
     /// The journal of changes, oldest first.
     Journal(Result<Vec<crate::journal::Entry>, String>),
     /// A rotation came back: proven (ask about the old key), not proven, or failed.

@@ -16,6 +16,7 @@ use super::action::Action;
 use super::effect::{Area, Effect, Load, LoadKind, Loaded, Mutation, TokenInfo};
 use super::keymap::{Cmd, Keymap};
 use super::panes::{self, PaneId, short_time};
+use super::plan_view::PlanView;
 use super::theme::Theme;
 use super::widgets::cmdline::{self, Command};
 use super::widgets::confirm::{Confirm, ConfirmOutcome};
@@ -129,6 +130,8 @@ pub enum Modal {
     Detail(Overlay),
     Confirm(Box<Confirm>),
     Form(Box<Form>, FormPurpose),
+    /// A plan of an estate file: `A` applies it, Enter shows each change's fields.
+    Plan(Box<PlanView>),
     /// The journal, newest first; the line at the top of the view is the one `u` undoes.
     Journal {
         overlay: Overlay,
@@ -271,6 +274,31 @@ impl App {
                 self.show_journal(entries);
                 Vec::new()
             }
+            Action::Planned(file, plan) => {
+                self.pending = self.pending.saturating_sub(1);
+                match plan {
+                    Ok(plan) => {
+                        let view = PlanView::new(file, plan, &self.keymap, self.pane);
+                        self.modal = Some(Modal::Plan(Box::new(view)));
+                    }
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
+            Action::PlanStep(change, result) => {
+                if let Some(Modal::Plan(view)) = &mut self.modal {
+                    view.step(change, result);
+                }
+                Vec::new()
+            }
+            Action::Exported(result) => {
+                self.pending = self.pending.saturating_sub(1);
+                match result {
+                    Ok(msg) => self.ok(msg),
+                    Err(e) => self.error(e),
+                }
+                Vec::new()
+            }
             Action::Rotated(outcome) => {
                 self.pending = self.pending.saturating_sub(1);
                 panes::keys::rotated(self, outcome);
@@ -380,6 +408,13 @@ impl App {
                 .unwrap_or_else(|| id.to_string())
         };
         match m {
+            // As `mpadmin apply` asks on PROD: the organisation's number.
+            Mutation::ApplyPlan(_) => self
+                .data
+                .token
+                .as_ref()
+                .and_then(|t| t.org.clone())
+                .unwrap_or_else(|| "apply".to_owned()),
             Mutation::CreateScope(s) => format!("{}:{}", s.prefix, s.subscope),
             Mutation::UpdateScope(n, _)
             | Mutation::ReactivateScope(n, _)
@@ -490,6 +525,11 @@ impl App {
     /// What `r` and a finished change re-read.
     fn reload(&mut self, area: Area) -> Vec<Effect> {
         let mut out = match &area {
+            Area::All => {
+                let mut all = self.reload(Area::Scopes);
+                all.extend(self.reload(Area::Clients));
+                all
+            }
             // Grants follow the scope list (see `on_loaded`).
             Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
             Area::Access => {
@@ -941,6 +981,27 @@ impl App {
                     self.modal = Some(Modal::Help(o));
                 }
             }
+            Modal::Plan(mut view) => {
+                let cmd = self.keymap.lookup(self.pane, &key).map(|b| b.cmd);
+                if cmd == Some(Cmd::ApplyPlan) {
+                    if view.plan.items.is_empty() || view.applying {
+                        self.modal = Some(Modal::Plan(view));
+                        self.info("nothing to apply");
+                        return Vec::new();
+                    }
+                    view.applying = true;
+                    let plan = view.plan.clone();
+                    self.modal = Some(Modal::Plan(view));
+                    return vec![Effect::Mutate(Mutation::ApplyPlan(Box::new(plan)))];
+                }
+                if key.code == KeyCode::Enter {
+                    view.expanded = !view.expanded;
+                    view.redraw();
+                    self.modal = Some(Modal::Plan(view));
+                } else if view.overlay.handle_key(key) {
+                    self.modal = Some(Modal::Plan(view));
+                }
+            }
             Modal::Journal {
                 mut overlay,
                 entries,
@@ -1119,6 +1180,8 @@ impl App {
                 Vec::new()
             }
             Command::Journal => vec![Effect::ReadJournal],
+            Command::Plan(file) => vec![Effect::Plan(file)],
+            Command::Export(file) => vec![Effect::Export(file)],
             Command::Quit => {
                 self.quit = true;
                 Vec::new()

@@ -34,6 +34,10 @@ pub enum Effect {
     SwitchProfile(String),
     /// Read the latest entries of the journal of changes.
     ReadJournal,
+    /// Plan an estate file against the live estate (reads only).
+    Plan(PathBuf),
+    /// Write the live estate to a new estate file.
+    Export(PathBuf),
     /// Ask Maskinporten for a token as a client, with one of its private keys (changes
     /// nothing, so it is no `Mutation`).
     TokenTest(Box<TokenTestRequest>),
@@ -44,7 +48,12 @@ impl Effect {
     pub fn is_request(&self) -> bool {
         matches!(
             self,
-            Effect::Load { .. } | Effect::Mutate(_) | Effect::ReadJournal | Effect::TokenTest(_)
+            Effect::Load { .. }
+                | Effect::Mutate(_)
+                | Effect::ReadJournal
+                | Effect::TokenTest(_)
+                | Effect::Plan(_)
+                | Effect::Export(_)
         )
     }
 }
@@ -263,6 +272,9 @@ pub enum Mutation {
     RotateKey(Box<RotateRequest>),
     /// A change built whole elsewhere (the inverse of a journaled change).
     Apply(Box<Change>),
+    /// Every change of a plan, in its order, as `mpadmin apply` does; each row's progress
+    /// comes back as `Action::PlanStep`.
+    ApplyPlan(Box<crate::estate::Plan>),
 }
 
 /// Which data to re-read after a change: exactly what it touched (a grant re-reads its one
@@ -279,6 +291,8 @@ pub enum Area {
     Keys,
     /// One client's keys, after a key change.
     KeysOf(ClientId),
+    /// Everything (after a plan is applied).
+    All,
 }
 
 impl Mutation {
@@ -295,6 +309,7 @@ impl Mutation {
             Mutation::AddKey(id, _) | Mutation::DeleteKey(id, _) => Area::KeysOf(id.clone()),
             Mutation::GenerateKey(k) => Area::KeysOf(k.client.clone()),
             Mutation::RotateKey(r) => Area::KeysOf(r.key.client.clone()),
+            Mutation::ApplyPlan(_) => Area::All,
             Mutation::Apply(c) => match c.touches() {
                 changes::Touched::Scopes => Area::Scopes,
                 changes::Touched::Grants(scope) => Area::Grants(scope),
@@ -318,6 +333,7 @@ impl Mutation {
             Mutation::DeleteClient(id) => Change::DeleteClient { id },
             Mutation::DeleteKey(client, kid) => Change::RemoveKey { client, kid },
             Mutation::Apply(change) => *change,
+            Mutation::ApplyPlan(_) => return None,
             Mutation::Grant(..)
             | Mutation::AddKey(..)
             | Mutation::GenerateKey(_)
@@ -341,6 +357,7 @@ impl Mutation {
             Mutation::DeleteKey(id, kid) => format!("delete key {kid} of {id}"),
             Mutation::GenerateKey(k) => format!("generate a key for {}", k.client),
             Mutation::Apply(c) => c.describe(),
+            Mutation::ApplyPlan(p) => format!("apply the plan ({} changes)", p.items.len()),
             Mutation::RotateKey(r) => match &r.old {
                 Some(old) => format!("rotate key {old} of {}", r.key.client),
                 None => format!("rotate a key of {}", r.key.client),
@@ -422,7 +439,7 @@ impl Runner {
                 tokio::spawn(async move {
                     let area = m.area();
                     let what = m.describe();
-                    let result = mutate(&engine, m).await;
+                    let result = mutate(&engine, m, &tx).await;
                     if result.as_ref().is_err_and(|f| f.unreachable) {
                         let _ = tx.send(Action::Reach(false));
                     }
@@ -453,6 +470,20 @@ impl Runner {
                         None => Err("no journal here: this system has no data directory".into()),
                     };
                     let _ = tx.send(Action::Journal(entries));
+                });
+            }
+            Effect::Plan(path) => {
+                let (engine, profile) = (self.engine.clone(), self.profile.clone());
+                tokio::spawn(async move {
+                    let r = plan_file(&engine, profile.as_deref(), &path).await;
+                    let _ = tx.send(Action::Planned(path.display().to_string(), r));
+                });
+            }
+            Effect::Export(path) => {
+                let (engine, profile) = (self.engine.clone(), self.profile.clone());
+                tokio::spawn(async move {
+                    let r = export_file(&engine, profile.as_deref(), &path).await;
+                    let _ = tx.send(Action::Exported(r));
                 });
             }
             Effect::TokenTest(req) => {
@@ -627,7 +658,11 @@ impl Done {
 }
 
 /// Do the change through the engine, which journals it.
-async fn mutate(engine: &Engine, m: Mutation) -> Result<Done, Failure> {
+async fn mutate(
+    engine: &Engine,
+    m: Mutation,
+    tx: &UnboundedSender<Action>,
+) -> Result<Done, Failure> {
     if let Some(change) = m.change() {
         let applied = engine.apply(&change).await?;
         return Ok(Done {
@@ -639,6 +674,7 @@ async fn mutate(engine: &Engine, m: Mutation) -> Result<Done, Failure> {
     }
     match m {
         Mutation::Grant(n, orgs) => grant(engine, &n, &orgs).await,
+        Mutation::ApplyPlan(plan) => apply_plan(engine, &plan, tx).await,
         Mutation::AddKey(id, path) => add_key(engine, &id, path).await.map(Done::say),
         Mutation::GenerateKey(req) => {
             let (jwk, jwks) = generate(engine, &req).await?;
@@ -655,6 +691,106 @@ async fn mutate(engine: &Engine, m: Mutation) -> Result<Done, Failure> {
             "{} is answered by the rotation runner",
             other.describe()
         ))),
+    }
+}
+
+/// Plan `path` against the live estate: the same reading, parsing and planning as `mpadmin
+/// plan`, so the view shows what the CLI would.
+async fn plan_file(
+    engine: &Engine,
+    profile: Option<&Profile>,
+    path: &std::path::Path,
+) -> Result<crate::estate::Plan, String> {
+    let file = path.display().to_string();
+    let text = tokio::fs::read_to_string(expand_home(path))
+        .await
+        .map_err(|e| format!("cannot read the estate file {file}: {e}"))?;
+    let parsed = crate::estate::parse(&file, &text).map_err(|e| e.to_string())?;
+    let live = crate::estate::read_for(engine.api(), &parsed)
+        .await
+        .map_err(|e| e.to_string())?;
+    let own = profile.map_or("", |p| p.client_id.as_str());
+    crate::estate::plan(&parsed, &live, own).map_err(|errors| {
+        let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        format!("{file}: {}; nothing was changed", all.join("; "))
+    })
+}
+
+/// Write the whole live estate to `path`, a new file (never over one that exists).
+async fn export_file(
+    engine: &Engine,
+    profile: Option<&Profile>,
+    path: &std::path::Path,
+) -> Result<String, String> {
+    use crate::estate::{Kinds, Origin};
+    let organization = crate::estate::organisation(engine.api())
+        .await
+        .map_err(|e| e.to_string())?;
+    let live = crate::estate::read_all(engine.api(), Kinds::ALL)
+        .await
+        .map_err(|e| e.to_string())?;
+    let origin = Origin {
+        organization,
+        environment: profile
+            .and_then(|p| p.environment)
+            .map_or("custom", |e| e.label())
+            .to_owned(),
+        at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
+    };
+    let text = crate::estate::export(&live, Kinds::ALL, &origin);
+    let path = expand_home(path);
+    let shown = path.display().to_string();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        f.write_all(text.as_bytes())
+    })
+    .await
+    .map_err(|e| e.to_string())?
+    .map_err(|e| format!("cannot write {shown}: {e} (an existing file is never replaced)"))?;
+    Ok(format!(
+        "wrote {shown}: {} scopes, {} clients",
+        live.scopes.len(),
+        live.clients.len()
+    ))
+}
+
+/// Apply a plan in its order with one run id, telling the view of each change as it ends.
+async fn apply_plan(
+    engine: &Engine,
+    plan: &crate::estate::Plan,
+    tx: &UnboundedSender<Action>,
+) -> Result<Done, Failure> {
+    let engine = engine.clone().with_run(uuid::Uuid::new_v4().to_string());
+    let report = crate::estate::apply(&engine, plan, |event: crate::estate::Event<'_>| {
+        let step = match event {
+            crate::estate::Event::Applied { change, .. } => (change.to_owned(), Ok(())),
+            crate::estate::Event::Failed(f) => (f.change.clone(), Err(f.message.clone())),
+        };
+        let _ = tx.send(Action::PlanStep(step.0, step.1));
+    })
+    .await;
+    if report.failed.is_empty() {
+        Ok(Done::say(format!(
+            "applied the plan: {} changes",
+            report.applied.len()
+        )))
+    } else {
+        Err(Failure::from(format!(
+            "{} applied, {} refused ({}), {} not attempted: apply again once fixed",
+            report.applied.len(),
+            report.failed.len(),
+            report
+                .failed
+                .iter()
+                .map(|f| f.message.clone())
+                .collect::<Vec<_>>()
+                .join("; "),
+            report.not_attempted.len()
+        )))
     }
 }
 

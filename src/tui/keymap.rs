@@ -55,6 +55,7 @@ pub enum Cmd {
     RotateKey,
     TokenTest,
     Undo,
+    ApplyPlan,
 }
 
 /// Where a binding applies.
@@ -382,6 +383,14 @@ const DEFAULTS: &[Def] = &[
         "command line (:scopes :clients :org N :profile P)",
     ),
     def(Cmd::Copy, "copy", Global, &["y"], "copy name/id (OSC 52)"),
+    // Not `mutating` itself: the apply it leads to passes `admit` like every change.
+    def(
+        Cmd::ApplyPlan,
+        "apply_plan",
+        Global,
+        &["A"],
+        "in a plan (:plan FILE): apply it",
+    ),
     // Not `mutating` itself: the undo it leads to passes `admit` like every change.
     def(
         Cmd::Undo,

@@ -8,6 +8,7 @@ pub mod app;
 pub mod effect;
 pub mod keymap;
 pub mod panes;
+pub mod plan_view;
 pub mod terminal;
 pub mod theme;
 pub mod view;

@@ -214,6 +214,7 @@ pub fn render(app: &App, f: &mut Frame) {
         | Some(Modal::Detail(o))
         | Some(Modal::Copyable { overlay: o, .. }) => o.render(f, screen, &app.theme),
         Some(Modal::Journal { overlay, .. }) => overlay.render(f, screen, &app.theme),
+        Some(Modal::Plan(view)) => view.overlay.render(f, screen, &app.theme),
         Some(Modal::Confirm(c)) => {
             let env = format!(
                 "{} (profile {})",

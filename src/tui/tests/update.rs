@@ -1146,6 +1146,87 @@ fn u_in_the_journal_undoes_the_top_change_after_confirmation() {
 }
 
 #[test]
+fn plan_view_shows_grouped_changes_applies_on_a_and_marks_each_row() {
+    use crate::changes::{Before, Change};
+    use crate::estate::{Item, Plan};
+    let mut app = loaded_app();
+    let mut effects = press(&mut app, ":plan estate.toml");
+    effects.extend(app.update(code(KeyCode::Enter)));
+    assert_eq!(effects, vec![Effect::Plan("estate.toml".into())]);
+    let grant = Change::Grant {
+        scope: "demo:a".parse().unwrap(),
+        consumer: "991825827".parse().unwrap(),
+    };
+    let item = Item {
+        change: grant.clone(),
+        before: Before::Access(None),
+        fields: Vec::new(),
+        new_client: None,
+        first: true,
+    };
+    let plan = Plan {
+        items: vec![item],
+        warnings: Vec::new(),
+    };
+    app.update(Action::Planned("estate.toml".into(), Ok(plan.clone())));
+    let Some(Modal::Plan(view)) = &app.modal else {
+        panic!("no plan view");
+    };
+    let text: Vec<String> = view
+        .overlay
+        .lines
+        .iter()
+        .map(|(l, v)| format!("{l} {v}"))
+        .collect();
+    assert!(text.iter().any(|l| l.contains("Grants (1)")), "{text:?}");
+    assert!(
+        text.iter()
+            .any(|l| l.starts_with("+ grant 991825827 access to demo:a")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|l| l.contains("Plan: 1 to add, 0 to change, 0 to remove."))
+    );
+    assert!(
+        view.overlay.title.contains("A: apply"),
+        "{}",
+        view.overlay.title
+    );
+
+    let effects = app.update(code(KeyCode::Char('A')));
+    assert_eq!(
+        effects,
+        vec![Effect::Mutate(Mutation::ApplyPlan(Box::new(plan)))]
+    );
+    app.update(Action::PlanStep(grant.describe(), Ok(())));
+    let Some(Modal::Plan(view)) = &app.modal else {
+        panic!("the plan view stays while it applies");
+    };
+    assert!(view.overlay.lines.iter().any(|(_, v)| v.contains("[done]")));
+}
+
+#[test]
+fn a_read_only_profile_refuses_to_apply_a_plan() {
+    use crate::estate::Plan;
+    let mut app = app_with(session(true, Environment::Test));
+    let plan = Plan {
+        items: vec![crate::estate::Item {
+            change: crate::changes::Change::DeactivateScope {
+                name: "demo:a".parse().unwrap(),
+            },
+            before: crate::changes::Before::Nothing,
+            fields: Vec::new(),
+            new_client: None,
+            first: true,
+        }],
+        warnings: Vec::new(),
+    };
+    app.update(Action::Planned("f".into(), Ok(plan)));
+    assert!(app.update(code(KeyCode::Char('A'))).is_empty());
+}
+
+#[test]
 fn undo_outside_the_journal_points_to_it() {
     let mut app = loaded_app();
     assert!(app.update(code(KeyCode::Char('u'))).is_empty());

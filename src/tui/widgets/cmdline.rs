@@ -14,6 +14,10 @@ pub enum Command {
     Org(OrgNumber),
     Profile(String),
     Journal,
+    /// Plan an estate file against the live estate.
+    Plan(std::path::PathBuf),
+    /// Write the live estate to a new estate file.
+    Export(std::path::PathBuf),
     Help,
     Quit,
 }
@@ -33,6 +37,12 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
     ("org", true, "everything one org number has from us"),
     ("profile", true, "switch to another profile"),
     ("journal", false, "the latest changes made with mpadmin"),
+    (
+        "plan",
+        true,
+        "what applying an estate file would change (A applies)",
+    ),
+    ("export", true, "write the live estate to a new estate file"),
     ("help", false, "key help"),
     ("quit", false, "quit"),
 ];
@@ -57,6 +67,11 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("org" | "o", None) => return Err(":org needs an org number, e.g. :org 991825827".into()),
         ("profile" | "p", Some(p)) => Command::Profile(p.to_owned()),
         ("profile" | "p", None) => return Err(":profile needs a profile name".into()),
+        ("plan", Some(f)) => Command::Plan(f.into()),
+        ("export", Some(f)) => Command::Export(f.into()),
+        ("plan" | "export", None) => {
+            return Err(format!(":{word} needs a file, e.g. :{word} estate.toml"));
+        }
         (w, _) => {
             let known: Vec<&str> = COMMANDS.iter().map(|c| c.0).collect();
             return Err(format!("unknown command :{w}; known: {}", known.join(" ")));
