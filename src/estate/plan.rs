@@ -311,8 +311,8 @@ impl Planner<'_> {
             }
             let active = entry.field("active").and_then(|f| f.value.as_bool());
             match live {
-                Some(scope) => self.update_scope(entry, scope, active, &what),
-                None => self.create_scope(entry, active, &what),
+                Some(scope) => self.scope_update(entry, scope, active, &what),
+                None => self.scope_create(entry, active, &what),
             }
             self.grants(entry, live.is_some(), &what);
         }
@@ -337,7 +337,7 @@ impl Planner<'_> {
         }
     }
 
-    fn update_scope(
+    fn scope_update(
         &mut self,
         entry: &super::file::ScopeEntry,
         scope: &Scope,
@@ -408,7 +408,7 @@ impl Planner<'_> {
         }
     }
 
-    fn create_scope(&mut self, entry: &super::file::ScopeEntry, active: Option<bool>, what: &str) {
+    fn scope_create(&mut self, entry: &super::file::ScopeEntry, active: Option<bool>, what: &str) {
         if active == Some(false) {
             self.errors.push(error(
                 entry.line,
@@ -549,9 +549,9 @@ impl Planner<'_> {
                     ));
                     continue;
                 }
-                self.update_client(entry, c);
+                self.client_update(entry, c);
             } else {
-                self.create_client(entry);
+                self.client_create(entry);
             }
         }
         let prune = &self.estate.clients;
@@ -582,7 +582,7 @@ impl Planner<'_> {
         }
     }
 
-    fn update_client(&mut self, entry: &ClientEntry, c: &Client) {
+    fn client_update(&mut self, entry: &ClientEntry, c: &Client) {
         let what = format!("client '{}' ({})", c.client_name, c.client_id);
         if let Some(f) = entry.field("integration_type")
             && c.integration_type.as_ref().map(|t| t.as_str()) != f.value.as_str()
@@ -627,7 +627,7 @@ impl Planner<'_> {
         }
     }
 
-    fn create_client(&mut self, entry: &ClientEntry) {
+    fn client_create(&mut self, entry: &ClientEntry) {
         let what = format!("client '{}'", entry.key);
         if let Some(id) = &entry.client_id {
             self.errors.push(error(
