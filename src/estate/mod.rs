@@ -22,28 +22,15 @@ pub use plan::{FieldChange, Item, Plan, PlanError, Symbol, match_client, phase, 
 pub use render::{FORMAT as PLAN_FORMAT, Made, Saved, printable, summary, text};
 
 use crate::api::{AdminApi, ApiError};
+use crate::wire::models::{Client, Scope};
+use crate::wire::types::{ClientId, ScopeName};
 
 /// The live estate `estate` needs for a plan: the scopes and clients, the grants of the
 /// scopes whose consumers it lists, the keys of the clients whose keys it lists.
 pub async fn read_for(api: &AdminApi, estate: &Estate) -> Result<Live, ApiError> {
     let want_scopes = !estate.scope.is_empty() || estate.scopes.on;
     let want_clients = !estate.client.is_empty() || estate.clients.on;
-    let (scopes, clients) = futures::try_join!(
-        async {
-            if want_scopes {
-                live::scopes(api).await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        async {
-            if want_clients {
-                live::clients(api).await
-            } else {
-                Ok(Vec::new())
-            }
-        }
-    )?;
+    let (scopes, clients) = lists(api, want_scopes, want_clients).await?;
     let grant_scopes = estate
         .scope
         .iter()
@@ -59,36 +46,17 @@ pub async fn read_for(api: &AdminApi, estate: &Estate) -> Result<Live, ApiError>
         .filter_map(|e| match_client(e, &clients).ok().flatten())
         .filter_map(|c| c.client_id.parse().ok())
         .collect();
-    let (grants, keys) = futures::try_join!(
-        live::grants(api, grant_scopes),
-        live::keys(api, key_clients)
-    )?;
-    Ok(Live {
-        scopes,
-        grants,
-        clients,
-        keys,
-    })
+    with_details(api, scopes, clients, grant_scopes, key_clients).await
 }
 
 /// The whole live estate of the kinds `kinds`, for export.
 pub async fn read_all(api: &AdminApi, kinds: Kinds) -> Result<Live, ApiError> {
-    let (scopes, clients) = futures::try_join!(
-        async {
-            if kinds.scopes || kinds.access {
-                live::scopes(api).await
-            } else {
-                Ok(Vec::new())
-            }
-        },
-        async {
-            if kinds.clients || kinds.keys {
-                live::clients(api).await
-            } else {
-                Ok(Vec::new())
-            }
-        }
-    )?;
+    let (scopes, clients) = lists(
+        api,
+        kinds.scopes || kinds.access,
+        kinds.clients || kinds.keys,
+    )
+    .await?;
     let grant_scopes = if kinds.access {
         live::names(&scopes)
     } else {
@@ -99,6 +67,41 @@ pub async fn read_all(api: &AdminApi, kinds: Kinds) -> Result<Live, ApiError> {
     } else {
         Vec::new()
     };
+    with_details(api, scopes, clients, grant_scopes, key_clients).await
+}
+
+/// The scope and client lists, each only when wanted, both at once.
+async fn lists(
+    api: &AdminApi,
+    scopes: bool,
+    clients: bool,
+) -> Result<(Vec<Scope>, Vec<Client>), ApiError> {
+    futures::try_join!(
+        async {
+            if scopes {
+                live::scopes(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        },
+        async {
+            if clients {
+                live::clients(api).await
+            } else {
+                Ok(Vec::new())
+            }
+        }
+    )
+}
+
+/// The lists with the grants of `grant_scopes` and the keys of `key_clients` read beside.
+async fn with_details(
+    api: &AdminApi,
+    scopes: Vec<Scope>,
+    clients: Vec<Client>,
+    grant_scopes: Vec<ScopeName>,
+    key_clients: Vec<ClientId>,
+) -> Result<Live, ApiError> {
     let (grants, keys) = futures::try_join!(
         live::grants(api, grant_scopes),
         live::keys(api, key_clients)
