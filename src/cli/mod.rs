@@ -39,6 +39,10 @@ pub struct Cli {
     /// (organisation-scale trials, issue 6).
     #[arg(long, requires = "demo", value_name = "N")]
     pub seed_size: Option<usize>,
+    /// With --demo: the emulator misbehaves on every request under PATH (default /api/v1/):
+    /// empty-body, endless-body, redirect, malformed-json or drop-connection. Repeatable.
+    #[arg(long = "fault", requires = "demo", value_name = "KIND[@PATH]")]
+    pub faults: Vec<crate::emulator::FaultArg>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -95,7 +99,11 @@ pub fn main() -> ExitCode {
     match cli.command {
         None => {
             let seed = cli.seed_size.map_or(Seed::Demo, Seed::Size);
-            crate::tui::run(&cli.global, cli.demo.then_some(seed))
+            let demo = cli.demo.then_some(crate::tui::Demo {
+                seed,
+                faults: cli.faults,
+            });
+            crate::tui::run(&cli.global, demo)
         }
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),

@@ -28,7 +28,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use certs::{ADMIN_KID, OTHER_ORGNO, OWN_ORGNO};
-pub use faults::{Fault, Faults};
+pub use faults::{Fault, FaultArg, Faults};
 pub use seed::{
     ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX, OWN_PREFIXES, Seed,
     orgnos,
@@ -315,7 +315,8 @@ pub enum SeedArg {
     Empty,
 }
 
-/// `mpadmin emulator [--port N] [--dir DIR] [--state FILE] [--seed demo|empty] [--seed-size N]`
+/// `mpadmin emulator [--port N] [--dir DIR] [--state FILE] [--seed demo|empty] [--seed-size N]
+/// [--fault KIND[@PATH]]...`
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -333,6 +334,10 @@ pub struct EmulatorArgs {
     /// Instead of --seed: N scopes, 20 N grants and N/2 clients with keys (benchmarks).
     #[arg(long, value_name = "N", conflicts_with = "seed")]
     pub seed_size: Option<usize>,
+    /// Misbehave on every request under PATH (default /api/v1/): empty-body, endless-body,
+    /// redirect, malformed-json or drop-connection. Repeatable.
+    #[arg(long = "fault", value_name = "KIND[@PATH]")]
+    pub faults: Vec<FaultArg>,
 }
 
 impl EmulatorArgs {
@@ -371,6 +376,7 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
                 return ExitCode::from(1);
             }
         };
+        emu.faults().set_from_args(&args.faults);
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());
@@ -379,6 +385,9 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         println!("  profiles        {}", emu.keys_toml().display());
         if let Some(state) = &args.state {
             println!("  state file      {}", state.display());
+        }
+        for f in &args.faults {
+            println!("  fault           {:?} on {}", f.fault, f.path);
         }
         println!();
         println!("Try:");

@@ -286,9 +286,14 @@ fn is_loopback(url: &url::Url) -> bool {
     }
 }
 
-/// `mpadmin` without a subcommand (and `mpadmin --demo`).
-/// `demo` is the emulator seed when `--demo` was given.
-pub fn run(global: &GlobalArgs, demo: Option<Seed>) -> ExitCode {
+/// `--demo`: the in-process emulator's data and standing faults.
+pub struct Demo {
+    pub seed: Seed,
+    pub faults: Vec<crate::emulator::FaultArg>,
+}
+
+/// `mpadmin` without a subcommand (and `mpadmin --demo`, which passes `demo`).
+pub fn run(global: &GlobalArgs, demo: Option<Demo>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -322,18 +327,19 @@ enum Failure {
     Signal(u8),
 }
 
-async fn start(global: &GlobalArgs, demo: Option<Seed>) -> Result<(), Failure> {
+async fn start(global: &GlobalArgs, demo: Option<Demo>) -> Result<(), Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
     // Everything that can fail on bad input happens before the terminal is taken, so the
     // message lands on a normal screen.
-    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(seed) = demo {
+    let (emulator, _demo_dir, keys_file, profile_name) = if let Some(demo) = &demo {
         let dir = tempfile::tempdir().map_err(|e| setup(&e))?;
         let emu = Emulator::start(EmulatorOptions {
-            seed,
+            seed: demo.seed,
             ..EmulatorOptions::demo(dir.path())
         })
         .await
         .map_err(|e| setup(&e))?;
+        emu.faults().set_from_args(&demo.faults);
         let keys = emu.keys_toml();
         (
             Some(emu),
