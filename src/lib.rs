@@ -2,7 +2,8 @@
 //!
 //! Layers point one way: `tui`, `cli` -> `changes` -> `api` -> `auth` -> `config`, with the
 //! wire vocabulary (`wire`) a leaf they all use. `emulator` stands apart and shares only
-//! `wire`. `text` (what may reach the terminal) is a leaf every front uses.
+//! `wire`. `net` (capped bodies, refused redirects) is a leaf under `api` and `auth`;
+//! `text` (what may reach the terminal) is a leaf every front uses.
 
 pub mod api;
 pub mod auth;
@@ -13,6 +14,7 @@ pub mod emulator;
 pub mod estate;
 pub mod journal;
 pub mod keys;
+pub mod net;
 pub mod private_files;
 pub mod text;
 pub mod tui;

@@ -13,6 +13,7 @@ use super::models::{
 use super::retry::{Outcome, RetryPolicy, parse_retry_after};
 use super::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::auth::TokenSource;
+use crate::net::{API_BODY_CAP, BodyError, read_capped, redirect_target};
 use crate::wire::text::snippet;
 
 const SCOPES_READ: &str = "idporten:scopes.read or idporten:scopes.write";
@@ -174,16 +175,31 @@ impl AdminApi {
         };
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
+        if let Some(location) = redirect_target(&resp) {
+            return Err(Failed::Final(ApiError::Redirect {
+                method: op.method_str(),
+                endpoint: op.endpoint(),
+                status,
+                location,
+            }));
+        }
         let retry_after = parse_retry_after(
             resp.headers()
                 .get("retry-after")
                 .and_then(|v| v.to_str().ok()),
         );
-        let bytes = resp.bytes().await.map_err(transport)?;
+        let bytes = read_capped(resp, API_BODY_CAP).await.map_err(|e| match e {
+            BodyError::TooLarge => Failed::Final(ApiError::TooLarge {
+                method: op.method_str(),
+                endpoint: op.endpoint(),
+                cap: API_BODY_CAP,
+            }),
+            BodyError::Transport(source) => transport(source),
+        })?;
         Ok(Answer {
             status,
             retry_after,
-            bytes: bytes.to_vec(),
+            bytes,
         })
     }
 

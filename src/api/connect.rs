@@ -1,5 +1,5 @@
-//! The one place a profile becomes an [`AdminApi`]: HTTP client (timeouts, extra CA), signer
-//! and token source.
+//! The one place a profile becomes an [`AdminApi`]: HTTP client (timeouts, extra CA, TLS 1.2
+//! or later, no redirects), signer and token source.
 
 use std::sync::Arc;
 
@@ -65,7 +65,8 @@ impl Prepared {
 }
 
 /// The HTTP client for a profile's token endpoint and API: system roots plus the profile's
-/// `ca_certificate`, and the profile's timeouts (10 s to connect, 30 s per request unless set).
+/// `ca_certificate`, TLS 1.2 or later, no redirects, and the profile's timeouts (10 s to
+/// connect, 30 s per request unless set).
 pub fn http_client(profile: &Profile) -> Result<reqwest::Client, ApiError> {
     build_client(http_builder(profile)?, &profile.name)
 }
@@ -81,6 +82,11 @@ fn http_builder(profile: &Profile) -> Result<reqwest::ClientBuilder, ApiError> {
     let mut builder = reqwest::Client::builder()
         .connect_timeout(profile.connect_timeout)
         .timeout(profile.request_timeout)
+        // Neither Maskinporten nor the admin API redirects: a redirect would carry the signed
+        // grant or the token to wherever the answer points. Callers report it instead.
+        .redirect(reqwest::redirect::Policy::none())
+        // Stated here rather than left to the TLS library's and the system's defaults.
+        .tls_version_min(reqwest::tls::Version::TLS_1_2)
         .user_agent(concat!("mpadmin/", env!("CARGO_PKG_VERSION")));
     if let Some(path) = &profile.ca_certificate {
         let pem = std::fs::read(path).map_err(|e| {
@@ -114,4 +120,41 @@ fn build_client(
             "check that ca_certificate is a valid CA certificate",
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> Profile {
+        let url = |u: &str| Url::parse(u).unwrap();
+        Profile {
+            name: "p".into(),
+            environment: None,
+            issuer: "https://mp.example/".into(),
+            token_endpoint: url("https://mp.example/token"),
+            api_base: url("https://api.example/api/v1"),
+            client_id: "c".into(),
+            scopes: vec![],
+            signing: crate::config::Signing::OwnKey {
+                private_key: "k.pem".into(),
+                kid: "k".into(),
+            },
+            ca_certificate: None,
+            read_only: true,
+            connect_timeout: Profile::DEFAULT_CONNECT_TIMEOUT,
+            request_timeout: Profile::DEFAULT_REQUEST_TIMEOUT,
+        }
+    }
+
+    /// reqwest shows neither setting anywhere but in the builder's `Debug`; this fails when
+    /// either line is lost.
+    #[test]
+    fn the_client_wants_tls_1_2_and_follows_no_redirect() {
+        let shown = format!("{:?}", http_builder(&profile()).unwrap());
+        let tls = format!("tls_version_min: {:?}", reqwest::tls::Version::TLS_1_2);
+        assert!(shown.contains(&tls), "{shown}");
+        let none = format!("redirect_policy: {:?}", reqwest::redirect::Policy::none());
+        assert!(shown.contains(&none), "{shown}");
+    }
 }

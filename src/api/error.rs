@@ -28,6 +28,27 @@ pub enum ApiError {
         /// For 401/403: the admin scope this operation needs.
         needs_scope: Option<&'static str>,
     },
+    /// A 3xx answer: never followed, so a request (and its token) goes to `api_base` only.
+    #[error(
+        "{method} {endpoint}: HTTP {} redirect to {location} refused: mpadmin follows no redirects; check api_base in the profile",
+        .status.as_u16()
+    )]
+    Redirect {
+        method: &'static str,
+        endpoint: String,
+        status: StatusCode,
+        /// Cleaned for display (see `net::redirect_target`).
+        location: String,
+    },
+    #[error(
+        "{method} {endpoint}: the answer is larger than {}, the most mpadmin reads from the admin API; none of it was used",
+        crate::net::size(*.cap)
+    )]
+    TooLarge {
+        method: &'static str,
+        endpoint: String,
+        cap: usize,
+    },
     /// A POST failed so that the server may have acted on it (the connection broke after
     /// sending, a timeout, a gateway's 502/504), and reading back showed it did not, or could
     /// not tell. `verdict` says which, for the user.

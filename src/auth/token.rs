@@ -7,6 +7,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::credentials::CertificateInfo;
+use crate::net::{BodyError, TOKEN_BODY_CAP, read_capped, redirect_target};
 use crate::wire::models::{AccessTokenClaims, TokenErrorBody, TokenResponse};
 
 /// Renew this long before the token runs out, so a request never leaves with a token that
@@ -33,6 +34,21 @@ pub enum AuthError {
         body: TokenErrorBody,
         hint: Option<String>,
     },
+    /// A 3xx answer: never followed, so the signed grant goes to `token_endpoint` only.
+    #[error(
+        "token endpoint {endpoint}: HTTP {status} redirect to {location} refused: mpadmin sends the grant to the configured endpoint only; check token_endpoint in the profile"
+    )]
+    Redirect {
+        endpoint: String,
+        status: u16,
+        /// Cleaned for display (see `net::redirect_target`).
+        location: String,
+    },
+    #[error(
+        "token endpoint {endpoint}: the answer is larger than {}, the most mpadmin reads from a token endpoint",
+        crate::net::size(*.cap)
+    )]
+    TooLarge { endpoint: String, cap: usize },
     #[error("token endpoint {endpoint}: unexpected answer ({reason}); first bytes: {snippet}")]
     Decode {
         endpoint: String,
@@ -228,8 +244,23 @@ impl TokenSource {
             .await
             .map_err(transport)?;
         let status = resp.status();
+        if let Some(location) = redirect_target(&resp) {
+            return Err(AuthError::Redirect {
+                endpoint: self.endpoint.to_string(),
+                status: status.as_u16(),
+                location,
+            });
+        }
         let skew = clock_skew(resp.headers().get(reqwest::header::DATE), SystemTime::now());
-        let bytes = resp.bytes().await.map_err(transport)?;
+        let bytes = read_capped(resp, TOKEN_BODY_CAP)
+            .await
+            .map_err(|e| match e {
+                BodyError::TooLarge => AuthError::TooLarge {
+                    endpoint: self.endpoint.to_string(),
+                    cap: TOKEN_BODY_CAP,
+                },
+                BodyError::Transport(source) => transport(source),
+            })?;
         let snippet = || crate::wire::text::snippet(&bytes);
         if !status.is_success() {
             let body: TokenErrorBody =

@@ -44,6 +44,10 @@ pub struct Cli {
     /// error answer, to see that mpadmin shows them harmlessly.
     #[arg(long, requires = "demo")]
     pub hostile_errors: bool,
+    /// With --demo: the emulator misbehaves on every request under PATH (default /api/v1/):
+    /// empty-body, endless-body, redirect, malformed-json or drop-connection. Repeatable.
+    #[arg(long = "fault", requires = "demo", value_name = "KIND[@PATH]")]
+    pub faults: Vec<crate::emulator::FaultArg>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -81,7 +85,12 @@ pub enum Command {
 
 /// `mpadmin --demo`: a local emulator with `seed` in a temp dir, and the UI on its profile.
 /// The emulator runs on its own runtime, beside the UI's, until the UI ends.
-fn demo(global: &GlobalArgs, seed: Seed, hostile_errors: bool) -> ExitCode {
+fn demo(
+    global: &GlobalArgs,
+    seed: Seed,
+    hostile_errors: bool,
+    faults: &[crate::emulator::FaultArg],
+) -> ExitCode {
     let started = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
@@ -97,6 +106,7 @@ fn demo(global: &GlobalArgs, seed: Seed, hostile_errors: bool) -> ExitCode {
                 .block_on(crate::emulator::Emulator::start(options))
                 .map_err(|e| e.to_string())?;
             emu.faults().set_hostile_errors(hostile_errors);
+            emu.faults().set_from_args(faults);
             Ok((rt, dir, emu))
         });
     let (rt, dir, emu) = match started {
@@ -140,6 +150,7 @@ pub fn main() -> ExitCode {
             &cli.global,
             cli.seed_size.map_or(Seed::Demo, Seed::Size),
             cli.hostile_errors,
+            &cli.faults,
         ),
         None => crate::tui::run(crate::tui::Options {
             keys: cli.global.keys.clone(),

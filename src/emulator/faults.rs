@@ -1,10 +1,13 @@
-//! Fault injection for reliability tests: answer the next requests with an error status
-//! (optionally with `Retry-After`), a dropped connection or malformed JSON (also after carrying
-//! the request out), take the whole server down, add latency to every request, skew the
-//! emulator's clock, or put terminal escape sequences into every error answer. Tests flip these
-//! switches through `Emulator::faults()`; `--hostile-errors` flips the last one for people.
+//! Fault injection for reliability tests: answer the next requests (or every request under a
+//! path) with an error status (optionally with `Retry-After`), a dropped connection, malformed
+//! JSON, an empty body, a body that never ends or a redirect (also after carrying the request
+//! out), take the whole server down, add latency to every request, or skew the emulator's
+//! clock, or put terminal escape sequences into every error answer. Tests flip these switches through `Emulator::faults()`; `mpadmin emulator --fault`
+//! and `mpadmin --demo --fault` set standing ones;
+//! `--hostile-errors` the escape sequences.
 
 use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -13,6 +16,7 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::StreamExt;
 
 use super::Shared;
 use super::errors::ApiFail;
@@ -29,10 +33,59 @@ pub enum Fault {
     DropConnection,
     /// 200 with a body that is not valid JSON.
     MalformedJson,
+    /// 200 with an empty body (no JSON value at all).
+    EmptyBody,
+    /// 200 with a JSON array that never ends: sent until the client hangs up.
+    EndlessBody,
+    /// 307 to `location` (another origin, say), as a hijacked or misconfigured server would.
+    Redirect { location: String },
     /// Carry the request out (the change is made), then answer with the inner fault instead
     /// of the real answer: a gateway timing out or a connection dropping after the server
     /// acted, the case where a client cannot know whether its POST happened.
     AfterApplying(Box<Fault>),
+}
+
+/// `--fault KIND[@PATH]` of `mpadmin emulator` and `mpadmin --demo`: a standing fault for
+/// every request under PATH (default `/api/v1/`, the whole admin API).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FaultArg {
+    pub path: String,
+    pub fault: Fault,
+}
+
+/// The fault names `--fault` takes.
+const FAULT_KINDS: &str = "empty-body, endless-body, redirect, malformed-json, drop-connection";
+
+impl std::str::FromStr for FaultArg {
+    type Err = String;
+
+    fn from_str(arg: &str) -> Result<FaultArg, String> {
+        let (kind, path) = arg.split_once('@').unwrap_or((arg, "/api/v1/"));
+        if !path.starts_with('/') {
+            return Err(format!(
+                "the path in '{arg}' must start with /, e.g. empty-body@/api/v1/scopes"
+            ));
+        }
+        let fault = match kind {
+            "empty-body" => Fault::EmptyBody,
+            "endless-body" => Fault::EndlessBody,
+            // Another origin on loopback where nothing listens.
+            "redirect" => Fault::Redirect {
+                location: format!("http://127.0.0.1:1{path}"),
+            },
+            "malformed-json" => Fault::MalformedJson,
+            "drop-connection" => Fault::DropConnection,
+            _ => {
+                return Err(format!(
+                    "unknown fault '{kind}': use one of {FAULT_KINDS}, optionally followed by @PATH"
+                ));
+            }
+        };
+        Ok(FaultArg {
+            path: path.to_owned(),
+            fault,
+        })
+    }
 }
 
 #[derive(Debug)]
@@ -50,6 +103,8 @@ struct Planned {
 #[derive(Debug, Default)]
 struct Settings {
     queue: VecDeque<Planned>,
+    /// For every request they match, once the queue has nothing for it.
+    standing: Vec<Planned>,
     latency: Duration,
     /// Every request has its connection dropped: the server is gone.
     down: bool,
@@ -89,6 +144,19 @@ impl Faults {
         self.plan(Some(method), path, true, fault, times);
     }
 
+    /// Every request under `path_prefix` gets `fault`, until [`clear`](Self::clear).
+    pub fn always(&self, path_prefix: &str, fault: Fault) {
+        let planned = Planned::new(None, path_prefix, false, fault);
+        self.lock().standing.push(planned);
+    }
+
+    /// The standing faults of `--fault` arguments.
+    pub fn set_from_args(&self, args: &[FaultArg]) {
+        for a in args {
+            self.always(&a.path, a.fault.clone());
+        }
+    }
+
     fn plan(
         &self,
         method: Option<&str>,
@@ -99,12 +167,8 @@ impl Faults {
     ) {
         let mut s = self.lock();
         for _ in 0..times {
-            s.queue.push_back(Planned {
-                fault: fault.clone(),
-                path_prefix: path_prefix.to_owned(),
-                exact,
-                method: method.map(str::to_ascii_uppercase),
-            });
+            s.queue
+                .push_back(Planned::new(method, path_prefix, exact, fault.clone()));
         }
     }
 
@@ -168,7 +232,7 @@ impl Faults {
         s.token_epochs.get(jti).is_some_and(|e| *e < s.token_epoch)
     }
 
-    /// Forget every switch: queued faults, latency, clock skew, the JWKS 404.
+    /// Forget every switch: queued and standing faults, latency, clock skew, the JWKS 404.
     pub fn clear(&self) {
         let mut s = self.lock();
         let epochs = std::mem::take(&mut s.token_epochs);
@@ -189,16 +253,36 @@ impl Faults {
         if s.down {
             return (s.latency, Some(Fault::DropConnection));
         }
-        let pos = s.queue.iter().position(|p| {
-            let on_path = if p.exact {
-                path == p.path_prefix
-            } else {
-                path.starts_with(&p.path_prefix)
-            };
-            on_path && p.method.as_deref().is_none_or(|m| m == method)
-        });
-        let fault = pos.and_then(|i| s.queue.remove(i)).map(|p| p.fault);
+        let pos = s.queue.iter().position(|p| p.matches(method, path));
+        let fault = match pos.and_then(|i| s.queue.remove(i)) {
+            Some(p) => Some(p.fault),
+            None => s
+                .standing
+                .iter()
+                .find(|p| p.matches(method, path))
+                .map(|p| p.fault.clone()),
+        };
         (s.latency, fault)
+    }
+}
+
+impl Planned {
+    fn new(method: Option<&str>, path_prefix: &str, exact: bool, fault: Fault) -> Planned {
+        Planned {
+            fault,
+            path_prefix: path_prefix.to_owned(),
+            exact,
+            method: method.map(str::to_ascii_uppercase),
+        }
+    }
+
+    fn matches(&self, method: &str, path: &str) -> bool {
+        let on_path = if self.exact {
+            path == self.path_prefix
+        } else {
+            path.starts_with(&self.path_prefix)
+        };
+        on_path && self.method.as_deref().is_none_or(|m| m == method)
     }
 }
 
@@ -290,6 +374,31 @@ fn answer(fault: Fault) -> Response {
             "{\"name\": \"truncated",
         )
             .into_response(),
+        Fault::EmptyBody => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            "",
+        )
+            .into_response(),
+        Fault::EndlessBody => {
+            // Each chunk is produced only when the last one went out, and the stream is dropped
+            // when the client hangs up: the emulator holds one chunk at a time, and stops.
+            let item: &'static [u8] =
+                b"{\"name\":\"endless:scope\",\"description\":\"never ends\"},";
+            let chunk = axum::body::Bytes::from(item.repeat(1024));
+            let stream = futures::stream::once(async { Ok(axum::body::Bytes::from_static(b"[")) })
+                .chain(futures::stream::repeat(chunk).map(Ok::<_, Infallible>));
+            (
+                StatusCode::OK,
+                [(header::CONTENT_TYPE, "application/json")],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Fault::Redirect { location } => match HeaderValue::from_str(&location) {
+            Ok(to) => (StatusCode::TEMPORARY_REDIRECT, [(header::LOCATION, to)]).into_response(),
+            Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+        },
         Fault::DropConnection => {
             // A body that fails after promising more bytes makes the server abort the connection.
             let stream = futures::stream::iter([
@@ -303,5 +412,35 @@ fn answer(fault: Fault) -> Response {
                 .body(Body::from_stream(stream))
                 .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fault_arguments_name_a_kind_and_maybe_a_path() {
+        let arg = |s: &str| s.parse::<FaultArg>();
+        assert_eq!(
+            arg("empty-body@/api/v1/scopes"),
+            Ok(FaultArg {
+                path: "/api/v1/scopes".into(),
+                fault: Fault::EmptyBody
+            })
+        );
+        assert_eq!(arg("endless-body").map(|a| a.path), Ok("/api/v1/".into()));
+        assert_eq!(
+            arg("redirect@/token").map(|a| a.fault),
+            Ok(Fault::Redirect {
+                location: "http://127.0.0.1:1/token".into()
+            })
+        );
+        assert!(arg("endless").unwrap_err().contains("endless-body"));
+        assert!(
+            arg("empty-body@api")
+                .unwrap_err()
+                .contains("must start with /")
+        );
     }
 }

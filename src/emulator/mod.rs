@@ -29,7 +29,7 @@ use tokio::task::JoinHandle;
 use url::Url;
 
 pub use certs::{ADMIN_KID, OTHER_ORGNO, OWN_ORGNO};
-pub use faults::{Fault, Faults, HOSTILE_TEXT};
+pub use faults::{Fault, FaultArg, Faults, HOSTILE_TEXT};
 pub use seed::{
     ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX, OWN_PREFIXES, Seed,
     orgnos,
@@ -325,7 +325,8 @@ pub enum SeedArg {
     Empty,
 }
 
-/// `mpadmin emulator [--port N] [--dir DIR] [--state FILE] [--seed demo|empty] [--seed-size N]`
+/// `mpadmin emulator [--port N] [--dir DIR] [--state FILE] [--seed demo|empty] [--seed-size N]
+/// [--fault KIND[@PATH]]...`
 #[derive(Debug, Clone, clap::Args)]
 pub struct EmulatorArgs {
     /// Port on 127.0.0.1 (0 picks a free one).
@@ -348,6 +349,10 @@ pub struct EmulatorArgs {
     /// clients show them harmlessly.
     #[arg(long)]
     pub hostile_errors: bool,
+    /// Misbehave on every request under PATH (default /api/v1/): empty-body, endless-body,
+    /// redirect, malformed-json or drop-connection. Repeatable.
+    #[arg(long = "fault", value_name = "KIND[@PATH]")]
+    pub faults: Vec<FaultArg>,
 }
 
 impl EmulatorArgs {
@@ -391,6 +396,7 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
             }
         };
         emu.faults().set_hostile_errors(args.hostile_errors);
+        emu.faults().set_from_args(&args.faults);
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());
@@ -399,6 +405,9 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         println!("  profiles        {}", emu.keys_toml().display());
         if let Some(state) = &args.state {
             println!("  state file      {}", state.display());
+        }
+        for f in &args.faults {
+            println!("  fault           {:?} on {}", f.fault, f.path);
         }
         println!();
         println!("Try:");
