@@ -15,7 +15,7 @@ use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
 /// Every field a profile may hold (also the order `keys.example` documents them in).
-pub const PROFILE_FIELDS: [&str; 17] = [
+pub const PROFILE_FIELDS: [&str; 18] = [
     "environment",
     "issuer",
     "token_endpoint",
@@ -33,6 +33,7 @@ pub const PROFILE_FIELDS: [&str; 17] = [
     "read_only",
     "connect_timeout_secs",
     "request_timeout_secs",
+    "deadline_secs",
 ];
 
 /// Allowed `connect_timeout_secs`: a handshake slower than a minute is a dead server.
@@ -40,6 +41,8 @@ const CONNECT_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=60;
 /// Allowed `request_timeout_secs`: long enough for a slow listing, short enough that a hung
 /// request is noticed.
 const REQUEST_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=600;
+/// Allowed `deadline_secs`: up to two of the longest request timeouts.
+const DEADLINE_RANGE: std::ops::RangeInclusive<i64> = 1..=1200;
 
 /// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
 const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
@@ -224,6 +227,24 @@ impl Fields<'_> {
         }
     }
 
+    /// `deadline_secs`, by default twice the request timeout. One shorter than the request
+    /// timeout would cut every slow attempt short and make that timeout a dead letter.
+    fn deadline(&self, t: &Table, request_timeout: Duration) -> Result<Duration, ConfigError> {
+        let default = request_timeout * Profile::DEFAULT_DEADLINE_FACTOR;
+        let deadline = self.seconds(t, "deadline_secs", DEADLINE_RANGE, default)?;
+        if deadline < request_timeout {
+            let (d, r) = (deadline.as_secs(), request_timeout.as_secs());
+            return Err(self.error(
+                "deadline_secs",
+                &format!("{d} is shorter than request_timeout_secs ({r})"),
+                &format!(
+                    "write deadline_secs = N with N at least {r}, or lower request_timeout_secs"
+                ),
+            ));
+        }
+        Ok(deadline)
+    }
+
     fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, ConfigError> {
         let Some(raw) = self.string(t, field)? else {
             return Ok(None);
@@ -310,6 +331,12 @@ impl Fields<'_> {
                 "set client_id = \"...\" to the admin client's id (Digdir gives it when they register the admin client)",
             )
         })?;
+        let request_timeout = self.seconds(
+            t,
+            "request_timeout_secs",
+            REQUEST_TIMEOUT_RANGE,
+            Profile::DEFAULT_REQUEST_TIMEOUT,
+        )?;
         Ok(Profile {
             name: self.profile.to_owned(),
             environment,
@@ -326,12 +353,8 @@ impl Fields<'_> {
                 CONNECT_TIMEOUT_RANGE,
                 Profile::DEFAULT_CONNECT_TIMEOUT,
             )?,
-            request_timeout: self.seconds(
-                t,
-                "request_timeout_secs",
-                REQUEST_TIMEOUT_RANGE,
-                Profile::DEFAULT_REQUEST_TIMEOUT,
-            )?,
+            request_timeout,
+            deadline: self.deadline(t, request_timeout)?,
             read_only: match t.get("read_only") {
                 None => false,
                 Some(Value::Boolean(b)) => *b,
