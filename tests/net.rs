@@ -1,6 +1,7 @@
 //! What mpadmin does with hostile or broken HTTP answers (issue 14): bodies are read up to a
-//! cap, redirects are reported and never followed, and each call ends within its deadline.
-//! Servers are the emulator's faults or small hostile servers on 127.0.0.1 port 0.
+//! cap, redirects are reported and never followed, each call ends within its deadline, and an
+//! empty list body is an error. Servers are the emulator's faults or small hostile servers on
+//! 127.0.0.1 port 0.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -419,7 +420,7 @@ async fn retries_that_run_out_say_how_many_attempts_there_were() {
     assert!(!msg.contains("deadline"), "{msg}");
 }
 
-// ---- the binary: memory ----
+// ---- the binary: empty bodies and memory ----
 
 struct Run {
     code: i32,
@@ -481,6 +482,18 @@ async fn run(home: &Path, keys: &Path, args: &[&str]) -> Run {
     })
     .await
     .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_list_body_exits_1_naming_the_endpoint() {
+    let emu = common::emulator_with(Seed::Demo).await;
+    emu.faults().always("/api/v1/scopes", Fault::EmptyBody);
+    let r = run(&emu.temp_dir(), &emu.keys_toml(), &["scopes", "list"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "mpadmin: GET /scopes: unexpected answer (an empty body where a JSON array belongs); first bytes: (empty body)\n"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

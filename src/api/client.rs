@@ -336,9 +336,16 @@ impl AdminApi {
     }
 
     /// A list endpoint; Digdir answers "... does not have any ..." instead of `[]` at times.
+    /// An empty body is no list at all (a proxy or server that lost the answer), so it is an
+    /// error like any other malformed answer, not "nothing here".
     async fn list<T: DeserializeOwned>(&self, op: Op) -> Result<Vec<T>, ApiError> {
         match self.send(&op, None).await {
-            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Vec::new()),
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Err(ApiError::Decode {
+                method: op.method_str(),
+                endpoint: op.endpoint(),
+                reason: "an empty body where a JSON array belongs".to_owned(),
+                snippet: snippet(&bytes),
+            }),
             Ok(bytes) => Self::decode(&op, &bytes),
             Err(e)
                 if e.body()
