@@ -873,6 +873,35 @@ fn timeouts_default_to_10_and_30_seconds_and_are_checked() {
 }
 
 #[test]
+fn deadline_defaults_to_two_request_timeouts_and_is_never_shorter_than_one() {
+    use std::time::Duration;
+    let dir = material_dir();
+    let with = |line: &str| load(dir.path(), &profile(&format!("{line}\n{}", pem_pair())));
+    assert_eq!(with("").unwrap().deadline, Duration::from_secs(60));
+    assert_eq!(
+        with("request_timeout_secs = 100").unwrap().deadline,
+        Duration::from_secs(200)
+    );
+    assert_eq!(
+        with("deadline_secs = 45").unwrap().deadline,
+        Duration::from_secs(45)
+    );
+    let err = with("deadline_secs = 10").unwrap_err().to_string();
+    assert_names(
+        &err,
+        "deadline_secs",
+        "deadline_secs = N with N at least 30",
+    );
+    assert!(
+        err.contains("10 is shorter than request_timeout_secs (30)"),
+        "{err}"
+    );
+    let err = with("deadline_secs = 1201").unwrap_err().to_string();
+    assert_names(&err, "deadline_secs", "deadline_secs = N");
+    assert!(err.contains("outside 1..=1200"), "{err}");
+}
+
+#[test]
 fn keys_example_documents_every_field_and_parses() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("keys.example");
     let text = std::fs::read_to_string(&path).unwrap();

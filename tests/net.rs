@@ -1,6 +1,7 @@
 //! What mpadmin does with hostile or broken HTTP answers (issue 14): bodies are read up to a
-//! cap, and redirects are reported and never followed. Servers are the emulator's faults or
-//! small hostile servers on 127.0.0.1 port 0.
+//! cap, redirects are reported and never followed, each call ends within its deadline, and an
+//! empty list body is an error. Servers are the emulator's faults or small hostile servers on
+//! 127.0.0.1 port 0.
 
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
@@ -28,6 +29,8 @@ struct Hostile {
 /// How a hostile server answers one connection (after reading the request head).
 #[derive(Clone, Copy)]
 enum Answer {
+    /// Never a byte: the connection stays open until the client gives up.
+    Silent,
     /// A 200 announcing `Content-Length: len`, one byte of it, then silence.
     Announce { len: u64 },
     /// 404, at once.
@@ -83,6 +86,11 @@ async fn serve(mut socket: TcpStream, answer: Answer) -> usize {
         }
     }
     match answer {
+        Answer::Silent => {
+            // Hold the connection until the client closes it.
+            let _ = socket.read(&mut buf).await;
+            0
+        }
         Answer::Announce { len } => {
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len}\r\n\r\n["
@@ -147,8 +155,8 @@ fn connect(keys: &Path) -> AdminApi {
 // ---- body caps ----
 
 /// Without the caps, an endless body would grow memory by hundreds of MB a second until the
-/// timeout; this keeps that to 3 s.
-const SHORT: &str = "request_timeout_secs = 3";
+/// timeout; these keep that to 3 s.
+const SHORT: &str = "request_timeout_secs = 3\ndeadline_secs = 3";
 
 #[tokio::test]
 async fn an_endless_list_stops_at_the_cap_with_an_error_naming_it() {
@@ -220,7 +228,7 @@ async fn a_content_length_above_the_cap_is_refused_before_reading() {
     let started = Instant::now();
     let err = api.clients().await.unwrap_err();
     // The server sends one byte of the body and then nothing: only refusing the announced
-    // length at once ends this with the cap's error rather than the timeout's.
+    // length at once ends this with the cap's error rather than the deadline's.
     assert!(
         started.elapsed() < Duration::from_secs(3),
         "{:?}",
@@ -323,7 +331,96 @@ async fn a_redirect_from_the_admin_api_is_reported_not_followed() {
     assert_eq!(elsewhere.connections(), 0);
 }
 
-// ---- the binary: memory ----
+// ---- the deadline of a call ----
+
+#[tokio::test]
+async fn a_silent_server_gets_one_deadline_not_four_timeouts() {
+    let emu = common::emulator_with(Seed::Empty).await;
+    let (silent, _) = Hostile::start(Answer::Silent).await;
+    let keys = keys_toml(
+        &emu,
+        "silent.toml",
+        Some(&silent.url("/api/v1")),
+        "request_timeout_secs = 1\ndeadline_secs = 2",
+    );
+    let api = connect(&keys);
+    let started = Instant::now();
+    let err = api.clients().await.unwrap_err();
+    let elapsed = started.elapsed();
+    // Without the deadline: four 1 s timeouts plus backoff, about 4.5 s.
+    assert!(
+        elapsed >= Duration::from_secs(2) && elapsed < Duration::from_millis(3000),
+        "{elapsed:?}"
+    );
+    let msg = err.to_string();
+    let attempts = silent.connections();
+    assert_eq!(
+        attempts, 2,
+        "one timeout, one retry cut by the deadline: {msg}"
+    );
+    assert!(
+        msg.starts_with(
+            "GET /clients: no complete answer before the deadline; gave up after 2 attempts in 2."
+        ) && msg.ends_with(" s (deadline_secs = 2 in the profile)"),
+        "{msg}"
+    );
+    assert!(err.is_unreachable(), "the TUI goes offline: {msg}");
+}
+
+#[tokio::test]
+async fn a_post_cut_by_the_deadline_is_read_back() {
+    let emu = common::emulator_with(Seed::Empty).await;
+    let keys = keys_toml(
+        &emu,
+        "slow.toml",
+        None,
+        "request_timeout_secs = 2\ndeadline_secs = 2",
+    );
+    let api = connect(&keys);
+    // Every request takes 1.2 s: the token, then the POST, which the deadline (2 s after the
+    // call began) cuts while it is on its way; the read-back is a call of its own.
+    emu.faults().set_latency(Duration::from_millis(1200));
+    let scope: mpadmin::api::models::Scope = serde_json::from_value(serde_json::json!({
+        "prefix": "difitest", "subscope": "late", "description": "d"
+    }))
+    .unwrap();
+    let err = api.create_scope(&scope).await.unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with(
+            "POST /scopes: no complete answer before the deadline; gave up after 1 attempt in 2."
+        ) && msg.ends_with(
+            "the scope difitest:late was not created (read back after the failure); safe to retry"
+        ),
+        "{msg}"
+    );
+    assert!(emu.state().scope("difitest:late").is_none());
+}
+
+#[tokio::test]
+async fn retries_that_run_out_say_how_many_attempts_there_were() {
+    let emu = common::emulator_with(Seed::Empty).await;
+    let api = connect(&emu.keys_toml()).with_retry(mpadmin::api::RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+    });
+    emu.faults().inject(
+        "/api/v1/clients",
+        Fault::Status {
+            status: 503,
+            retry_after: None,
+        },
+        4,
+    );
+    let err = api.clients().await.unwrap_err();
+    assert_eq!(err.status(), Some(reqwest::StatusCode::SERVICE_UNAVAILABLE));
+    let msg = err.to_string();
+    assert!(msg.contains("; gave up after 4 attempts in 0."), "{msg}");
+    assert!(!msg.contains("deadline"), "{msg}");
+}
+
+// ---- the binary: empty bodies and memory ----
 
 struct Run {
     code: i32,
@@ -388,13 +485,25 @@ async fn run(home: &Path, keys: &Path, args: &[&str]) -> Run {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_empty_list_body_exits_1_naming_the_endpoint() {
+    let emu = common::emulator_with(Seed::Demo).await;
+    emu.faults().always("/api/v1/scopes", Fault::EmptyBody);
+    let r = run(&emu.temp_dir(), &emu.keys_toml(), &["scopes", "list"]).await;
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(
+        r.stderr,
+        "mpadmin: GET /scopes: unexpected answer (an empty body where a JSON array belongs); first bytes: (empty body)\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_endless_body_leaves_memory_bounded_and_exits_1_at_once() {
     let emu = common::emulator_with(Seed::Empty).await;
     emu.faults().always("/api/v1/scopes", Fault::EndlessBody);
     let keys = keys_toml(&emu, "endless.toml", None, SHORT);
     let r = run(&emu.temp_dir(), &keys, &["scopes", "list"]).await;
     assert_eq!(r.code, 1, "{}", r.stderr);
-    // This message, not the timeout's, says the cap ended it within the 3 s.
+    // This message, not the deadline's, says the cap ended it within the 3 s.
     assert!(
         r.stderr
             .contains("GET /scopes: the answer is larger than 64 MiB"),

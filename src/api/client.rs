@@ -1,11 +1,14 @@
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use tokio::time::Instant;
 use url::Url;
 
-use super::error::ApiError;
+use super::error::{ApiError, Tries};
 use super::models::{
     ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Scope, ScopeAccess,
     ScopePrefix,
@@ -13,6 +16,7 @@ use super::models::{
 use super::retry::{Outcome, RetryPolicy, parse_retry_after};
 use super::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::auth::TokenSource;
+use crate::config::Profile;
 use crate::net::{API_BODY_CAP, BodyError, read_capped, redirect_target};
 use crate::wire::text::snippet;
 
@@ -37,17 +41,25 @@ pub struct AdminApi {
     base: Url,
     tokens: Arc<TokenSource>,
     retry: RetryPolicy,
+    /// One call, all its attempts and the waits between them included, ends within this.
+    deadline: Duration,
 }
 
 struct Answer {
     status: StatusCode,
-    retry_after: Option<std::time::Duration>,
+    retry_after: Option<Duration>,
     bytes: Vec<u8>,
 }
 
 enum Failed {
     Transport(Outcome, ApiError),
     Final(ApiError),
+}
+
+/// A failed attempt worth retrying, kept for the error in case no retry fits in the deadline.
+enum Last {
+    Answer(Answer),
+    Error(ApiError),
 }
 
 /// One request, described before it is sent.
@@ -124,12 +136,19 @@ impl AdminApi {
             base,
             tokens,
             retry: RetryPolicy::default(),
+            deadline: Profile::DEFAULT_REQUEST_TIMEOUT * Profile::DEFAULT_DEADLINE_FACTOR,
         }
     }
 
     /// Replace the retry policy (tests use millisecond backoffs).
     pub fn with_retry(mut self, retry: RetryPolicy) -> AdminApi {
         self.retry = retry;
+        self
+    }
+
+    /// Replace the deadline of each call (the profile's `deadline_secs`).
+    pub fn with_deadline(mut self, deadline: Duration) -> AdminApi {
+        self.deadline = deadline;
         self
     }
 
@@ -141,8 +160,14 @@ impl AdminApi {
         &self.base
     }
 
-    /// One attempt. `Ok` carries any HTTP answer; `Err` a failure before one arrived.
-    async fn attempt(&self, op: &Op, body: Option<&serde_json::Value>) -> Result<Answer, Failed> {
+    /// One attempt. `Ok` carries any HTTP answer; `Err` a failure before one arrived. `sent`
+    /// turns true as the request leaves, for a caller that cuts the attempt short.
+    async fn attempt(
+        &self,
+        op: &Op,
+        body: Option<&serde_json::Value>,
+        sent: &AtomicBool,
+    ) -> Result<Answer, Failed> {
         let mut req = self
             .http
             .request(op.method.clone(), build_url(&self.base, op))
@@ -170,9 +195,11 @@ impl AdminApi {
                     method: op.method_str(),
                     endpoint: op.endpoint(),
                     source,
+                    tries: None,
                 },
             )
         };
+        sent.store(true, Ordering::Relaxed);
         let resp = req.send().await.map_err(transport)?;
         let status = resp.status();
         if let Some(location) = redirect_target(&resp) {
@@ -203,12 +230,33 @@ impl AdminApi {
         })
     }
 
-    /// Send with retries (see `retry`), renewing the token once when the server says 401.
+    /// Send with retries (see `retry`), renewing the token once when the server says 401,
+    /// all within the deadline: an attempt still running when it passes is cut off, and no
+    /// retry starts whose wait would end after it.
     async fn send(&self, op: &Op, body: Option<&serde_json::Value>) -> Result<Vec<u8>, ApiError> {
+        let started = Instant::now();
+        let deadline = started + self.deadline;
+        let tries = |attempts, out_of_time: bool| Tries {
+            attempts,
+            elapsed: started.elapsed(),
+            deadline: out_of_time.then_some(self.deadline),
+        };
+        let mut attempts = 0;
         let mut retries = 0;
         let mut renewed = false;
-        let Answer { status, bytes, .. } = loop {
-            let wait = match self.attempt(op, body).await {
+        let (answer, out_of_time) = loop {
+            attempts += 1;
+            let sent = AtomicBool::new(false);
+            let Ok(result) = tokio::time::timeout_at(deadline, self.attempt(op, body, &sent)).await
+            else {
+                return Err(ApiError::Deadline {
+                    method: op.method_str(),
+                    endpoint: op.endpoint(),
+                    tries: tries(attempts, true),
+                    sent: sent.load(Ordering::Relaxed),
+                });
+            };
+            let (wait, last) = match result {
                 Ok(answer)
                     if answer.status == StatusCode::UNAUTHORIZED
                         && op.needs.is_some()
@@ -218,29 +266,36 @@ impl AdminApi {
                     self.tokens.invalidate().await;
                     continue;
                 }
-                Ok(answer) if answer.status.is_success() => break answer,
+                Ok(answer) if answer.status.is_success() => break (answer, false),
                 Ok(answer) => {
                     let outcome = Outcome::Status {
                         status: answer.status,
                         retry_after: answer.retry_after,
                     };
                     match self.retry.delay(&op.method, retries, outcome) {
-                        Some(wait) => wait,
-                        None => break answer,
+                        Some(wait) => (wait, Last::Answer(answer)),
+                        None => break (answer, false),
                     }
                 }
                 Err(Failed::Final(e)) => return Err(e),
                 Err(Failed::Transport(outcome, e)) => {
                     match self.retry.delay(&op.method, retries, outcome) {
-                        Some(wait) => wait,
-                        None => return Err(e),
+                        Some(wait) => (wait, Last::Error(e)),
+                        None => return Err(e.tried(tries(attempts, false))),
                     }
                 }
             };
+            if Instant::now() + wait >= deadline {
+                match last {
+                    Last::Answer(answer) => break (answer, true),
+                    Last::Error(e) => return Err(e.tried(tries(attempts, true))),
+                }
+            }
             tracing::debug!(endpoint = %op.endpoint(), retry = retries + 1, wait_ms = wait.as_millis() as u64, "retrying");
             tokio::time::sleep(wait).await;
             retries += 1;
         };
+        let Answer { status, bytes, .. } = answer;
         if status.is_success() {
             return Ok(bytes);
         }
@@ -258,7 +313,9 @@ impl AdminApi {
             status,
             body: Box::new(body),
             needs_scope,
-        })
+            tries: None,
+        }
+        .tried(tries(attempts, out_of_time)))
     }
 
     fn decode<T: DeserializeOwned>(op: &Op, bytes: &[u8]) -> Result<T, ApiError> {
@@ -280,9 +337,16 @@ impl AdminApi {
     }
 
     /// A list endpoint; Digdir answers "... does not have any ..." instead of `[]` at times.
+    /// An empty body is no list at all (a proxy or server that lost the answer), so it is an
+    /// error like any other malformed answer, not "nothing here".
     async fn list<T: DeserializeOwned>(&self, op: Op) -> Result<Vec<T>, ApiError> {
         match self.send(&op, None).await {
-            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Ok(Vec::new()),
+            Ok(bytes) if bytes.iter().all(u8::is_ascii_whitespace) => Err(ApiError::Decode {
+                method: op.method_str(),
+                endpoint: op.endpoint(),
+                reason: "an empty body where a JSON array belongs".to_owned(),
+                snippet: snippet(&bytes),
+            }),
             Ok(bytes) => Self::decode(&op, &bytes),
             Err(e)
                 if e.body()
@@ -357,6 +421,7 @@ impl AdminApi {
                 ..ApiErrorBody::default()
             }),
             needs_scope: None,
+            tries: None,
         })
     }
 

@@ -1,5 +1,5 @@
 //! The one place a profile becomes an [`AdminApi`]: HTTP client (timeouts, extra CA, TLS 1.2
-//! or later, no redirects), signer and token source.
+//! or later, no redirects), signer, token source and the deadline of each call.
 
 use std::sync::Arc;
 
@@ -35,6 +35,7 @@ pub struct Prepared {
     token_endpoint: Url,
     scopes: Vec<String>,
     api_base: Url,
+    deadline: std::time::Duration,
     profile: String,
 }
 
@@ -46,6 +47,7 @@ pub fn prepare(profile: &Profile, passwords: &dyn PasswordSource) -> Result<Prep
         token_endpoint: profile.token_endpoint.clone(),
         scopes: profile.scopes.clone(),
         api_base: profile.api_base.clone(),
+        deadline: profile.deadline,
         profile: profile.name.clone(),
     })
 }
@@ -60,7 +62,7 @@ impl Prepared {
     pub fn build(self) -> Result<AdminApi, ApiError> {
         let http = build_client(self.http, &self.profile)?;
         let tokens = TokenSource::new(http.clone(), self.token_endpoint, self.scopes, self.signer);
-        Ok(AdminApi::new(http, self.api_base, Arc::new(tokens)))
+        Ok(AdminApi::new(http, self.api_base, Arc::new(tokens)).with_deadline(self.deadline))
     }
 }
 
@@ -144,6 +146,7 @@ mod tests {
             read_only: true,
             connect_timeout: Profile::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Profile::DEFAULT_REQUEST_TIMEOUT,
+            deadline: Profile::DEFAULT_REQUEST_TIMEOUT * Profile::DEFAULT_DEADLINE_FACTOR,
         }
     }
 

@@ -1,8 +1,41 @@
+use std::fmt;
+use std::time::Duration;
+
 use reqwest::StatusCode;
 
 use super::models::ApiErrorBody;
 use crate::auth::AuthError;
 use crate::wire::text::transport_message;
+
+/// How often a call was tried before it gave up, and for how long; kept on the error when
+/// there was more than one attempt or the deadline ended them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tries {
+    pub attempts: u32,
+    pub elapsed: Duration,
+    /// The profile's `deadline_secs`, when the deadline is what stopped the call.
+    pub deadline: Option<Duration>,
+}
+
+impl fmt::Display for Tries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.attempts == 1 { "" } else { "s" };
+        write!(
+            f,
+            "gave up after {} attempt{plural} in {:.1} s",
+            self.attempts,
+            self.elapsed.as_secs_f64()
+        )?;
+        match self.deadline {
+            Some(d) => write!(f, " (deadline_secs = {} in the profile)", d.as_secs()),
+            None => Ok(()),
+        }
+    }
+}
+
+fn tries_note(tries: &Option<Tries>) -> String {
+    tries.map(|t| format!("; {t}")).unwrap_or_default()
+}
 
 /// What went wrong talking to the admin API. Digdir's error body is kept whole so the user
 /// sees `error_description` and the `correlation_id` to quote to Digdir's service desk.
@@ -12,14 +45,15 @@ pub enum ApiError {
     Invalid(#[from] crate::api::types::InvalidValue),
     #[error("could not get an admin token: {0}")]
     Auth(#[from] AuthError),
-    #[error("{method} {endpoint}: {}", transport_message(.source))]
+    #[error("{method} {endpoint}: {}{}", transport_message(.source), tries_note(.tries))]
     Transport {
         method: &'static str,
         endpoint: String,
         #[source]
         source: reqwest::Error,
+        tries: Option<Tries>,
     },
-    #[error("{method} {endpoint}: {}", http_message(*.status, .body, .needs_scope))]
+    #[error("{method} {endpoint}: {}{}", http_message(*.status, .body, .needs_scope), tries_note(.tries))]
     Http {
         method: &'static str,
         endpoint: String,
@@ -27,6 +61,16 @@ pub enum ApiError {
         body: Box<ApiErrorBody>,
         /// For 401/403: the admin scope this operation needs.
         needs_scope: Option<&'static str>,
+        tries: Option<Tries>,
+    },
+    /// The call's deadline (`deadline_secs`) passed during an attempt.
+    #[error("{method} {endpoint}: no complete answer before the deadline; {tries}")]
+    Deadline {
+        method: &'static str,
+        endpoint: String,
+        tries: Tries,
+        /// The request had left (or was leaving) when the deadline passed.
+        sent: bool,
     },
     /// A 3xx answer: never followed, so a request (and its token) goes to `api_base` only.
     #[error(
@@ -129,11 +173,24 @@ impl ApiError {
         self.status() == Some(StatusCode::NOT_FOUND)
     }
 
+    /// `self` with `tries` noted, when the call was tried more than once or ran out of time
+    /// (errors that end a call at once carry no note).
+    pub(super) fn tried(mut self, tries: Tries) -> ApiError {
+        if (tries.attempts > 1 || tries.deadline.is_some())
+            && let ApiError::Transport { tries: t, .. } | ApiError::Http { tries: t, .. } =
+                &mut self
+        {
+            *t = Some(tries);
+        }
+        self
+    }
+
     /// A failure after which a non-idempotent request may or may not have been carried out:
     /// the request left (not a connect failure) and no real answer came back.
     pub fn is_ambiguous(&self) -> bool {
         match self {
             ApiError::Transport { source, .. } => !source.is_connect(),
+            ApiError::Deadline { sent, .. } => *sent,
             ApiError::Http { status, .. } => {
                 matches!(
                     *status,
@@ -149,7 +206,9 @@ impl ApiError {
     pub fn is_unreachable(&self) -> bool {
         matches!(
             self,
-            ApiError::Transport { .. } | ApiError::Auth(AuthError::Transport { .. })
+            ApiError::Transport { .. }
+                | ApiError::Deadline { .. }
+                | ApiError::Auth(AuthError::Transport { .. })
         )
     }
 

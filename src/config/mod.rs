@@ -153,8 +153,10 @@ pub struct Profile {
     pub read_only: bool,
     /// TCP + TLS handshake limit (`connect_timeout_secs`).
     pub connect_timeout: Duration,
-    /// Limit for one request, end to end (`request_timeout_secs`).
+    /// Limit for one attempt of a request, end to end (`request_timeout_secs`).
     pub request_timeout: Duration,
+    /// Limit for one call with all its attempts and waits between them (`deadline_secs`).
+    pub deadline: Duration,
 }
 
 impl Profile {
@@ -166,8 +168,11 @@ impl Profile {
 
     /// A server that does not answer the TCP/TLS handshake within this is treated as down.
     pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
-    /// No single request may take longer than this, end to end.
+    /// No single attempt of a request may take longer than this, end to end.
     pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+    /// Without `deadline_secs`, a call gets this many request timeouts in all: room for a
+    /// retry after one attempt timed out, not for four.
+    pub const DEFAULT_DEADLINE_FACTOR: u32 = 2;
 
     /// Talks to production: every PROD guard (CLI confirmation, TUI header and typed name)
     /// asks this, decided once when the profile was read.

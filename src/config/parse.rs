@@ -16,7 +16,7 @@ use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
 /// Every field a profile may hold (also the order `keys.example` documents them in).
-pub const PROFILE_FIELDS: [&str; 17] = [
+pub const PROFILE_FIELDS: [&str; 18] = [
     "environment",
     "issuer",
     "token_endpoint",
@@ -34,6 +34,7 @@ pub const PROFILE_FIELDS: [&str; 17] = [
     "read_only",
     "connect_timeout_secs",
     "request_timeout_secs",
+    "deadline_secs",
 ];
 
 /// Allowed `connect_timeout_secs`: a handshake slower than a minute is a dead server.
@@ -41,6 +42,8 @@ const CONNECT_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=60;
 /// Allowed `request_timeout_secs`: long enough for a slow listing, short enough that a hung
 /// request is noticed.
 const REQUEST_TIMEOUT_RANGE: std::ops::RangeInclusive<i64> = 1..=600;
+/// Allowed `deadline_secs`: up to two of the longest request timeouts.
+const DEADLINE_RANGE: std::ops::RangeInclusive<i64> = 1..=1200;
 
 /// Hosts whose issuer string is known; for these a missing trailing slash is a mistake.
 const MASKINPORTEN_HOSTS: [&str; 2] = ["maskinporten.no", "test.maskinporten.no"];
@@ -266,6 +269,24 @@ impl Fields<'_> {
         }
     }
 
+    /// `deadline_secs`, by default twice the request timeout. One shorter than the request
+    /// timeout would cut every slow attempt short and make that timeout a dead letter.
+    fn deadline(&self, t: &Table, request_timeout: Duration) -> Result<Duration, Reported> {
+        let default = request_timeout * Profile::DEFAULT_DEADLINE_FACTOR;
+        let deadline = self.seconds(t, "deadline_secs", DEADLINE_RANGE, default)?;
+        if deadline < request_timeout {
+            let (d, r) = (deadline.as_secs(), request_timeout.as_secs());
+            return Err(self.error(
+                "deadline_secs",
+                &format!("{d} is shorter than request_timeout_secs ({r})"),
+                &format!(
+                    "write deadline_secs = N with N at least {r}, or lower request_timeout_secs"
+                ),
+            ));
+        }
+        Ok(deadline)
+    }
+
     fn url(&self, t: &Table, field: &str) -> Result<Option<(String, Url)>, Reported> {
         let Some(raw) = self.string(t, field)? else {
             return Ok(None);
@@ -383,6 +404,7 @@ impl Fields<'_> {
             REQUEST_TIMEOUT_RANGE,
             Profile::DEFAULT_REQUEST_TIMEOUT,
         );
+        let deadline = request_timeout.and_then(|r| self.deadline(t, r));
         let read_only = match t.get("read_only") {
             None => Ok(false),
             Some(Value::Boolean(b)) => Ok(*b),
@@ -404,6 +426,7 @@ impl Fields<'_> {
             ca_certificate: ca_certificate?,
             connect_timeout: connect_timeout?,
             request_timeout: request_timeout?,
+            deadline: deadline?,
             read_only: read_only?,
         })
     }
