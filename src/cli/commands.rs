@@ -249,7 +249,7 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
 
 /// `TEST`, `PROD`, or `custom` for a profile that sets its endpoints by hand.
 pub(super) fn environment(profile: &Profile) -> &'static str {
-    profile.environment.map_or("custom", |e| e.label())
+    profile.environment_label()
 }
 
 /// The change engine on `profile`'s API, journaling to the data dir when there is one.

@@ -179,4 +179,10 @@ impl Profile {
     pub fn is_prod(&self) -> bool {
         self.environment == Some(Environment::Prod)
     }
+
+    /// `TEST`, `PROD`, or `custom` for a profile that sets its endpoints by hand: the label
+    /// the journal, estate files and plans carry.
+    pub fn environment_label(&self) -> &'static str {
+        self.environment.map_or("custom", |e| e.label())
+    }
 }

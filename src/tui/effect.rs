@@ -732,8 +732,7 @@ async fn export_file(
     let origin = Origin {
         organization,
         environment: profile
-            .and_then(|p| p.environment)
-            .map_or("custom", |e| e.label())
+            .map_or("custom", Profile::environment_label)
             .to_owned(),
         at: chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string(),
     };
