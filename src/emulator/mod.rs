@@ -9,6 +9,7 @@ mod errors;
 mod faults;
 mod jws;
 mod profiles;
+mod scenarios;
 mod seed;
 mod state;
 mod stats;
