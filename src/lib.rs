@@ -9,6 +9,7 @@ pub mod auth;
 pub mod changes;
 pub mod cli;
 pub mod config;
+pub mod doctor;
 pub mod emulator;
 pub mod journal;
 pub mod keys;

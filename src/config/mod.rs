@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use error::ConfigError;
+pub use error::{ConfigError, init_command};
 pub use locate::{KEYS_ENV, Origin, Paths, choose_profiles_file, paths, resolve_path};
 pub use parse::{PROFILE_FIELDS, ProfilesFile};
 pub use permissions::loose_permissions;
