@@ -130,7 +130,12 @@ pub(super) fn warn(msg: &str) {
 }
 
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
-    match execute(global, cmd) {
+    exit(execute(global, cmd))
+}
+
+/// The exit code of a command's result, its error on stderr.
+pub(super) fn exit(result: Result<(), CliError>) -> ExitCode {
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         // The reader went away (`mpadmin ... | head`): there is nobody to tell.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
@@ -241,7 +246,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
     let profiles = match &p.profiles {
         Some(path) if path.exists() => format!("{} ({})", path.display(), p.profiles_origin),
         Some(path) => format!(
-            "{} ({}; missing: copy keys.example there)",
+            "{} ({}; missing: `mpadmin init` writes a starter profile there, or try `mpadmin --demo`)",
             path.display(),
             p.profiles_origin
         ),

@@ -4,7 +4,10 @@
 mod access;
 mod clients;
 mod commands;
+mod completions;
 mod confirm;
+mod doctor;
+mod init;
 mod journal;
 mod keyring;
 mod keys;
@@ -35,7 +38,7 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
     /// With --demo: seed N scopes, 20N grants and N/2 clients instead of the demo data
-    /// (organisation-scale trials, issue 6).
+    /// (to try mpadmin at the scale of a large organisation).
     #[arg(long, requires = "demo", value_name = "N")]
     pub seed_size: Option<usize>,
     #[command(subcommand)]
@@ -49,7 +52,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub keys: Option<PathBuf>,
     /// Profile to use (default: default_profile in the profiles file).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, add = clap_complete::engine::ArgValueCompleter::new(completions::profile_names))]
     pub profile: Option<String>,
     /// Print API objects as JSON instead of tables.
     #[arg(long, global = true)]
@@ -71,9 +74,24 @@ pub enum Command {
     Emulator(crate::emulator::EmulatorArgs),
     #[command(flatten)]
     Admin(AdminCommand),
+    /// Check everything between you and a working session (profiles file, certificate,
+    /// network, clock, admin token and scopes, what your organisation owns), each with the fix.
+    /// Exit code 1 when a check fails.
+    Doctor,
+    /// Write a commented starter profiles file where mpadmin looks for it (never over an
+    /// existing file).
+    Init,
+    /// Print the shell completion script (load it with `source <(mpadmin completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: completions::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 pub fn main() -> ExitCode {
+    completions::complete_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e)
@@ -98,5 +116,13 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),
+        Some(Command::Doctor) => doctor::run(&cli.global),
+        Some(Command::Init) => {
+            commands::exit(init::run(&cli.global, &mut output::Output::stdout(false)))
+        }
+        Some(Command::Completions { shell }) => {
+            commands::exit(completions::script(shell, &mut std::io::stdout().lock()))
+        }
+        Some(Command::Man) => commands::exit(completions::man(&mut std::io::stdout().lock())),
     }
 }
