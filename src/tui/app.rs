@@ -246,6 +246,12 @@ impl App {
                 panes::keys::rotated(self, outcome);
                 self.reload(Area::Keys)
             }
+            Action::Doctor(report) => {
+                self.pending = self.pending.saturating_sub(1);
+                let overlay = super::widgets::doctor::overlay(&report);
+                self.modal = Some(Modal::Detail(overlay));
+                Vec::new()
+            }
             Action::TokenTested(answer) => {
                 self.pending = self.pending.saturating_sub(1);
                 panes::keys::doctored(self, answer);
@@ -1091,6 +1097,10 @@ impl App {
                 Vec::new()
             }
             Command::Journal => vec![Effect::ReadJournal],
+            Command::Doctor => {
+                self.info("checking profile, certificate, network, token and scopes…");
+                vec![Effect::Doctor]
+            }
             Command::Quit => {
                 self.quit = true;
                 Vec::new()

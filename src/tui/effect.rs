@@ -34,6 +34,8 @@ pub enum Effect {
     SwitchProfile(String),
     /// Read the latest entries of the journal of changes.
     ReadJournal,
+    /// Run the doctor's checks on the session's profile (the main loop asks the host how).
+    Doctor,
     /// Ask Maskinporten for a token as a client, with one of its private keys (changes
     /// nothing, so it is no `Mutation`).
     TokenTest(Box<TokenTestRequest>),
@@ -44,7 +46,11 @@ impl Effect {
     pub fn is_request(&self) -> bool {
         matches!(
             self,
-            Effect::Load { .. } | Effect::Mutate(_) | Effect::ReadJournal | Effect::TokenTest(_)
+            Effect::Load { .. }
+                | Effect::Mutate(_)
+                | Effect::ReadJournal
+                | Effect::TokenTest(_)
+                | Effect::Doctor
         )
     }
 }
@@ -464,7 +470,7 @@ impl Runner {
                     let _ = tx.send(Action::TokenTested(r));
                 });
             }
-            Effect::Copy(_) | Effect::SwitchProfile(_) => {}
+            Effect::Copy(_) | Effect::SwitchProfile(_) | Effect::Doctor => {}
         }
     }
 }

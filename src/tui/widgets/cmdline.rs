@@ -14,6 +14,7 @@ pub enum Command {
     Org(OrgNumber),
     Profile(String),
     Journal,
+    Doctor,
     Help,
     Quit,
 }
@@ -33,6 +34,11 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
     ("org", true, "everything one org number has from us"),
     ("profile", true, "switch to another profile"),
     ("journal", false, "the latest changes made with mpadmin"),
+    (
+        "doctor",
+        false,
+        "check profile, certificate, network, clock, token and scopes",
+    ),
     ("help", false, "key help"),
     ("quit", false, "quit"),
 ];
@@ -51,6 +57,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("keys" | "k", None) => Command::Keys,
         ("expiring" | "x", None) => Command::Expiring,
         ("journal" | "j", None) => Command::Journal,
+        ("doctor", None) => Command::Doctor,
         ("help" | "h", None) => Command::Help,
         ("quit" | "q", None) => Command::Quit,
         ("org" | "o", Some(n)) => Command::Org(n.parse().map_err(|e| format!(":org: {e}"))?),
@@ -115,6 +122,7 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parse("scopes"), Ok(Command::Scopes));
         assert_eq!(parse("expiring"), Ok(Command::Expiring));
+        assert_eq!(parse("doctor"), Ok(Command::Doctor));
         assert_eq!(
             parse("org 991825827"),
             Ok(Command::Org("991825827".parse().unwrap()))
