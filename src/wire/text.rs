@@ -45,3 +45,16 @@ pub fn snippet(bytes: &[u8]) -> String {
         s
     }
 }
+
+/// A scope's integration types for people. An empty list lets every type use the scope, and
+/// every front says so with the same word.
+pub fn integration_types(types: &[crate::wire::models::IntegrationType], sep: &str) -> String {
+    if types.is_empty() {
+        return "any".to_owned();
+    }
+    types
+        .iter()
+        .map(crate::wire::models::IntegrationType::as_str)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
