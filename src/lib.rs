@@ -1,7 +1,7 @@
 //! mpadmin: administer Maskinporten self-service from the keyboard.
 //!
-//! Layers point one way: `tui`, `cli` -> `changes` -> `api` -> `auth` -> `config`, with the
-//! wire vocabulary (`wire`) a leaf they all use. `emulator` stands apart and shares only
+//! Layers point one way: `tui`, `cli` -> `changes` (and `doctor`, the read-only checks) ->
+//! `api` -> `auth` -> `config`, with the wire vocabulary (`wire`) a leaf they all use. `emulator` stands apart and shares only
 //! `wire`.
 
 pub mod api;
