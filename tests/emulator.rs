@@ -1850,3 +1850,40 @@ async fn the_emulator_command_serves_until_terminated() {
     assert!(killed.success());
     assert!(child.wait().await.unwrap().success());
 }
+
+#[tokio::test]
+async fn an_organisation_without_a_prefix_or_an_admin_scope_is_refused_like_the_real_one() {
+    let emu = common::emulator_with(Seed::Empty).await;
+    let api = Api::new(&emu, common::ALL_ADMIN).await;
+    emu.remove_own_prefixes().unwrap();
+    let (s, body) = api.get("/prefix").await;
+    assert_eq!(s, 404, "{body}");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("does not have any prefixes")
+    );
+    let (s, body) = api
+        .call(
+            Method::POST,
+            "/scopes",
+            Some(json!({"prefix": "difitest", "subscope": "x", "description": "d"})),
+        )
+        .await;
+    assert_eq!(s, 403, "no longer its prefix: {body}");
+
+    emu.withdraw_admin_scopes(&["idporten:dcr.write"]).unwrap();
+    let grant = common::Grant::admin(&emu, "idporten:dcr.read idporten:dcr.write").sign();
+    let (s, body) = common::post_grant(&emu, &grant).await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body["error_uri"].as_str().unwrap().ends_with("MP-200"));
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("for client, idporten:dcr.write")
+    );
+    let grant = common::Grant::admin(&emu, "idporten:dcr.read").sign();
+    assert_eq!(common::post_grant(&emu, &grant).await.0, 200);
+}

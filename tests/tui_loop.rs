@@ -131,6 +131,31 @@ impl Host for TestHost {
     fn profile(&self, _session: &Session) -> Option<mpadmin::config::Profile> {
         Some(self.profile.clone())
     }
+
+    fn doctor(&self, session: &Session) -> mpadmin::tui::DoctorJob {
+        let setup = mpadmin::doctor::Setup {
+            in_ui: true,
+            ..mpadmin::doctor::Setup::new(
+                Some(self.keys.clone()),
+                Some(session.profile.clone()),
+                Arc::new(NoPasswords),
+            )
+        };
+        Box::pin(async move { mpadmin::doctor::run(&setup).await })
+    }
+}
+
+/// The UI has nobody to ask; the emulator's profile needs no password.
+struct NoPasswords;
+
+impl mpadmin::auth::PasswordSource for NoPasswords {
+    fn var(&self, _name: &str) -> Option<mpadmin::auth::Secret> {
+        None
+    }
+
+    fn prompt(&self, _question: &str) -> Option<io::Result<mpadmin::auth::Secret>> {
+        None
+    }
 }
 
 struct Driver {
@@ -648,4 +673,28 @@ async fn profile_switch_connects_off_the_ui_thread_and_shows_the_other_organisat
     d.press("q");
     let app = ui.await.unwrap().unwrap();
     assert_eq!(app.session.profile, "emulator-other-org");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_shows_the_checks_and_names_a_missing_admin_scope() {
+    let emu = common::emulator().await;
+    let Launched { d, ui, .. } = launch(&emu, 160);
+    d.wait_for("difitest:").await;
+    d.press(":doctor\r");
+    d.wait_for("Doctor of profile emulator:").await;
+    d.wait_until("no failed check", |t| t.contains(" 0 fail"))
+        .await;
+    d.wait_for("scopes and grants: read and change").await;
+    d.esc();
+    emu.withdraw_admin_scopes(&["idporten:scopes.write"])
+        .unwrap();
+    d.press(":doctor\r");
+    d.wait_until("a failed check", |t| {
+        t.contains("Doctor of profile emulator:") && !t.contains(" 0 fail")
+    })
+    .await;
+    d.wait_for("idporten:scopes.write is not registered").await;
+    d.press("q");
+    d.press(":quit\r");
+    ui.await.unwrap().unwrap();
 }

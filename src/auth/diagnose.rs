@@ -106,13 +106,32 @@ fn code_from_text(lower: &str) -> Option<&'static str> {
     }
 }
 
-/// `Token request contains invalid scopes for client, a:b c:d (trace_id: ...)` -> "a:b c:d are".
-fn scopes_in(desc: &str) -> Option<String> {
+/// `Token request contains invalid scopes for client, a:b c:d (trace_id: ...)` -> "a:b c:d".
+fn listed_scopes(desc: &str) -> Option<&str> {
     let rest = desc.split_once("client, ")?.1;
     let scopes = rest.split(" (").next()?.trim();
-    if scopes.is_empty() {
-        return None;
+    (!scopes.is_empty()).then_some(scopes)
+}
+
+/// The scopes an MP-200 refusal names as not registered on the client (empty for any other
+/// refusal).
+pub fn refused_scopes(body: &TokenErrorBody) -> Vec<String> {
+    let desc = body.error_description.as_deref().unwrap_or("");
+    let mp200 = body.mp_code() == Some("MP-200")
+        || code_from_text(&desc.to_ascii_lowercase()) == Some("MP-200");
+    match listed_scopes(desc).filter(|_| mp200) {
+        Some(list) => list
+            .split([',', ' '])
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        None => Vec::new(),
     }
+}
+
+/// "a:b c:d are" / "a:b is", for the hint.
+fn scopes_in(desc: &str) -> Option<String> {
+    let scopes = listed_scopes(desc)?;
     let verb = if scopes.contains([' ', ',']) {
         "are"
     } else {
@@ -155,6 +174,13 @@ mod tests {
             "{hint}"
         );
         assert!(hint.contains("servicedesk@digdir.no"));
+        assert_eq!(refused_scopes(&b), ["idporten:dcr.write"]);
+        let two = body(
+            Some("https://test.maskinporten.no/errors/MP-200"),
+            "Token request contains invalid scopes for client, a:b, c:d",
+        );
+        assert_eq!(refused_scopes(&two), ["a:b", "c:d"]);
+        assert!(refused_scopes(&body(None, "Issue time is after now")).is_empty());
     }
 
     #[test]

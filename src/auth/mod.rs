@@ -8,9 +8,12 @@ mod secret;
 mod token;
 
 pub use credentials::{CertificateInfo, Credentials, PasswordSource, SystemPasswords};
-pub use diagnose::{GrantContext, diagnose};
+pub use diagnose::{GrantContext, diagnose, refused_scopes};
 pub use grant::{
     ClientSigner, GRANT_LIFETIME, GrantHeader, GrantSigner, sign_grant, signer_for, signer_with,
 };
 pub use secret::Secret;
-pub use token::{AccessToken, AuthError, SignGrant, TokenSource, decode_claims};
+pub use token::{
+    ALLOWED_CLOCK_SKEW, AccessToken, AuthError, SignGrant, TokenSource, clock_skew, decode_claims,
+    skew_words,
+};

@@ -149,9 +149,12 @@ pub fn decode_claims(jwt: &str) -> Option<AccessTokenClaims> {
     serde_json::from_slice(&bytes).ok()
 }
 
+/// How far (seconds) a grant's `iat` may be from Maskinporten's clock before it is refused.
+pub const ALLOWED_CLOCK_SKEW: i64 = 10;
+
 /// Seconds this computer's clock is ahead of the server's (negative: behind), from the
 /// response's `Date` header (whole seconds, so only differences of a few seconds mean anything).
-fn clock_skew(date: Option<&reqwest::header::HeaderValue>, now: SystemTime) -> Option<i64> {
+pub fn clock_skew(date: Option<&reqwest::header::HeaderValue>, now: SystemTime) -> Option<i64> {
     let server = chrono::DateTime::parse_from_rfc2822(date?.to_str().ok()?).ok()?;
     let local = chrono::DateTime::<chrono::Utc>::from(now);
     Some((local - server.to_utc()).num_seconds())
@@ -159,12 +162,20 @@ fn clock_skew(date: Option<&reqwest::header::HeaderValue>, now: SystemTime) -> O
 
 /// Maskinporten allows 10 s; say so once the clocks are further apart than that.
 fn skew_note(skew: Option<i64>) -> Option<String> {
-    let s = skew.filter(|s| s.abs() > 10)?;
-    let dir = if s > 0 { "ahead of" } else { "behind" };
+    let s = skew.filter(|s| s.abs() > ALLOWED_CLOCK_SKEW)?;
     Some(format!(
-        "this computer's clock is {} s {dir} the token endpoint's; Maskinporten allows 10 s",
-        s.abs()
+        "{}; Maskinporten allows {ALLOWED_CLOCK_SKEW} s",
+        skew_words(s)
     ))
+}
+
+/// "this computer's clock is 90 s ahead of the token endpoint's".
+pub fn skew_words(skew: i64) -> String {
+    let dir = if skew > 0 { "ahead of" } else { "behind" };
+    format!(
+        "this computer's clock is {} s {dir} the token endpoint's",
+        skew.abs()
+    )
 }
 
 /// One admin token per profile per process: reused until 30 s before it expires; callers that

@@ -132,7 +132,16 @@ pub(super) use crate::text::report as warn;
 pub fn run(global: &GlobalArgs, cmd: AdminCommand) -> ExitCode {
     // Read by cron and CI: 2 means "changes", so every error is 1 there.
     let detailed = matches!(&cmd, AdminCommand::Plan(a) if a.detailed_exitcode());
-    match execute(global, cmd) {
+    finish(execute(global, cmd), detailed)
+}
+
+/// The exit code of a command's result, its error on stderr.
+pub(super) fn exit(result: Result<(), CliError>) -> ExitCode {
+    finish(result.map(|()| 0), false)
+}
+
+fn finish(result: Result<u8, CliError>, detailed: bool) -> ExitCode {
+    match result {
         Ok(code) => ExitCode::from(code),
         // The reader went away (`mpadmin ... | head`): there is nobody to tell.
         Err(CliError::Output(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => ExitCode::from(1),
@@ -280,7 +289,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
     let profiles = match &p.profiles {
         Some(path) if path.exists() => format!("{} ({})", path.display(), p.profiles_origin),
         Some(path) => format!(
-            "{} ({}; missing: copy keys.example there)",
+            "{} ({}; missing: `mpadmin init` writes a starter profile there, or try `mpadmin --demo`)",
             path.display(),
             p.profiles_origin
         ),

@@ -5,8 +5,11 @@ mod access;
 mod clients;
 mod commands;
 mod compare;
+mod completions;
 mod confirm;
+mod doctor;
 mod estate;
+mod init;
 mod journal;
 mod keyring;
 mod keys;
@@ -37,7 +40,7 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
     /// With --demo: seed N scopes, 20N grants and N/2 clients instead of the demo data
-    /// (organisation-scale trials, issue 6).
+    /// (to try mpadmin at the scale of a large organisation).
     #[arg(long, requires = "demo", value_name = "N")]
     pub seed_size: Option<usize>,
     /// With --demo: the emulator puts terminal escape sequences and bidi overrides into every
@@ -59,7 +62,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true, value_name = "FILE")]
     pub keys: Option<PathBuf>,
     /// Profile to use (default: default_profile in the profiles file).
-    #[arg(long, global = true)]
+    #[arg(long, global = true, add = clap_complete::engine::ArgValueCompleter::new(completions::profile_names))]
     pub profile: Option<String>,
     /// Print API objects as JSON instead of tables.
     #[arg(long, global = true)]
@@ -81,6 +84,20 @@ pub enum Command {
     Emulator(crate::emulator::EmulatorArgs),
     #[command(flatten)]
     Admin(AdminCommand),
+    /// Check everything between you and a working session (profiles file, certificate,
+    /// network, clock, admin token and scopes, what your organisation owns), each with the fix.
+    /// Exit code 1 when a check fails.
+    Doctor,
+    /// Write a commented starter profiles file where mpadmin looks for it (never over an
+    /// existing file).
+    Init,
+    /// Print the shell completion script (load it with `source <(mpadmin completions bash)`).
+    Completions {
+        #[arg(value_enum)]
+        shell: completions::Shell,
+    },
+    /// Print the man page (roff).
+    Man,
 }
 
 /// `mpadmin --demo`: a local emulator with `seed` in a temp dir, and the UI on its profile.
@@ -128,6 +145,7 @@ fn demo(
 }
 
 pub fn main() -> ExitCode {
+    completions::complete_if_asked();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e)
@@ -161,5 +179,13 @@ pub fn main() -> ExitCode {
         }),
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),
+        Some(Command::Doctor) => doctor::run(&cli.global),
+        Some(Command::Init) => {
+            commands::exit(init::run(&cli.global, &mut output::Output::stdout(false)))
+        }
+        Some(Command::Completions { shell }) => {
+            commands::exit(completions::script(shell, &mut std::io::stdout().lock()))
+        }
+        Some(Command::Man) => commands::exit(completions::man(&mut std::io::stdout().lock())),
     }
 }

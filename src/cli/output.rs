@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::text::{self, clean};
+use crate::text;
+pub(super) use crate::text::clean;
 
 /// Where the commands write their results (stdout); messages and errors go to stderr.
 pub struct Output {

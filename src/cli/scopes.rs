@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::commands::CliError;
 use super::confirm::Change;
-use super::output::{Output, Table, cell, fields, short_time, truncate, yes_no};
+use super::output::{Output, Table, fields, short_time, truncate, yes_no};
 use crate::api::models::{IntegrationType, Scope, ScopeAccess, Visibility};
 use crate::api::types::ScopeName;
 use crate::api::{AdminApi, PublicScopeQuery};
@@ -303,7 +303,7 @@ impl ScopesCommand {
                 out.show(&ScopeWithGrants { scope, grants }, |s| {
                     format!(
                         "{}\nGrants ({}):\n{}",
-                        fields(&s.scope),
+                        scope_fields(&s.scope),
                         s.grants.len(),
                         super::access::table(&s.grants)
                     )
@@ -316,7 +316,10 @@ impl ScopesCommand {
                     .apply(&changes::Change::CreateScope { scope })
                     .await?;
                 out.say(&applied.summary)?;
-                out.show(&applied.after_as::<Scope>().unwrap_or_default(), fields)?;
+                out.show(
+                    &applied.after_as::<Scope>().unwrap_or_default(),
+                    scope_fields,
+                )?;
             }
             ScopesCommand::Update(mut a) => {
                 a.fields.resolve_delegation_source(api).await?;
@@ -333,7 +336,10 @@ impl ScopesCommand {
                     .apply_from(&change, Before::Scope(Box::new(current)))
                     .await?;
                 out.say(&applied.summary)?;
-                out.show(&applied.after_as::<Scope>().unwrap_or_default(), fields)?;
+                out.show(
+                    &applied.after_as::<Scope>().unwrap_or_default(),
+                    scope_fields,
+                )?;
             }
             ScopesCommand::Delete { name } => {
                 let change = changes::Change::DeactivateScope { name: name.clone() };
@@ -351,7 +357,17 @@ impl ScopesCommand {
 }
 
 fn types(scope: &Scope) -> String {
-    cell(&serde_json::json!(scope.allowed_integration_types))
+    crate::wire::text::integration_types(&scope.allowed_integration_types, ", ")
+}
+
+/// Every field of a scope, the integration types in the words of the tables (an empty list
+/// is left out of the JSON, but "any" is worth a line).
+fn scope_fields(scope: &Scope) -> String {
+    let mut value = serde_json::to_value(scope).unwrap_or_default();
+    if let Some(map) = value.as_object_mut() {
+        map.insert("allowed_integration_types".into(), types(scope).into());
+    }
+    fields(&value)
 }
 
 fn own_table(scopes: &[Scope]) -> String {
@@ -401,6 +417,37 @@ mod tests {
     use super::*;
     use crate::cli::Cli;
     use clap::Parser;
+
+    #[test]
+    fn no_integration_types_reads_any_as_in_the_ui() {
+        let scope = Scope {
+            name: "nav:a".into(),
+            allowed_integration_types: Vec::new(),
+            ..Scope::default()
+        };
+        let table = own_table(std::slice::from_ref(&scope));
+        assert!(
+            table
+                .lines()
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .any(|w| w == "any"),
+            "{table}"
+        );
+        let shown = scope_fields(&scope);
+        assert!(
+            shown
+                .lines()
+                .any(|l| l.starts_with("allowed_integration_types") && l.ends_with(" any")),
+            "{shown}"
+        );
+        let two = Scope {
+            allowed_integration_types: vec![IntegrationType::Maskinporten, IntegrationType::Krr],
+            ..scope
+        };
+        assert!(public_table(&[two]).contains("maskinporten, krr"));
+    }
 
     fn update_args(args: &[&str]) -> UpdateArgs {
         let argv = ["mpadmin", "scopes", "update", "nav:a"]

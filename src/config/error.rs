@@ -8,12 +8,13 @@ use super::locate::Origin;
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error(
-        "profiles file {} ({origin}) does not exist: create it (every field is described in keys.example) or point --keys at another file",
-        path.display()
+        "profiles file {} ({origin}) does not exist: `{}` writes a starter profile there (keys.example in the mpadmin repository describes every field), or point --keys at another file; `mpadmin --demo` tries mpadmin on a local emulator without one",
+        path.display(),
+        init_command(path, *origin)
     )]
     NotFound { path: PathBuf, origin: Origin },
     #[error(
-        "no profiles file: pass --keys FILE or set MPADMIN_KEYS (this system has no config directory)"
+        "no profiles file: pass --keys FILE or set MPADMIN_KEYS (this system has no config directory); `mpadmin --demo` tries mpadmin on a local emulator without one"
     )]
     NoConfigDir,
     #[error("profiles file {}: cannot read it: {source}", path.display())]
@@ -97,6 +98,14 @@ fn list(problems: &[Problem]) -> String {
             }
             out
         }
+    }
+}
+
+/// The `mpadmin init` that writes the starter file to `path` (chosen by `origin`).
+pub fn init_command(path: &std::path::Path, origin: Origin) -> String {
+    match origin {
+        Origin::Flag => format!("mpadmin --keys {} init", path.display()),
+        Origin::Env | Origin::Default => "mpadmin init".to_owned(),
     }
 }
 

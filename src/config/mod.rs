@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use url::Url;
 
-pub use error::{ConfigError, Problem};
+pub use error::{ConfigError, Problem, init_command};
 pub use locate::{KEYS_ENV, Origin, Paths, choose_profiles_file, paths, resolve_path};
 pub use parse::{PROFILE_FIELDS, ProfilesFile};
 pub use permissions::{exposed_key, loose_mode, loose_permissions};

@@ -10,6 +10,7 @@ mod faults;
 mod files;
 mod jws;
 mod profiles;
+mod scenarios;
 mod seed;
 mod state;
 mod stats;

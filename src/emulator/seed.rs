@@ -466,7 +466,7 @@ mod tests {
         assert_eq!(unique.len(), list.len());
     }
 
-    /// `--seed-size N`: N scopes, 20N grants, N/2 clients each with keys (issue 6's scale).
+    /// `--seed-size N`: N scopes, 20N grants, N/2 clients each with keys (the scale of a large organisation).
     #[test]
     fn sized_seed_has_the_promised_counts() {
         let pki = certs::pki().unwrap();

@@ -46,4 +46,6 @@ pub enum Action {
     Rotated(Rotated),
     /// The token doctor's answer; `Err` when it could not ask (key file, network).
     TokenTested(Result<Doctored, String>),
+    /// The checks `:doctor` asked for.
+    Doctor(Box<crate::doctor::Report>),
 }

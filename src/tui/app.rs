@@ -304,6 +304,12 @@ impl App {
                 panes::keys::rotated(self, outcome);
                 self.reload(Area::Keys)
             }
+            Action::Doctor(report) => {
+                self.pending = self.pending.saturating_sub(1);
+                let overlay = super::widgets::doctor::overlay(&report);
+                self.modal = Some(Modal::Detail(overlay));
+                Vec::new()
+            }
             Action::TokenTested(answer) => {
                 self.pending = self.pending.saturating_sub(1);
                 panes::keys::doctored(self, answer);
@@ -1182,6 +1188,10 @@ impl App {
             Command::Journal => vec![Effect::ReadJournal],
             Command::Plan(file) => vec![Effect::Plan(file)],
             Command::Export(file) => vec![Effect::Export(file)],
+            Command::Doctor => {
+                self.info("checking profile, certificate, network, token and scopes…");
+                vec![Effect::Doctor]
+            }
             Command::Quit => {
                 self.quit = true;
                 Vec::new()

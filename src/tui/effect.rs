@@ -38,6 +38,8 @@ pub enum Effect {
     Plan(PathBuf),
     /// Write the live estate to a new estate file.
     Export(PathBuf),
+    /// Run the doctor's checks on the session's profile (the main loop asks the host how).
+    Doctor,
     /// Ask Maskinporten for a token as a client, with one of its private keys (changes
     /// nothing, so it is no `Mutation`).
     TokenTest(Box<TokenTestRequest>),
@@ -54,6 +56,7 @@ impl Effect {
                 | Effect::TokenTest(_)
                 | Effect::Plan(_)
                 | Effect::Export(_)
+                | Effect::Doctor
         )
     }
 }
@@ -493,7 +496,7 @@ impl Runner {
                     let _ = tx.send(Action::TokenTested(r));
                 });
             }
-            Effect::Copy(_) | Effect::SwitchProfile(_) => {}
+            Effect::Copy(_) | Effect::SwitchProfile(_) | Effect::Doctor => {}
         }
     }
 }

@@ -50,9 +50,13 @@ pub trait Host {
     /// The profile behind `session`: its issuer and token endpoint are where the token
     /// doctor and rotation's proof ask for tokens of other clients.
     fn profile(&self, session: &Session) -> Option<Profile>;
+    /// The checks of `:doctor` on `session`'s profile; the loop runs them on tokio.
+    fn doctor(&self, session: &Session) -> DoctorJob;
 }
 
 pub type Connector = Box<dyn FnOnce() -> Result<Switched, String> + Send>;
+
+pub type DoctorJob = futures::future::BoxFuture<'static, crate::doctor::Report>;
 
 /// A profile connected to by a [`Connector`].
 pub struct Switched {
@@ -107,6 +111,12 @@ where
                 Effect::Copy(text) => host.copy(&text),
                 Effect::SwitchProfile(name) => {
                     switching = Some(tokio::task::spawn_blocking(host.connector(&name)));
+                }
+                Effect::Doctor => {
+                    let (job, tx) = (host.doctor(&app.session), tx.clone());
+                    tokio::spawn(async move {
+                        let _ = tx.send(Action::Doctor(Box::new(job.await)));
+                    });
                 }
                 other => runner.spawn(other),
             }
@@ -248,6 +258,19 @@ impl Host for RealHost {
     fn profile(&self, session: &Session) -> Option<Profile> {
         let file = config::open(self.keys.as_deref()).ok()?;
         file.profile(Some(&session.profile)).ok()
+    }
+
+    fn doctor(&self, session: &Session) -> DoctorJob {
+        let setup = crate::doctor::Setup {
+            read_only: self.read_only,
+            in_ui: true,
+            ..crate::doctor::Setup::new(
+                self.keys.clone(),
+                Some(session.profile.clone()),
+                std::sync::Arc::new(EnvOnly),
+            )
+        };
+        Box::pin(async move { crate::doctor::run(&setup).await })
     }
 }
 

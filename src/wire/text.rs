@@ -43,6 +43,19 @@ pub fn snippet(bytes: &[u8]) -> String {
     }
 }
 
+/// A scope's integration types for people. An empty list lets every type use the scope, and
+/// every front says so with the same word.
+pub fn integration_types(types: &[crate::wire::models::IntegrationType], sep: &str) -> String {
+    if types.is_empty() {
+        return "any".to_owned();
+    }
+    types
+        .iter()
+        .map(crate::wire::models::IntegrationType::as_str)
+        .collect::<Vec<_>>()
+        .join(sep)
+}
+
 /// The candidate one or two edits away from `key` (the nearest), for "did you mean".
 pub fn closest<'a>(key: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     candidates

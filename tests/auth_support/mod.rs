@@ -75,10 +75,25 @@ impl Ca {
         valid_to: i64,
         signing: bool,
     ) -> X509 {
+        self.issue_for(key, cn, Some(ORGNO), valid_from, valid_to, signing)
+    }
+
+    /// As [`issue`](Self::issue), with `orgno` in serialNumber (none: no serialNumber).
+    pub fn issue_for(
+        &self,
+        key: &PKey<Private>,
+        cn: &str,
+        orgno: Option<&str>,
+        valid_from: i64,
+        valid_to: i64,
+        signing: bool,
+    ) -> X509 {
         let mut name = X509Name::builder().unwrap();
         name.append_entry_by_text("C", "NO").unwrap();
         name.append_entry_by_text("O", "TEST ORG AS").unwrap();
-        name.append_entry_by_nid(Nid::SERIALNUMBER, ORGNO).unwrap();
+        if let Some(orgno) = orgno {
+            name.append_entry_by_nid(Nid::SERIALNUMBER, orgno).unwrap();
+        }
         name.append_entry_by_text("CN", cn).unwrap();
         let name = name.build();
         let mut b = X509::builder().unwrap();

@@ -82,15 +82,7 @@ fn yes(b: bool) -> String {
 }
 
 fn types(s: &Scope) -> String {
-    if s.allowed_integration_types.is_empty() {
-        "any".to_owned()
-    } else {
-        s.allowed_integration_types
-            .iter()
-            .map(IntegrationType::as_str)
-            .collect::<Vec<_>>()
-            .join(",")
-    }
+    crate::wire::text::integration_types(&s.allowed_integration_types, ",")
 }
 
 /// Grants that give access now (`None` until counted).

@@ -18,6 +18,7 @@ pub enum Command {
     Plan(std::path::PathBuf),
     /// Write the live estate to a new estate file.
     Export(std::path::PathBuf),
+    Doctor,
     Help,
     Quit,
 }
@@ -43,6 +44,11 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
         "what applying an estate file would change (A applies)",
     ),
     ("export", true, "write the live estate to a new estate file"),
+    (
+        "doctor",
+        false,
+        "check profile, certificate, network, clock, token and scopes",
+    ),
     ("help", false, "key help"),
     ("quit", false, "quit"),
 ];
@@ -61,6 +67,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("keys" | "k", None) => Command::Keys,
         ("expiring" | "x", None) => Command::Expiring,
         ("journal" | "j", None) => Command::Journal,
+        ("doctor", None) => Command::Doctor,
         ("help" | "h", None) => Command::Help,
         ("quit" | "q", None) => Command::Quit,
         ("org" | "o", Some(n)) => Command::Org(n.parse().map_err(|e| format!(":org: {e}"))?),
@@ -130,6 +137,7 @@ mod tests {
     fn parses_commands() {
         assert_eq!(parse("scopes"), Ok(Command::Scopes));
         assert_eq!(parse("expiring"), Ok(Command::Expiring));
+        assert_eq!(parse("doctor"), Ok(Command::Doctor));
         assert_eq!(
             parse("org 991825827"),
             Ok(Command::Org("991825827".parse().unwrap()))

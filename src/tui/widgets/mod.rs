@@ -2,6 +2,7 @@
 
 pub mod cmdline;
 pub mod confirm;
+pub mod doctor;
 pub mod form;
 pub mod help;
 pub mod status;
