@@ -698,3 +698,29 @@ async fn doctor_shows_the_checks_and_names_a_missing_admin_scope() {
     d.press(":quit\r");
     ui.await.unwrap().unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn start_up_reads_each_list_once_and_no_key_set_when_the_listing_carries_them() {
+    let emu = common::emulator_with(mpadmin::emulator::Seed::Size(200)).await;
+    let Launched { d, ui, .. } = launch(&emu, 120);
+    d.wait_for("Own scopes · i: inactive · t: public  200")
+        .await;
+    served(&emu, GRANTS_PATH, 200).await;
+    d.press("q");
+    ui.await.unwrap().unwrap();
+    let got: Vec<(String, u64)> = emu
+        .all_path_stats()
+        .into_iter()
+        .filter(|(p, _)| p != mpadmin::emulator::ALL_PATHS)
+        .map(|(p, s)| (p, s.requests))
+        .collect();
+    let once = |path: &str| got.iter().any(|(p, n)| p == path && *n == 1);
+    for path in ["/token", "/api/v1/scopes", "/api/v1/clients"] {
+        assert!(once(path), "{path} once: {got:?}");
+    }
+    assert!(
+        !got.iter().any(|(p, _)| p.ends_with("/jwks")),
+        "the clients listing carries every key set: {got:?}"
+    );
+    assert!(got.len() <= 8, "one request per list: {got:?}");
+}

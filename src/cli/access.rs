@@ -37,6 +37,7 @@ pub struct ChangeArgs {
     /// Consumer organisation numbers (9 digits each).
     #[arg(value_name = "ORGNO", required = true)]
     orgnos: Vec<OrgNumber>,
+    /// The scope (one of your own), e.g. demo:rapport.
     #[arg(long, value_name = "NAME")]
     scope: ScopeName,
 }

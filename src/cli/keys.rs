@@ -416,8 +416,11 @@ async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), Cli
     let clients = api.clients().await?;
     let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
         .map(|client| async move {
-            let id = client_id_of(&client)?;
-            let keys = api.jwks(&id).await?.keys;
+            // One request in all when the listing carries the keys; else one per client.
+            let keys = match client.embedded_keys() {
+                Some(keys) => keys,
+                None => api.jwks(&client_id_of(&client)?).await?.keys,
+            };
             Ok::<_, CliError>((client, keys))
         })
         .buffered(CONCURRENT_FETCHES)

@@ -51,6 +51,10 @@ pub struct Cli {
     /// empty-body, endless-body, redirect, malformed-json or drop-connection. Repeatable.
     #[arg(long = "fault", requires = "demo", value_name = "KIND[@PATH]")]
     pub faults: Vec<crate::emulator::FaultArg>,
+    /// With --demo: the emulator holds every request this many milliseconds, as Digdir 10-50
+    /// ms away would, to feel the round trips.
+    #[arg(long = "latency", requires = "demo", value_name = "MS")]
+    pub latency_ms: Option<u64>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -107,6 +111,7 @@ fn demo(
     seed: Seed,
     hostile_errors: bool,
     faults: &[crate::emulator::FaultArg],
+    latency_ms: Option<u64>,
 ) -> ExitCode {
     let started = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
@@ -124,6 +129,10 @@ fn demo(
                 .map_err(|e| e.to_string())?;
             emu.faults().set_hostile_errors(hostile_errors);
             emu.faults().set_from_args(faults);
+            if let Some(ms) = latency_ms {
+                emu.faults()
+                    .set_latency(std::time::Duration::from_millis(ms));
+            }
             Ok((rt, dir, emu))
         });
     let (rt, dir, emu) = match started {
@@ -169,6 +178,7 @@ pub fn main() -> ExitCode {
             cli.seed_size.map_or(Seed::Demo, Seed::Size),
             cli.hostile_errors,
             &cli.faults,
+            cli.latency_ms,
         ),
         None => crate::tui::run(crate::tui::Options {
             keys: cli.global.keys.clone(),

@@ -31,9 +31,13 @@ impl Output {
     }
 
     /// Pretty JSON of an API object (or a list of them).
+    /// Written as it is serialised (5 000 scopes are some megabytes of text, never held
+    /// whole), in large writes rather than one per line.
     pub fn json<T: Serialize>(&mut self, value: &T) -> io::Result<()> {
-        let json = serde_json::to_string_pretty(value)?;
-        writeln!(self.out, "{}", terminal_safe_json(&json))
+        let mut out = io::BufWriter::with_capacity(64 << 10, TerminalSafe::new(&mut self.out));
+        serde_json::to_writer_pretty(&mut out, value)?;
+        out.write_all(b"\n")?;
+        out.flush()
     }
 
     /// A line for people; nothing in `--json` mode, where stdout must stay parseable.
@@ -66,19 +70,55 @@ impl Output {
 /// serde_json escapes C0 controls but writes DEL, C1 controls, bidi overrides and other
 /// invisible characters as they are. Outside strings pretty JSON holds only ASCII punctuation,
 /// spaces and line breaks, so each such character sits in a string, where `\uXXXX` stands
-/// for the same character: the value is unchanged, the terminal sees no control.
-fn terminal_safe_json(json: &str) -> String {
-    let mut out = String::with_capacity(json.len());
-    for c in json.chars() {
-        if c == '\n' || text::is_plain(c) {
-            out.push(c);
-        } else {
-            for unit in c.encode_utf16(&mut [0; 2]) {
-                out.push_str(&format!("\\u{unit:04x}"));
-            }
+/// for the same character: the value is unchanged, the terminal sees no control. A writer, so
+/// JSON passes through as it is made; a character split between two writes waits for its end.
+struct TerminalSafe<W: Write> {
+    inner: W,
+    partial: Vec<u8>,
+}
+
+impl<W: Write> TerminalSafe<W> {
+    fn new(inner: W) -> Self {
+        TerminalSafe {
+            inner,
+            partial: Vec::new(),
         }
     }
-    out
+}
+
+impl<W: Write> Write for TerminalSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.partial.extend_from_slice(buf);
+        let (text, rest) = match std::str::from_utf8(&self.partial) {
+            Ok(text) => (text, 0),
+            // serde_json writes UTF-8 only; an error here is a character cut off at the end.
+            Err(e) if e.error_len().is_none() => {
+                let end = e.valid_up_to();
+                (
+                    std::str::from_utf8(&self.partial[..end]).unwrap_or_default(),
+                    self.partial.len() - end,
+                )
+            }
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        };
+        let mut out = String::with_capacity(text.len());
+        for c in text.chars() {
+            if c == '\n' || text::is_plain(c) {
+                out.push(c);
+            } else {
+                for unit in c.encode_utf16(&mut [0; 2]) {
+                    out.push_str(&format!("\\u{unit:04x}"));
+                }
+            }
+        }
+        self.inner.write_all(out.as_bytes())?;
+        self.partial.drain(..self.partial.len() - rest);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 /// A table with a header row; columns are as wide as their widest cell.
@@ -264,6 +304,17 @@ mod tests {
         assert_eq!(shown, text);
         let said = written(|o| o.say("a\u{1b}[2Jb"), false);
         assert_eq!(said, "a\\u{1b}[2Jb\n");
+    }
+
+    #[test]
+    fn a_character_split_between_writes_is_escaped_whole() {
+        let mut out = Vec::new();
+        let mut w = TerminalSafe::new(&mut out);
+        let bidi = "a\u{202e}b".as_bytes();
+        // U+202E is three bytes; the first write ends inside it.
+        w.write_all(&bidi[..2]).unwrap();
+        w.write_all(&bidi[2..]).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), r"a\u202eb");
     }
 
     #[test]

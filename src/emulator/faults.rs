@@ -110,6 +110,9 @@ struct Settings {
     down: bool,
     clock_skew: i64,
     empty_jwks_not_found: bool,
+    /// Client answers leave out their key set, as answers before the backend's
+    /// `ClientResponse` carried `jwks` did.
+    clients_without_keys: bool,
     hostile_errors: bool,
     /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
     token_epoch: u64,
@@ -201,6 +204,17 @@ impl Faults {
 
     pub fn empty_jwks_not_found(&self) -> bool {
         self.lock().empty_jwks_not_found
+    }
+
+    /// Leave the key set (`jwks`) out of `GET /clients` and `GET /clients/{id}`, so a client
+    /// must read each client's `/jwks` (the backend's `ClientResponse` embeds it; older
+    /// answers may not).
+    pub fn set_clients_without_keys(&self, on: bool) {
+        self.lock().clients_without_keys = on;
+    }
+
+    pub fn clients_without_keys(&self) -> bool {
+        self.lock().clients_without_keys
     }
 
     /// Put escape sequences (window title, clipboard write, clear screen, colour) and bidi

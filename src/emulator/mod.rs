@@ -36,7 +36,7 @@ pub use seed::{
     orgnos,
 };
 pub use state::StateSnapshot;
-pub use stats::PathStats;
+pub use stats::{ALL as ALL_PATHS, PathStats};
 pub use token::{ADMIN_SCOPES, MAX_GRANT_LIFETIME, MAX_SKEW};
 
 /// Env var the `emulator-p12*` profiles read the PKCS#12 password from.
@@ -247,6 +247,12 @@ impl Emulator {
         self.shared.stats.of(path)
     }
 
+    /// What every path that had requests since the start (or the last reset) saw, sorted by
+    /// path, with `*` ([`ALL_PATHS`]) for all of them together.
+    pub fn all_path_stats(&self) -> Vec<(String, PathStats)> {
+        self.shared.stats.all()
+    }
+
     /// The JSON body of the last `method` request to `path` (e.g. `"POST"`,
     /// `/api/v1/clients`), as the client sent it; `None` when there was none or it was not JSON.
     pub fn last_body(&self, method: &str, path: &str) -> Option<serde_json::Value> {
@@ -354,6 +360,9 @@ pub struct EmulatorArgs {
     /// redirect, malformed-json or drop-connection. Repeatable.
     #[arg(long = "fault", value_name = "KIND[@PATH]")]
     pub faults: Vec<FaultArg>,
+    /// Hold every request this many milliseconds, as a server 10-50 ms away would.
+    #[arg(long = "latency", value_name = "MS")]
+    pub latency_ms: Option<u64>,
 }
 
 impl EmulatorArgs {
@@ -398,6 +407,9 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         };
         emu.faults().set_hostile_errors(args.hostile_errors);
         emu.faults().set_from_args(&args.faults);
+        if let Some(ms) = args.latency_ms {
+            emu.faults().set_latency(std::time::Duration::from_millis(ms));
+        }
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());

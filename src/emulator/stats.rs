@@ -16,8 +16,12 @@ use super::errors::ApiFail;
 /// Larger bodies are refused (axum's own default limit for a `Bytes` body).
 const MAX_BODY: usize = 2 * 1024 * 1024;
 
+/// The pseudo-path whose stats count every request, whatever its path: its peak is the most
+/// requests a client had in flight at once anywhere.
+pub const ALL: &str = "*";
+
 /// What one path (without the query) has seen since the emulator started or was reset.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 pub struct PathStats {
     /// Requests that arrived, answered or not yet.
     pub requests: u64,
@@ -65,17 +69,34 @@ impl Stats {
         }
     }
 
+    /// Every path with what it saw, sorted by path; [`ALL`] sums them all.
+    pub fn all(&self) -> Vec<(String, PathStats)> {
+        let mut all: Vec<_> = self
+            .lock()
+            .iter()
+            .filter(|(_, s)| s.requests > 0)
+            .map(|(p, s)| (p.clone(), *s))
+            .collect();
+        all.sort();
+        all
+    }
+
     fn enter(&self, path: &str) {
         let mut paths = self.lock();
-        let s = paths.entry(path.to_owned()).or_default();
-        s.requests += 1;
-        s.in_flight += 1;
-        s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
+        for key in [path, ALL] {
+            let s = paths.entry(key.to_owned()).or_default();
+            s.requests += 1;
+            s.in_flight += 1;
+            s.peak_in_flight = s.peak_in_flight.max(s.in_flight);
+        }
     }
 
     fn leave(&self, path: &str) {
-        if let Some(s) = self.lock().get_mut(path) {
-            s.in_flight = s.in_flight.saturating_sub(1);
+        let mut paths = self.lock();
+        for key in [path, ALL] {
+            if let Some(s) = paths.get_mut(key) {
+                s.in_flight = s.in_flight.saturating_sub(1);
+            }
         }
     }
 }

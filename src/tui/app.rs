@@ -539,7 +539,7 @@ impl App {
             // Grants follow the scope list (see `on_loaded`).
             Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
             Area::Access => {
-                let mut out = vec![self.load_grant_counts()];
+                let mut out: Vec<Effect> = self.load_grant_counts().into_iter().collect();
                 out.extend(self.grants_of_selected(true));
                 out
             }
@@ -558,14 +558,23 @@ impl App {
         out
     }
 
-    fn load_grant_counts(&mut self) -> Effect {
-        let names = self
-            .data
-            .own_scopes
-            .iter()
-            .filter_map(|s| s.name.parse::<ScopeName>().ok())
-            .collect();
-        self.load(Load::GrantCounts(names))
+    /// The grant counts of every own scope, the rows on screen first: the runner reports the
+    /// first screenful before it reads the rest.
+    fn load_grant_counts(&mut self) -> Option<Effect> {
+        let table = self.scopes.own_table();
+        let mut seen = HashSet::new();
+        let names = table
+            .keys_nearest_first()
+            .into_iter()
+            .chain(self.data.own_scopes.iter().map(|s| s.name.as_str()))
+            .filter(|n| seen.insert(*n))
+            .filter_map(|n| n.parse::<ScopeName>().ok())
+            .collect::<Vec<_>>();
+        if names.is_empty() {
+            self.data.loaded.insert(LoadKind::GrantCounts);
+            return None;
+        }
+        Some(self.load(Load::GrantCounts(names)))
     }
 
     /// The grants of the scope selected in the scopes pane, when the access pane shows them
@@ -598,6 +607,29 @@ impl App {
         self.load(Load::Jwks(ids))
     }
 
+    /// Key sets the clients listing carried are taken as they are; only clients without one
+    /// are asked for their `/jwks`, so a listing that embeds them costs no further request.
+    fn keys_from_listing(&mut self) -> Option<Effect> {
+        let mut missing = Vec::new();
+        for c in &self.data.clients {
+            match c.embedded_keys() {
+                Some(keys) => {
+                    let set = Jwks {
+                        keys,
+                        ..Jwks::default()
+                    };
+                    self.data.jwks.insert(c.client_id.clone(), set);
+                }
+                None => missing.extend(c.client_id.parse::<ClientId>().ok()),
+            }
+        }
+        if missing.is_empty() {
+            self.data.loaded.insert(LoadKind::Jwks);
+            return None;
+        }
+        Some(self.load(Load::Jwks(missing)))
+    }
+
     fn on_loaded(&mut self, generation: u64, data: Loaded) -> Vec<Effect> {
         let kind = data.kind();
         if self.generations.get(&kind).copied() != Some(generation) {
@@ -605,6 +637,7 @@ impl App {
             return Vec::new();
         }
         let mut next = Vec::new();
+        let mut counts_wanted = false;
         let mut errors = Vec::new();
         let mut keep = |r: Result<(), String>| {
             if let Err(e) = r {
@@ -618,29 +651,26 @@ impl App {
             }
             Loaded::Prefixes(r) => keep(r.map(|p| self.data.prefixes = p)),
             Loaded::OwnScopes(r) => {
-                let ok = r.is_ok();
-                keep(r.map(|s| self.data.own_scopes = s));
-                if ok {
-                    next.push(self.load_grant_counts());
-                }
+                counts_wanted = r.is_ok();
+                keep(r.map(|s| {
+                    let names: HashSet<&str> = s.iter().map(|s| s.name.as_str()).collect();
+                    self.data
+                        .grant_counts
+                        .retain(|n, _| names.contains(n.as_str()));
+                    self.data.own_scopes = s;
+                }));
             }
             Loaded::PublicScopes(r) => keep(r.map(|s| self.data.public_scopes = s)),
+            // Counts come in parts (the rows on screen first); a failed one keeps the old count.
             Loaded::GrantCounts(list) => {
-                let mut counts = HashMap::with_capacity(list.len());
                 for (name, r) in list {
                     match r {
                         Ok(n) => {
-                            counts.insert(name, n);
+                            self.data.grant_counts.insert(name, n);
                         }
-                        Err(e) => {
-                            if let Some(old) = self.data.grant_counts.remove(&name) {
-                                counts.insert(name, old);
-                            }
-                            keep(Err(e));
-                        }
+                        Err(e) => keep(Err(e)),
                     }
                 }
-                self.data.grant_counts = counts;
             }
             Loaded::Grants(name, r) => {
                 if r.is_err() {
@@ -659,7 +689,7 @@ impl App {
                 let ok = r.is_ok();
                 keep(r.map(|c| self.data.clients = c));
                 if ok {
-                    next.push(self.load_jwks());
+                    next.extend(self.keys_from_listing());
                 }
             }
             Loaded::Jwks(list) => {
@@ -706,6 +736,10 @@ impl App {
             LoadKind::Token | LoadKind::Prefixes | LoadKind::GrantedToUs => {}
         }
         self.select_created(kind);
+        if counts_wanted {
+            // After the rebuild, so the rows on screen are known.
+            next.extend(self.load_grant_counts());
+        }
         next
     }
 

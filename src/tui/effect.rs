@@ -20,6 +20,8 @@ use crate::keys::{self, DoctorContext, KeySize, KidChoice, TokenTestError};
 
 /// Grants and key sets are fetched for many scopes / clients at once, this many at a time.
 const CONCURRENCY: usize = 8;
+/// Grant counts reported before the rest: more rows than a tall terminal shows.
+const FIRST_SCREEN: usize = 64;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -414,16 +416,23 @@ impl Runner {
         let api = self.engine.api().clone();
         let tx = self.tx.clone();
         match effect {
-            Effect::Load { generation, load } => {
+            Effect::Load {
+                generation,
+                load: Load::GrantCounts(mut names),
+            } if names.len() > FIRST_SCREEN => {
+                // The rows on screen come first in `names`: report their counts before the rest
+                // are read, so the screen fills in one round of requests, not a whole listing.
+                let rest = names.split_off(FIRST_SCREEN);
                 tokio::spawn(async move {
-                    let reach = Reach::default();
-                    let data = load_data(&api, load, &reach).await;
-                    // A closed channel means the UI has quit; nobody is left to tell.
-                    if let Some(reached) = reach.verdict() {
-                        let _ = tx.send(Action::Reach(reached));
+                    for part in [names, rest] {
+                        if !load_and_send(&api, generation, Load::GrantCounts(part), &tx).await {
+                            return;
+                        }
                     }
-                    let _ = tx.send(Action::Loaded { generation, data });
                 });
+            }
+            Effect::Load { generation, load } => {
+                tokio::spawn(async move { load_and_send(&api, generation, load, &tx).await });
             }
             Effect::Mutate(Mutation::RotateKey(r)) => {
                 let (engine, profile) = (self.engine.clone(), self.profile.clone());
@@ -532,6 +541,22 @@ impl Reach {
             self.answered.load(Ordering::Relaxed).then_some(true)
         }
     }
+}
+
+/// Read `load` and send what came back (and whether the server was reached); false when the
+/// UI has quit, so nobody is left to tell.
+async fn load_and_send(
+    api: &AdminApi,
+    generation: u64,
+    load: Load,
+    tx: &UnboundedSender<Action>,
+) -> bool {
+    let reach = Reach::default();
+    let data = load_data(api, load, &reach).await;
+    if let Some(reached) = reach.verdict() {
+        let _ = tx.send(Action::Reach(reached));
+    }
+    tx.send(Action::Loaded { generation, data }).is_ok()
 }
 
 async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {

@@ -314,6 +314,16 @@ impl Client {
         "client_secret",
     ];
 
+    /// The key set the answer carried (the backend's `ClientResponse` embeds `jwks`), so a
+    /// listing of clients can give every key without a request per client. `None` when the
+    /// answer had none, or one that does not read as a key set: then ask `/jwks`.
+    pub fn embedded_keys(&self) -> Option<Vec<Jwk>> {
+        let jwks = self.extra.get("jwks")?;
+        serde_json::from_value::<Jwks>(jwks.clone())
+            .ok()
+            .map(|j| j.keys)
+    }
+
     /// The body of `POST /clients`.
     pub fn create_body(&self) -> Result<Value, serde_json::Error> {
         request_body(self, Self::SERVER_OWNED, self.active, BodyFor::Create)

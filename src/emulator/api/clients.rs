@@ -30,11 +30,25 @@ pub fn own_client<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'
     Ok(client)
 }
 
+/// A client as the backend's `ClientResponse`: with its key set (`{"keys": [...]}`, empty
+/// when it has none) unless `embed` is off.
+fn response(st: &StateSnapshot, c: &Client, embed: bool) -> Client {
+    let mut c = c.clone();
+    if embed {
+        let keys = serde_json::json!({ "keys": st.keys(&c.client_id) });
+        c.extra.insert("jwks".to_owned(), keys);
+    }
+    c
+}
+
 pub async fn list(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> ApiResult {
     let me = caller(&sh, &headers, DCR_READ)?;
-    let list: Vec<Client> = sh
-        .store
-        .read(|st| st.clients_of(&me.orgno).cloned().collect());
+    let embed = !sh.faults.clients_without_keys();
+    let list: Vec<Client> = sh.store.read(|st| {
+        st.clients_of(&me.orgno)
+            .map(|c| response(st, c, embed))
+            .collect()
+    });
     ok(&list)
 }
 
@@ -44,9 +58,10 @@ pub async fn get_one(
     Path(id): Path<String>,
 ) -> ApiResult {
     let me = caller(&sh, &headers, DCR_READ)?;
+    let embed = !sh.faults.clients_without_keys();
     let client = sh
         .store
-        .read(|st| own_client(st, &me.orgno, &id).cloned())?;
+        .read(|st| own_client(st, &me.orgno, &id).map(|c| response(st, c, embed)))?;
     ok(&client)
 }
 

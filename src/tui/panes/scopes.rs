@@ -67,6 +67,10 @@ impl ScopesPane {
         }
     }
 
+    pub fn own_table(&self) -> &FilterTable {
+        &self.own
+    }
+
     pub fn own_table_mut(&mut self) -> &mut FilterTable {
         &mut self.own
     }

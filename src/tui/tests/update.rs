@@ -1326,3 +1326,75 @@ fn an_http_error_is_an_answer_not_offline() {
     };
     assert!(!dirty_before, "an answer while online redraws nothing");
 }
+
+#[test]
+fn grant_counts_are_asked_for_the_rows_on_screen_first() {
+    let mut app = loaded_app();
+    press(&mut app, "/open");
+    app.update(code(KeyCode::Enter));
+    assert_eq!(selected(&app), "demo:open");
+    let effects = press(&mut app, "r");
+    let own = effects
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Load {
+                generation,
+                load: Load::OwnScopes,
+            } => Some(generation),
+            _ => None,
+        })
+        .expect("a refresh reads the own scopes");
+    let next = app.update(Action::Loaded {
+        generation: own,
+        data: Loaded::OwnScopes(Ok(own_scopes())),
+    });
+    let names: Vec<String> = next
+        .iter()
+        .find_map(|e| match e {
+            Effect::Load {
+                load: Load::GrantCounts(names),
+                ..
+            } => Some(names.iter().map(|n| n.as_str().to_owned()).collect()),
+            _ => None,
+        })
+        .expect("grant counts follow the scope list");
+    // The one row the filter shows comes first; the rows it hides are still counted.
+    assert_eq!(names[0], "demo:open");
+    assert_eq!(names.len(), own_scopes().len(), "{names:?}");
+}
+
+#[test]
+fn key_sets_in_the_clients_listing_need_no_request_of_their_own() {
+    let mut app = loaded_app();
+    let mut clients = clients();
+    for c in &mut clients {
+        c.extra.insert(
+            "jwks".into(),
+            json!({"keys": [{"kty": "RSA", "kid": format!("{}-key", c.client_name), "use": "sig", "alg": "RS256", "n": "AQAB", "e": "AQAB"}]}),
+        );
+    }
+    let Effect::Load { generation, .. } = app.load(Load::Clients) else {
+        panic!("a load")
+    };
+    let next = app.update(Action::Loaded {
+        generation,
+        data: Loaded::Clients(Ok(clients.clone())),
+    });
+    assert!(
+        !next.iter().any(|e| matches!(
+            e,
+            Effect::Load {
+                load: Load::Jwks(_),
+                ..
+            }
+        )),
+        "{next:?}"
+    );
+    for c in &clients {
+        let kid = &app.data.jwks[&c.client_id].keys[0].kid;
+        assert_eq!(
+            kid.as_deref(),
+            Some(format!("{}-key", c.client_name).as_str())
+        );
+    }
+}

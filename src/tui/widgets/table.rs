@@ -159,6 +159,26 @@ impl FilterTable {
         }
     }
 
+    /// Every row's key, those on screen first (from the top row down), then the rows scrolled
+    /// past, then those the filter hides: the order in which their data is worth fetching.
+    pub fn keys_nearest_first(&self) -> Vec<&str> {
+        let offset = self.offset.min(self.view.len());
+        let mut shown = vec![false; self.rows.len()];
+        let mut keys = Vec::with_capacity(self.rows.len());
+        for &i in self.view[offset..].iter().chain(&self.view[..offset]) {
+            shown[i] = true;
+            keys.push(self.rows[i].key.as_str());
+        }
+        keys.extend(
+            self.rows
+                .iter()
+                .zip(shown)
+                .filter(|(_, shown)| !shown)
+                .map(|(r, _)| r.key.as_str()),
+        );
+        keys
+    }
+
     pub fn select_key(&mut self, key: &str) -> bool {
         match self.view.iter().position(|&i| self.rows[i].key == key) {
             Some(pos) => {
