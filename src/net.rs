@@ -4,6 +4,23 @@
 use reqwest::header::LOCATION;
 use reqwest::{Response, Url};
 
+/// Building a client that can speak HTTPS makes OpenSSL read the system's whole root
+/// certificate bundle, twice (its default verify paths, then native-tls's probe of the same
+/// file): 40-75 ms on the project's machine, most of what a short command takes. A run that
+/// talks only plain HTTP on this machine (the emulator, `--demo`) has no use for them, so it
+/// points `SSL_CERT_FILE`, which both read, at an empty file and nothing is read.
+///
+/// # Safety
+/// Writes the environment: call it before any other thread exists (one reading the
+/// environment meanwhile would race with the write).
+pub unsafe fn skip_root_certificates() {
+    #[cfg(unix)]
+    // SAFETY: the caller guarantees no other thread runs yet.
+    unsafe {
+        std::env::set_var("SSL_CERT_FILE", "/dev/null");
+    }
+}
+
 /// The most read from the token endpoint: a token answer is a few kB.
 pub const TOKEN_BODY_CAP: usize = 1 << 20;
 /// The most read from the admin API in one answer: far above the largest real listing (a

@@ -10,6 +10,8 @@ use serde_json::Value;
 
 mod common;
 
+use common::{private, set_mode};
+
 use common::TestEmulator;
 
 struct Fixture {
@@ -51,21 +53,6 @@ impl Run {
         assert!(self.stderr.starts_with("mpadmin: "), "{self:?}");
         self
     }
-}
-
-/// Only the owner may read `path` (mpadmin warns about anything more open).
-fn private(path: &Path) {
-    set_mode(path, 0o600);
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
 }
 
 /// Home, config, data (journal) and state (logs) inside the test's temp dir.

@@ -4,6 +4,8 @@
 mod auth_support;
 mod common;
 
+use common::{private, set_mode};
+
 use std::io;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -32,20 +34,6 @@ fn status(r: &Report, id: &str) -> Status {
 
 fn all<'a>(r: &'a Report, id: &str) -> Vec<&'a Check> {
     r.checks.iter().filter(|c| c.id == id).collect()
-}
-
-fn private(path: &Path) {
-    set_mode(path, 0o600);
-}
-
-fn set_mode(path: &Path, mode: u32) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-    }
-    #[cfg(not(unix))]
-    let _ = (path, mode);
 }
 
 /// A profiles file `name` in `dir` holding `body`, readable by the owner only.

@@ -415,9 +415,9 @@ struct ExpiringRow {
 async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), CliError> {
     let clients = api.clients().await?;
     let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
-        .map(|client| async move {
+        .map(|mut client| async move {
             // One request in all when the listing carries the keys; else one per client.
-            let keys = match client.embedded_keys() {
+            let keys = match client.take_embedded_keys() {
                 Some(keys) => keys,
                 None => api.jwks(&client_id_of(&client)?).await?.keys,
             };

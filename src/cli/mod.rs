@@ -153,6 +153,26 @@ fn demo(
     code
 }
 
+/// Whether every endpoint this run may talk to is plain HTTP on this machine: `--demo`, or
+/// the chosen profile of a command, or every profile of the file for the UI (which can switch
+/// to any of them). A file that does not load says no; the command then reports it.
+fn plain_http_only(cli: &Cli) -> bool {
+    let keys = cli.global.keys.as_deref();
+    let plain = |p: &crate::config::Profile| !p.needs_tls();
+    match &cli.command {
+        None if cli.demo => true,
+        None => crate::config::open(keys).is_ok_and(|file| {
+            file.names()
+                .iter()
+                .all(|name| file.profile(Some(name)).is_ok_and(|p| plain(&p)))
+        }),
+        Some(Command::Admin(_) | Command::Doctor) => {
+            crate::config::load(keys, cli.global.profile.as_deref()).is_ok_and(|p| plain(&p))
+        }
+        Some(_) => false,
+    }
+}
+
 pub fn main() -> ExitCode {
     completions::complete_if_asked();
     let cli = match Cli::try_parse() {
@@ -167,6 +187,10 @@ pub fn main() -> ExitCode {
         // --help, --version, and a command group without its subcommand (shows the help).
         Err(e) => e.exit(),
     };
+    if plain_http_only(&cli) {
+        // SAFETY: nothing has started a thread yet: logging, tokio and the UI come below.
+        unsafe { crate::net::skip_root_certificates() };
+    }
     let log_dir = crate::config::paths(cli.global.keys.as_deref()).log_dir();
     if let Err(e) = logging::init(cli.global.log_level.as_deref(), log_dir.as_deref()) {
         commands::warn(&e.to_string());
@@ -197,5 +221,54 @@ pub fn main() -> ExitCode {
             commands::exit(completions::script(shell, &mut std::io::stdout().lock()))
         }
         Some(Command::Man) => commands::exit(completions::man(&mut std::io::stdout().lock())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(name: &str, base: &str) -> String {
+        format!(
+            "[profiles.{name}]\nclient_id = \"c\"\nissuer = \"{base}/\"\ntoken_endpoint = \"{base}/token\"\napi_base = \"{base}/api/v1\"\nprivate_key = \"k.pem\"\nkid = \"k\"\n"
+        )
+    }
+
+    fn cli(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("mpadmin").chain(args.iter().copied())).unwrap()
+    }
+
+    #[test]
+    fn root_certificates_are_skipped_only_when_no_endpoint_is_https() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("k.pem"), "").unwrap();
+        let keys = dir.path().join("keys.toml");
+        let local = profile("local", "http://127.0.0.1:5740");
+        let test = profile("test", "https://test.maskinporten.no");
+        std::fs::write(&keys, format!("{local}\n{test}")).unwrap();
+        let k = keys.to_str().unwrap();
+        assert!(crate::config::load(Some(&keys), Some("test")).is_ok_and(|p| p.needs_tls()));
+        assert!(plain_http_only(&cli(&["--demo"])));
+        assert!(plain_http_only(&cli(&[
+            "--keys",
+            k,
+            "--profile",
+            "local",
+            "token"
+        ])));
+        assert!(!plain_http_only(&cli(&[
+            "--keys",
+            k,
+            "--profile",
+            "test",
+            "token"
+        ])));
+        // The UI may switch to any profile of the file.
+        assert!(!plain_http_only(&cli(&["--keys", k, "--profile", "local"])));
+        std::fs::write(&keys, &local).unwrap();
+        assert!(plain_http_only(&cli(&["--keys", k])));
+        // A file that does not load: the command reports it, with the roots as usual.
+        std::fs::write(&keys, "not toml [").unwrap();
+        assert!(!plain_http_only(&cli(&["--keys", k, "token"])));
     }
 }

@@ -180,6 +180,14 @@ impl Profile {
         self.environment == Some(Environment::Prod)
     }
 
+    /// Whether the token endpoint or the admin API is HTTPS (anything else is plain HTTP on
+    /// this machine, the only place the profiles file allows it).
+    pub fn needs_tls(&self) -> bool {
+        [&self.token_endpoint, &self.api_base]
+            .iter()
+            .any(|u| u.scheme() != "http")
+    }
+
     /// `TEST`, `PROD`, or `custom` for a profile that sets its endpoints by hand: the label
     /// the journal, estate files and plans carry.
     pub fn environment_label(&self) -> &'static str {

@@ -611,8 +611,8 @@ impl App {
     /// are asked for their `/jwks`, so a listing that embeds them costs no further request.
     fn keys_from_listing(&mut self) -> Option<Effect> {
         let mut missing = Vec::new();
-        for c in &self.data.clients {
-            match c.embedded_keys() {
+        for c in &mut self.data.clients {
+            match c.take_embedded_keys() {
                 Some(keys) => {
                     let set = Jwks {
                         keys,

@@ -316,12 +316,11 @@ impl Client {
 
     /// The key set the answer carried (the backend's `ClientResponse` embeds `jwks`), so a
     /// listing of clients can give every key without a request per client. `None` when the
-    /// answer had none, or one that does not read as a key set: then ask `/jwks`.
-    pub fn embedded_keys(&self) -> Option<Vec<Jwk>> {
-        let jwks = self.extra.get("jwks")?;
-        serde_json::from_value::<Jwks>(jwks.clone())
-            .ok()
-            .map(|j| j.keys)
+    /// answer had none, or one that does not read as a key set: then ask `/jwks`. Taken out
+    /// of the client, so a UI holding thousands of clients holds each key once.
+    pub fn take_embedded_keys(&mut self) -> Option<Vec<Jwk>> {
+        let jwks = self.extra.remove("jwks")?;
+        serde_json::from_value::<Jwks>(jwks).ok().map(|j| j.keys)
     }
 
     /// The body of `POST /clients`.

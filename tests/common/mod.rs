@@ -76,6 +76,21 @@ impl TestEmulator {
     }
 }
 
+/// Only the owner may read `path` (mpadmin warns about anything more open).
+pub fn private(path: &std::path::Path) {
+    set_mode(path, 0o600);
+}
+
+pub fn set_mode(path: &std::path::Path, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+}
+
 /// An emulator with the demo data.
 pub async fn emulator() -> TestEmulator {
     emulator_with(Seed::Demo).await
