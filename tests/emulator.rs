@@ -1535,7 +1535,7 @@ async fn size_and_empty_seeds() {
     let empty = emulator_with(Seed::Empty).await;
     let st = empty.state();
     assert!(st.scopes.is_empty() && st.grants.is_empty());
-    assert_eq!(st.clients.len(), 3, "only the admin clients");
+    assert_eq!(st.clients.len(), 4, "only the admin clients");
     let api = Api::new(&empty, ALL_ADMIN).await;
     assert_eq!(api.get("/scopes").await, (200, json!([])));
     let (s, _) = api

@@ -192,6 +192,23 @@ impl Change {
         }
     }
 
+    /// The admin scopes any one of which lets this change through.
+    pub fn needs(&self) -> &'static [&'static str] {
+        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, SCOPES_WRITE};
+        match self {
+            Change::CreateScope { .. }
+            | Change::UpdateScope { .. }
+            | Change::DeactivateScope { .. }
+            | Change::ReactivateScope { .. }
+            | Change::Grant { .. }
+            | Change::Revoke { .. } => SCOPES_WRITE,
+            Change::CreateClient { .. } | Change::DeleteClient { .. } => DCR_WRITE,
+            Change::UpdateClient { .. } | Change::AddKey { .. } | Change::RemoveKey { .. } => {
+                DCR_MODIFY
+            }
+        }
+    }
+
     pub fn operation(&self) -> Operation {
         match self {
             Change::CreateScope { .. } => Operation::ScopeCreate,

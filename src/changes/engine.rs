@@ -136,6 +136,24 @@ impl Engine {
         self.apply_from(change, before).await
     }
 
+    /// Refuse, before anything is sent, a change the admin token's scopes do not allow
+    /// (`dcr.modify` changes clients and keys but creates and deletes none), instead of a 403
+    /// after the fact. The token is the one the requests use, from the cache.
+    async fn allowed(&self, change: &Change) -> Result<(), ChangeError> {
+        let token = self.api.tokens().token().await.map_err(ApiError::from)?;
+        // A token that names no scopes tells nothing; the server decides.
+        if token.scopes().is_empty() {
+            return Ok(());
+        }
+        match crate::wire::admin::missing(change.needs(), token.scopes()) {
+            None => Ok(()),
+            Some(scope) => Err(ChangeError::Refused(crate::wire::admin::refusal(
+                &change.describe(),
+                scope,
+            ))),
+        }
+    }
+
     /// The live state `change` starts from.
     pub async fn read_before(&self, change: &Change) -> Result<Before, ApiError> {
         let api = &self.api;
@@ -170,6 +188,7 @@ impl Engine {
         change: &Change,
         before: Before,
     ) -> Result<Applied, ChangeError> {
+        self.allowed(change).await?;
         let request = Request::prepare(change, &before)?;
         tracing::info!(change = %change.describe(), "sending");
         let intent = self.intent(change, &before).await;

@@ -144,7 +144,12 @@ fn demo(
     };
     let code = crate::tui::run(crate::tui::Options {
         keys: Some(emu.keys_toml()),
-        profile: Some("emulator".to_owned()),
+        profile: Some(
+            global
+                .profile
+                .clone()
+                .unwrap_or_else(|| "emulator".to_owned()),
+        ),
         read_only: global.read_only,
         user_keys: global.keys.clone(),
         journal: Some(dir.path().join("journal.jsonl")),

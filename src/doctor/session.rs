@@ -37,7 +37,7 @@ struct Needs {
 const SCOPES: Needs = Needs {
     id: "scopes-rights",
     title: "scopes and grants",
-    read: &["idporten:scopes.read", "idporten:scopes.write"],
+    read: crate::wire::admin::SCOPES_READ,
     write: "idporten:scopes.write",
     what: "the Scopes and Access panes and `mpadmin scopes` / `mpadmin access`",
 };
@@ -45,7 +45,7 @@ const SCOPES: Needs = Needs {
 const CLIENTS: Needs = Needs {
     id: "clients-rights",
     title: "clients and keys",
-    read: &["idporten:dcr.read", "idporten:dcr.write"],
+    read: crate::wire::admin::DCR_READ,
     write: "idporten:dcr.write",
     what: "the Clients and Keys panes and `mpadmin clients` / `mpadmin keys`",
 };

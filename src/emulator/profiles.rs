@@ -8,7 +8,10 @@ use serde::Serialize;
 
 use super::certs::ADMIN_KID;
 use super::files;
-use super::seed::{ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID};
+use super::seed::{
+    ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, MODIFY_ADMIN_CLIENT_ID, MODIFY_ADMIN_SCOPES,
+    OTHER_ADMIN_CLIENT_ID,
+};
 use super::{EmulatorError, P12_PASSWORD_ENV};
 
 /// The first line of every `keys.toml` the emulator writes.
@@ -16,7 +19,7 @@ const WRITTEN_BY: &str =
     "# Written by `mpadmin emulator`: profiles for the local test Maskinporten.";
 
 /// Scopes the generated profiles ask for.
-const PROFILE_SCOPES: [&str; 3] = [
+const PROFILE_SCOPES: &[&str] = &[
     "idporten:scopes.write",
     "idporten:dcr.read",
     "idporten:dcr.write",
@@ -34,7 +37,7 @@ struct ProfileOut {
     token_endpoint: String,
     api_base: String,
     client_id: &'static str,
-    scopes: [&'static str; 3],
+    scopes: &'static [&'static str],
     #[serde(skip_serializing_if = "Option::is_none")]
     pkcs12: Option<PathBuf>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -85,6 +88,17 @@ pub fn write_keys_toml(dir: &Path, issuer: &str) -> Result<(), EmulatorError> {
                 private_key: Some(dir.join("admin-own.key.pem")),
                 kid: Some(ADMIN_KID),
                 ..base(ADMIN_KID_CLIENT_ID)
+            },
+        ),
+        (
+            "emulator-modify",
+            ProfileOut {
+                scopes: MODIFY_ADMIN_SCOPES,
+                ..pem(
+                    MODIFY_ADMIN_CLIENT_ID,
+                    "business.key.pem",
+                    "business.cert.pem",
+                )
             },
         ),
         (

@@ -30,6 +30,15 @@ pub const ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c01";
 pub const ADMIN_KID_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c02";
 /// An admin client of the other organisation (signs with `other-org.*.pem`).
 pub const OTHER_ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c03";
+/// An admin client of the demo organisation that Digdir gave `dcr.modify` but not
+/// `dcr.write` or `scopes.write`: it may change clients and keys, not create or delete them.
+pub const MODIFY_ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c04";
+/// The admin scopes of that client.
+pub const MODIFY_ADMIN_SCOPES: &[&str] = &[
+    "idporten:scopes.read",
+    "idporten:dcr.read",
+    "idporten:dcr.modify",
+];
 /// The prefixes the demo organisation owns.
 pub const OWN_PREFIXES: [&str; 2] = ["difitest", "demo"];
 /// The other organisation's prefix.
@@ -233,8 +242,19 @@ pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), Emu
             "other organisation admin",
         ),
     );
+    let mut modify = admin(
+        MODIFY_ADMIN_CLIENT_ID,
+        OWN_ORGNO,
+        "mpadmin emulator admin (change clients only)",
+    );
+    modify.scopes = MODIFY_ADMIN_SCOPES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    st.clients.insert(MODIFY_ADMIN_CLIENT_ID.into(), modify);
     st.jwks.remove(ADMIN_CLIENT_ID);
     st.jwks.remove(OTHER_ADMIN_CLIENT_ID);
+    st.jwks.remove(MODIFY_ADMIN_CLIENT_ID);
     let mut key = certs::public_jwk(&pki.admin_own, ADMIN_KID)?;
     key.exp = Some(now_secs() + 365 * DAY);
     st.jwks.insert(

@@ -891,7 +891,22 @@ impl App {
             ));
             return Vec::new();
         }
+        if let Some(scope) = self.lacks(cmd) {
+            let what = format!("'{}'", binding.help);
+            self.error(crate::wire::admin::refusal(&what, scope));
+            return Vec::new();
+        }
         self.command(cmd)
+    }
+
+    /// The admin scope `cmd` needs and the session's token lacks; `None` while the token is
+    /// not known yet (the change engine checks again before sending).
+    pub fn lacks(&self, cmd: Cmd) -> Option<&'static str> {
+        let granted = &self.data.token.as_ref()?.scopes;
+        if granted.is_empty() {
+            return None;
+        }
+        crate::wire::admin::missing(cmd.needs()?, granted)
     }
 
     /// Run one command of the keymap.
@@ -990,6 +1005,8 @@ impl App {
             let mut help = b.help.to_owned();
             if b.mutating && self.session.read_only {
                 help.push_str("  (disabled: read-only)");
+            } else if let Some(scope) = self.lacks(b.cmd) {
+                help.push_str(&format!("  (disabled: needs {scope})"));
             }
             lines.push((keys, help));
         }

@@ -58,6 +58,28 @@ pub enum Cmd {
     ApplyPlan,
 }
 
+impl Cmd {
+    /// The admin scopes any one of which this command's change needs (`None`: it changes
+    /// nothing, or what it needs is decided elsewhere).
+    pub fn needs(self) -> Option<&'static [&'static str]> {
+        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, SCOPES_WRITE};
+        match self {
+            Cmd::NewScope
+            | Cmd::EditScope
+            | Cmd::Deactivate
+            | Cmd::Reactivate
+            | Cmd::Grant
+            | Cmd::Reapprove
+            | Cmd::Revoke => Some(SCOPES_WRITE),
+            Cmd::NewClient | Cmd::DeleteClient => Some(DCR_WRITE),
+            Cmd::EditClient | Cmd::AddKey | Cmd::GenerateKey | Cmd::RotateKey | Cmd::DeleteKey => {
+                Some(DCR_MODIFY)
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {

@@ -163,7 +163,7 @@ fn footer(app: &App, f: &mut Frame, area: Rect) {
                 // Changes are off in read-only mode and on the public scopes tab.
                 let off =
                     app.session.read_only || (app.pane == PaneId::Scopes && app.scopes.public);
-                if b.mutating && off {
+                if (b.mutating && off) || app.lacks(b.cmd).is_some() {
                     // Shown, but switched off: the key exists and does nothing here.
                     push(String::new(), &format!("({label} {what})"));
                 } else {

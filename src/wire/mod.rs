@@ -2,6 +2,7 @@
 //! `api`, `auth`, the change engine, the fronts and the emulator (one definition), so no
 //! layer has to reach up into another for a type.
 
+pub mod admin;
 pub mod models;
 pub mod text;
 pub mod types;

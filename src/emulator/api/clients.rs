@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
-use super::{ApiResult, DCR_READ, DCR_WRITE, Problems, body, caller, empty, ok};
+use super::{ApiResult, DCR_MODIFY, DCR_READ, DCR_WRITE, Problems, body, caller, empty, ok};
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
@@ -194,7 +194,7 @@ pub async fn update(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let me = caller(&sh, &headers, DCR_MODIFY)?;
     let (raw, mut client): (_, Client) = body(&bytes, "Client")?;
     let updated = sh.store.mutate(|st| {
         let current = own_client(st, &me.orgno, &id)?.clone();

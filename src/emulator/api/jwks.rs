@@ -11,7 +11,7 @@ use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 use super::clients::own_client;
-use super::{ApiResult, DCR_READ, DCR_WRITE, Problems, caller, empty, ok};
+use super::{ApiResult, DCR_MODIFY, DCR_READ, Problems, caller, empty, ok};
 use crate::emulator::Shared;
 use crate::emulator::certs::jwk_public_key;
 use crate::emulator::errors::ApiFail;
@@ -111,7 +111,7 @@ pub async fn replace(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> ApiResult {
-    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let me = caller(&sh, &headers, DCR_MODIFY)?;
     let raw: Value = serde_json::from_slice(&bytes).map_err(|e| {
         ApiFail::field(
             "Jwks",
@@ -192,7 +192,7 @@ pub async fn delete_all(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let me = caller(&sh, &headers, DCR_MODIFY)?;
     sh.store.mutate(|st| {
         own_client(st, &me.orgno, &id)?;
         st.jwks.remove(&id);
@@ -206,7 +206,7 @@ pub async fn delete_one(
     headers: HeaderMap,
     Path((id, kid)): Path<(String, String)>,
 ) -> ApiResult {
-    let me = caller(&sh, &headers, DCR_WRITE)?;
+    let me = caller(&sh, &headers, DCR_MODIFY)?;
     sh.store.mutate(|st| {
         own_client(st, &me.orgno, &id)?;
         let not_found = || ApiFail::not_found(format!("Client '{id}' has no key with kid '{kid}'"));

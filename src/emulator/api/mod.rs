@@ -24,10 +24,7 @@ pub use auth::caller;
 pub type ApiResult = Result<Response, ApiFail>;
 pub type Query = HashMap<String, String>;
 
-pub const SCOPES_READ: &[&str] = &["idporten:scopes.read", "idporten:scopes.write"];
-pub const SCOPES_WRITE: &[&str] = &["idporten:scopes.write"];
-pub const DCR_READ: &[&str] = &["idporten:dcr.read", "idporten:dcr.write"];
-pub const DCR_WRITE: &[&str] = &["idporten:dcr.write"];
+pub use crate::wire::admin::{DCR_MODIFY, DCR_READ, DCR_WRITE, SCOPES_READ, SCOPES_WRITE};
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()

@@ -1398,3 +1398,38 @@ fn key_sets_in_the_clients_listing_need_no_request_of_their_own() {
         );
     }
 }
+
+#[test]
+fn keys_the_token_has_no_scope_for_are_refused_with_the_scope_named() {
+    let mut app = loaded_app();
+    if let Some(t) = app.data.token.as_mut() {
+        t.scopes = vec!["idporten:dcr.read".into(), "idporten:dcr.modify".into()];
+    }
+    press(&mut app, "3");
+    let effects = press(&mut app, "n");
+    assert!(effects.is_empty());
+    assert!(
+        !is_form(&app),
+        "no form for a client this token may not create"
+    );
+    let msg = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(msg.contains("idporten:dcr.write"), "{msg}");
+    // dcr.modify changes a client.
+    press(&mut app, "e");
+    assert!(is_form(&app));
+    app.update(code(KeyCode::Esc));
+    // Grants need scopes.write.
+    press(&mut app, "1");
+    press(&mut app, "2");
+    press(&mut app, "g");
+    let msg = app
+        .toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default();
+    assert!(msg.contains("idporten:scopes.write"), "{msg}");
+}
