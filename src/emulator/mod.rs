@@ -354,6 +354,10 @@ pub struct EmulatorArgs {
     /// redirect, malformed-json or drop-connection. Repeatable.
     #[arg(long = "fault", value_name = "KIND[@PATH]")]
     pub faults: Vec<FaultArg>,
+    /// Play a server without the single-key endpoints (GET/PUT/DELETE
+    /// /clients/{id}/jwks/{kid} answer 404), so clients fall back to replacing the set.
+    #[arg(long)]
+    pub no_single_key: bool,
 }
 
 impl EmulatorArgs {
@@ -398,6 +402,7 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         };
         emu.faults().set_hostile_errors(args.hostile_errors);
         emu.faults().set_from_args(&args.faults);
+        emu.faults().set_no_single_key_endpoints(args.no_single_key);
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());

@@ -375,6 +375,18 @@ impl Jwk {
     }
 }
 
+/// Per-key timestamps the backend's `JsonWebKey` carries (SP-OAS); older answers lack them,
+/// so they live in `extra` and go back to the server as they came.
+impl Jwk {
+    pub fn created(&self) -> Option<&str> {
+        self.extra.get("created").and_then(Value::as_str)
+    }
+
+    pub fn last_updated(&self) -> Option<&str> {
+        self.extra.get("last_updated").and_then(Value::as_str)
+    }
+}
+
 /// A client's key set. An empty set may arrive as `{}`, `{"keys":[]}` or a 404: all mean none.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Jwks {

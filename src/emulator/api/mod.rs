@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{get, put};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -28,6 +28,8 @@ pub const SCOPES_READ: &[&str] = &["idporten:scopes.read", "idporten:scopes.writ
 pub const SCOPES_WRITE: &[&str] = &["idporten:scopes.write"];
 pub const DCR_READ: &[&str] = &["idporten:dcr.read", "idporten:dcr.write"];
 pub const DCR_WRITE: &[&str] = &["idporten:dcr.write"];
+/// The single-key endpoints (SP-OAS).
+pub const DCR_MODIFY: &[&str] = &["idporten:dcr.write", "idporten:dcr.modify"];
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()
@@ -61,7 +63,12 @@ pub fn router() -> Router<Arc<Shared>> {
                 .put(jwks::replace)
                 .delete(jwks::delete_all),
         )
-        .route("/clients/{id}/jwks/{kid}", delete(jwks::delete_one))
+        .route(
+            "/clients/{id}/jwks/{kid}",
+            get(jwks::get_one)
+                .put(jwks::put_one)
+                .delete(jwks::delete_one),
+        )
         .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
 }
 
