@@ -414,7 +414,7 @@ impl Form {
         let n = self.fields.len();
         let two = area.width >= TWO_COLUMNS_FROM;
         let width = if two {
-            area.width.saturating_sub(4).min(120)
+            area.width.saturating_sub(2).min(120)
         } else {
             area.width.min(76)
         };
