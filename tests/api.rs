@@ -604,3 +604,257 @@ async fn a_grant_from_the_future_says_how_far_the_clock_is_off() {
     assert!((89..=91).contains(&off), "{err}");
     assert!(err.contains("clock"), "{err}");
 }
+
+// ---- Keys one at a time (PUT/DELETE /clients/{id}/jwks/{kid}) and the fallback ----
+
+/// A new own client holding keys `kids`, and an engine without a journal.
+async fn client_with_keys(f: &Fixture, kids: &[&str]) -> (ClientId, mpadmin::changes::Engine) {
+    let made = f
+        .api
+        .create_client(&Client::new_maskinporten("k", "keys", Vec::new()))
+        .await
+        .unwrap();
+    let id = client_id(&made.client_id);
+    let keys: Vec<Jwk> = kids.iter().map(|k| rsa_jwk(k)).collect();
+    if !keys.is_empty() {
+        f.api.replace_jwks(&id, &keys).await.unwrap();
+    }
+    (id, mpadmin::changes::Engine::new(f.api.clone(), None))
+}
+
+fn add_key(id: &ClientId, kid: &str, replaces: &[&str]) -> mpadmin::changes::Change {
+    mpadmin::changes::Change::AddKey {
+        client: id.clone(),
+        jwk: Box::new(rsa_jwk(kid)),
+        replaces: replaces.iter().map(|r| (*r).to_owned()).collect(),
+    }
+}
+
+async fn kids_of(f: &Fixture, id: &ClientId) -> Vec<String> {
+    let mut k: Vec<String> = f
+        .api
+        .jwks(id)
+        .await
+        .unwrap()
+        .keys
+        .into_iter()
+        .filter_map(|k| k.kid)
+        .collect();
+    k.sort();
+    k
+}
+
+#[tokio::test]
+async fn adding_a_key_puts_it_alone_and_keeps_a_key_another_admin_added_meanwhile() {
+    let f = start(Seed::Demo).await;
+    let (id, engine) = client_with_keys(&f, &["a"]).await;
+    let set_path = format!("/api/v1/clients/{id}/jwks");
+    // Another admin adds "theirs" right after this change read the set: a whole-set upload
+    // built from that read would drop it.
+    f.emu.faults().edit_after("GET", &set_path, {
+        let id = id.to_string();
+        move |st| st.jwks.get_mut(&id).unwrap().keys.push(rsa_jwk("theirs"))
+    });
+    f.emu.reset_path_stats();
+    let applied = engine.apply(&add_key(&id, "b", &[])).await.unwrap();
+    assert!(
+        applied.summary.contains("one key at a time"),
+        "{}",
+        applied.summary
+    );
+    assert_eq!(
+        f.emu.last_body("POST", &set_path),
+        None,
+        "no whole-set upload"
+    );
+    assert_eq!(
+        f.emu.last_body("PUT", &format!("{set_path}/b")).unwrap()["kid"],
+        "b"
+    );
+    assert_eq!(kids_of(&f, &id).await, ["a", "b", "theirs"]);
+    let stored = f.emu.state().jwks[id.as_str()].keys.clone();
+    let b = stored
+        .iter()
+        .find(|k| k.kid.as_deref() == Some("b"))
+        .unwrap();
+    assert!(b.created().is_some() && b.last_updated().is_some(), "{b:?}");
+
+    // Removing one key is a DELETE of that key alone.
+    let remove = mpadmin::changes::Change::RemoveKey {
+        client: id.clone(),
+        kid: "a".parse().unwrap(),
+    };
+    engine.apply(&remove).await.unwrap();
+    assert_eq!(f.emu.path_stats(&format!("{set_path}/a")).requests, 1);
+    assert_eq!(f.emu.last_body("POST", &set_path), None);
+    assert_eq!(kids_of(&f, &id).await, ["b", "theirs"]);
+}
+
+#[tokio::test]
+async fn a_rotation_on_a_full_set_removes_the_old_key_first_then_puts_the_new_one() {
+    let f = start(Seed::Demo).await;
+    let (id, engine) = client_with_keys(&f, &["k1", "k2", "k3", "k4", "k5"]).await;
+    engine.apply(&add_key(&id, "k6", &["k1"])).await.unwrap();
+    assert_eq!(kids_of(&f, &id).await, ["k2", "k3", "k4", "k5", "k6"]);
+    let set_path = format!("/api/v1/clients/{id}/jwks");
+    assert_eq!(
+        f.emu.last_body("POST", &set_path).unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        5,
+        "only the setup replaced the set"
+    );
+}
+
+#[tokio::test]
+async fn without_single_key_endpoints_keys_are_added_and_removed_by_replacing_the_set() {
+    let f = start(Seed::Demo).await;
+    let (id, engine) = client_with_keys(&f, &["a"]).await;
+    f.emu.faults().set_no_single_key_endpoints(true);
+    let set_path = format!("/api/v1/clients/{id}/jwks");
+    f.emu.reset_path_stats();
+    let applied = engine.apply(&add_key(&id, "b", &[])).await.unwrap();
+    assert!(
+        applied.summary.contains("whole set replaced"),
+        "{}",
+        applied.summary
+    );
+    assert_eq!(
+        f.emu.path_stats(&format!("{set_path}/b")).requests,
+        1,
+        "tried first"
+    );
+    assert_eq!(
+        f.emu.last_body("POST", &set_path).unwrap()["keys"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(kids_of(&f, &id).await, ["a", "b"]);
+
+    let remove = mpadmin::changes::Change::RemoveKey {
+        client: id.clone(),
+        kid: "a".parse().unwrap(),
+    };
+    engine.apply(&remove).await.unwrap();
+    assert_eq!(kids_of(&f, &id).await, ["b"]);
+}
+
+#[tokio::test]
+async fn a_405_for_the_single_key_path_also_falls_back() {
+    let f = start(Seed::Demo).await;
+    let (id, engine) = client_with_keys(&f, &["a"]).await;
+    let set_path = format!("/api/v1/clients/{id}/jwks");
+    f.emu.faults().inject_exact(
+        "PUT",
+        &format!("{set_path}/b"),
+        Fault::Status {
+            status: 405,
+            retry_after: None,
+        },
+        1,
+    );
+    engine.apply(&add_key(&id, "b", &[])).await.unwrap();
+    assert!(f.emu.last_body("POST", &set_path).is_some());
+    assert_eq!(kids_of(&f, &id).await, ["a", "b"]);
+}
+
+#[tokio::test]
+async fn the_fallback_fails_loudly_naming_a_key_a_concurrent_writer_removed() {
+    let f = start(Seed::Demo).await;
+    let (id, engine) = client_with_keys(&f, &["a", "b"]).await;
+    f.emu.faults().set_no_single_key_endpoints(true);
+    let set_path = format!("/api/v1/clients/{id}/jwks");
+    // Another admin's own whole-set upload lands right after this one, without "a".
+    f.emu.faults().edit_after("POST", &set_path, {
+        let id = id.to_string();
+        move |st| {
+            st.jwks
+                .get_mut(&id)
+                .unwrap()
+                .keys
+                .retain(|k| k.kid.as_deref() != Some("a"))
+        }
+    });
+    let err = engine.apply(&add_key(&id, "c", &[])).await.unwrap_err();
+    assert!(
+        matches!(&err, mpadmin::changes::ChangeError::LostKeys { kids, .. } if kids == &["a"]),
+        "{err}"
+    );
+    assert!(err.to_string().contains("key(s) a missing"), "{err}");
+}
+
+#[tokio::test]
+async fn a_single_key_404_for_a_missing_client_is_about_the_client() {
+    let f = start(Seed::Demo).await;
+    let err = f
+        .api
+        .put_jwk(&client_id("no-such-client"), &rsa_jwk("a"))
+        .await
+        .unwrap_err();
+    assert!(err.is_not_found(), "{err}");
+    assert!(err.to_string().contains("/clients/no-such-client"), "{err}");
+}
+
+#[tokio::test]
+async fn the_single_key_endpoints_check_keys_and_scopes_as_the_set_does() {
+    let f = start(Seed::Demo).await;
+    let (id, _) = client_with_keys(&f, &["k1", "k2", "k3", "k4", "k5"]).await;
+    let http = reqwest::Client::new();
+    let url = |kid: &str| format!("{}/clients/{id}/jwks/{kid}", f.emu.api_base());
+    let write = common::admin_token(&f.emu, common::ALL_ADMIN).await;
+    let put = async |token: &str, kid: &str, body: serde_json::Value| {
+        let r = http
+            .put(url(kid))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    };
+    let sixth = serde_json::to_value(rsa_jwk("k6")).unwrap();
+    let (s, body) = put(&write, "k6", sixth.clone()).await;
+    assert_eq!(s, 400, "a sixth key: {body}");
+    assert!(body.contains("at most 5"), "{body}");
+    let mut private = serde_json::to_value(rsa_jwk("k1")).unwrap();
+    private["d"] = "secret".into();
+    let (s, body) = put(&write, "k1", private).await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body.contains("private key material"), "{body}");
+    let (s, body) = put(
+        &write,
+        "other",
+        serde_json::to_value(rsa_jwk("k1")).unwrap(),
+    )
+    .await;
+    assert_eq!(s, 400, "{body}");
+    assert!(body.contains("differs"), "{body}");
+    let read_only = common::admin_token(&f.emu, "idporten:dcr.read").await;
+    let (s, _) = put(
+        &read_only,
+        "k1",
+        serde_json::to_value(rsa_jwk("k1")).unwrap(),
+    )
+    .await;
+    assert_eq!(s, 403);
+    let modify = common::admin_token(&f.emu, "idporten:dcr.modify").await;
+    let (s, body) = put(&modify, "k1", serde_json::to_value(rsa_jwk("k1")).unwrap()).await;
+    assert_eq!(s, 200, "replacing k1 with dcr.modify: {body}");
+    let r = http
+        .get(url("k1"))
+        .bearer_auth(&write)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let r = http
+        .delete(url("k9"))
+        .bearer_auth(&write)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 404);
+}

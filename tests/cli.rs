@@ -1970,3 +1970,64 @@ async fn bidi_overrides_in_names_are_shown_not_obeyed() {
         }
     }
 }
+
+#[tokio::test]
+async fn live_scope_fields_are_shown_and_the_eu_flag_is_set_and_kept() {
+    let f = start(Seed::Demo).await;
+    let shown = f.run(&["scopes", "show", "difitest:api3"]).await.ok();
+    for text in [
+        "protected",
+        "supports_european_businesses",
+        "description (en)",
+        "Test API for demo consumers",
+        "long_description (nn)",
+    ] {
+        assert!(shown.stdout.contains(text), "{text}: {shown:?}");
+    }
+    let json = f
+        .run(&["--json", "scopes", "show", "difitest:api3"])
+        .await
+        .ok()
+        .json();
+    assert_eq!(
+        json["scope"]["description#en"],
+        "Test API for demo consumers"
+    );
+
+    let name = "difitest:eu.read";
+    f.run(&[
+        "scopes",
+        "create",
+        "--prefix",
+        "difitest",
+        "--subscope",
+        "eu.read",
+        "--description",
+        "For EU businesses",
+        "--supports-european-businesses",
+    ])
+    .await
+    .ok();
+    let stored = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(stored.supports_european_businesses(), Some(true));
+    f.run(&[
+        "scopes",
+        "update",
+        name,
+        "--supports-european-businesses=false",
+    ])
+    .await
+    .ok();
+    let stored = f.emu.state().scope(name).cloned().unwrap();
+    assert_eq!(stored.supports_european_businesses(), Some(false));
+    // An update of another field keeps the translations the server sent.
+    f.run(&["scopes", "update", "difitest:api3", "--at-max-age", "600"])
+        .await
+        .ok();
+    let kept = f.emu.state().scope("difitest:api3").cloned().unwrap();
+    assert_eq!(
+        kept.extra["long_description#nn"],
+        "Test-API for demokonsumentar."
+    );
+    assert_eq!(kept.protected(), Some(true));
+}

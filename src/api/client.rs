@@ -24,6 +24,8 @@ const SCOPES_READ: &str = "idporten:scopes.read or idporten:scopes.write";
 const SCOPES_WRITE: &str = "idporten:scopes.write";
 const DCR_READ: &str = "idporten:dcr.read";
 const DCR_WRITE: &str = "idporten:dcr.write";
+/// The single-key endpoints take either (SP-OAS).
+const DCR_MODIFY: &str = "idporten:dcr.write or idporten:dcr.modify";
 
 /// Filters of the open `/scopes/all` listing.
 #[derive(Debug, Clone, Default)]
@@ -650,17 +652,47 @@ impl AdminApi {
         .map(drop)
     }
 
-    pub async fn delete_jwk(&self, id: &ClientId, kid: &Kid) -> Result<(), ApiError> {
-        self.send(
-            &Op::new(
-                Method::DELETE,
-                &["clients", id.as_str(), "jwks", kid.as_str()],
-                Some(DCR_WRITE),
-            ),
-            None,
-        )
-        .await
-        .map(drop)
+    /// Add or replace the key `kid` alone (`PUT /clients/{id}/jwks/{kid}`), leaving the
+    /// client's other keys as they are. `Ok(None)`: this server has no such endpoint.
+    pub async fn put_jwk(&self, id: &ClientId, jwk: &Jwk) -> Result<Option<Jwk>, ApiError> {
+        let kid = jwk.kid.as_deref().unwrap_or_default();
+        let op = Op::new(
+            Method::PUT,
+            &["clients", id.as_str(), "jwks", kid],
+            Some(DCR_MODIFY),
+        );
+        let body = Self::json(&op, jwk)?;
+        match self.call(op, Some(body)).await {
+            Ok(key) => Ok(Some(key)),
+            Err(e) => self.no_single_key_endpoint(id, e).await.map(|()| None),
+        }
+    }
+
+    /// Remove the key `kid` alone. `Ok(false)`: this server has no such endpoint.
+    pub async fn delete_jwk(&self, id: &ClientId, kid: &Kid) -> Result<bool, ApiError> {
+        let op = Op::new(
+            Method::DELETE,
+            &["clients", id.as_str(), "jwks", kid.as_str()],
+            Some(DCR_MODIFY),
+        );
+        match self.send(&op, None).await {
+            Ok(_) => Ok(true),
+            Err(e) => self.no_single_key_endpoint(id, e).await.map(|()| false),
+        }
+    }
+
+    /// `Ok` when `e` says the single-key path does not exist on this server (405, or 404
+    /// while the client itself is there); otherwise the error to report: a 404 for a client
+    /// that is gone is about the client, not the endpoint.
+    async fn no_single_key_endpoint(&self, id: &ClientId, e: ApiError) -> Result<(), ApiError> {
+        match e.status() {
+            Some(StatusCode::METHOD_NOT_ALLOWED) => Ok(()),
+            Some(StatusCode::NOT_FOUND) => {
+                self.client(id).await?;
+                Ok(())
+            }
+            _ => Err(e),
+        }
     }
 
     pub async fn onbehalfof(&self, id: &ClientId) -> Result<Vec<ClientOnBehalfOf>, ApiError> {

@@ -10,6 +10,7 @@ use crate::api::{AdminApi, ApiError};
 use crate::journal::{Entry, Journal};
 use crate::keys;
 use crate::wire::models::Jwk;
+use crate::wire::types::{ClientId, Kid};
 
 /// Where changes are recorded, and for which profile.
 #[derive(Debug, Clone)]
@@ -47,6 +48,13 @@ pub enum ChangeError {
     Refused(String),
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// The key set was replaced, and read back without keys it should hold: another writer
+    /// changed it at the same moment.
+    #[error(
+        "client {client}: key(s) {} missing from the key set read back after it was replaced: another change to the same client's keys raced this one; look at `mpadmin keys list {client}` and upload what is missing",
+        kids.join(", ")
+    )]
+    LostKeys { client: String, kids: Vec<String> },
 }
 
 impl ChangeError {
@@ -55,12 +63,13 @@ impl ChangeError {
         match self {
             ChangeError::Refused(_) => true,
             ChangeError::Api(e) => e.is_usage(),
+            ChangeError::LostKeys { .. } => false,
         }
     }
 
     pub fn correlation_id(&self) -> Option<&str> {
         match self {
-            ChangeError::Refused(_) => None,
+            ChangeError::Refused(_) | ChangeError::LostKeys { .. } => None,
             ChangeError::Api(e) => e.correlation_id(),
         }
     }
@@ -211,7 +220,7 @@ impl Engine {
             }
             self.append(line).await;
         }
-        let sent = result.map_err(ChangeError::Api)?;
+        let sent = result?;
         Ok(Applied {
             id,
             before,
@@ -264,11 +273,11 @@ impl Engine {
 
 /// The journal's result for a failed request: an answer that may have been lost is not a
 /// refusal, and says so.
-fn outcome_text(e: &ApiError) -> String {
+fn outcome_text(e: &ChangeError) -> String {
     match e {
-        ApiError::Unsettled {
+        ChangeError::Api(ApiError::Unsettled {
             not_applied: false, ..
-        } => format!("{}: {e}", crate::journal::OUTCOME_UNKNOWN),
+        }) => format!("{}: {e}", crate::journal::OUTCOME_UNKNOWN),
         other => other.to_string(),
     }
 }
@@ -277,7 +286,9 @@ fn outcome_text(e: &ApiError) -> String {
 /// nothing and leaves no entry.
 enum Request {
     Plain,
-    /// The key set to upload (read-modify-replace; an empty set is a DELETE).
+    /// The key set as it should be afterwards (the new key last, for an addition). Sent one
+    /// key at a time where the server can; else as a whole (read-modify-replace; an empty set
+    /// is a DELETE).
     KeySet(Vec<Jwk>),
 }
 
@@ -334,7 +345,7 @@ impl Request {
         })
     }
 
-    async fn send(self, api: &AdminApi, change: &Change) -> Result<Sent, ApiError> {
+    async fn send(self, api: &AdminApi, change: &Change) -> Result<Sent, ChangeError> {
         Ok(match (change, self) {
             (Change::CreateScope { scope }, _) => {
                 let made = api.create_scope(scope).await?;
@@ -385,29 +396,34 @@ impl Request {
                     made: None,
                 }
             }
-            (Change::AddKey { client, jwk, .. }, Request::KeySet(set)) => {
-                let now = api.replace_jwks(client, &set).await?;
-                let kid = set
-                    .iter()
-                    .find(|k| jwk.kid.is_none() || k.kid == jwk.kid)
-                    .and_then(|k| k.kid.clone())
-                    .unwrap_or_default();
-                let mut sent = Sent::of(
-                    &now,
-                    format!(
-                        "added key {kid} to client {client} ({} keys now)",
-                        now.keys.len()
+            (
+                Change::AddKey {
+                    client, replaces, ..
+                },
+                Request::KeySet(set),
+            ) => {
+                let new = set.last().cloned().unwrap_or_default();
+                let kid = new.kid.clone().unwrap_or_default();
+                let how = if key_at_a_time(api, client, &new, replaces, set.len()).await? {
+                    "one key at a time"
+                } else {
+                    replace_checked(api, client, &set).await?;
+                    "the whole set replaced: this server has no single-key endpoint"
+                };
+                let mut sent = Sent {
+                    after: serde_json::to_value(serde_json::json!({ "keys": set })).ok(),
+                    summary: format!(
+                        "added key {kid} to client {client} ({} keys now; {how})",
+                        set.len()
                     ),
-                );
+                    made: None,
+                };
                 sent.made = Some(kid);
                 sent
             }
             (Change::RemoveKey { client, kid }, Request::KeySet(rest)) => {
-                // An empty `keys` array is refused by Digdir: removing the last key is a DELETE.
-                if rest.is_empty() {
-                    api.delete_jwks(client).await?;
-                } else {
-                    api.replace_jwks(client, &rest).await?;
+                if !api.delete_jwk(client, kid).await? {
+                    replace_checked(api, client, &rest).await?;
                 }
                 Sent {
                     after: serde_json::to_value(serde_json::json!({ "keys": rest })).ok(),
@@ -421,6 +437,71 @@ impl Request {
             (Change::AddKey { .. } | Change::RemoveKey { .. }, Request::Plain) => {
                 unreachable_request(change)?
             }
+        })
+    }
+}
+
+/// Add `new` with `PUT .../jwks/{kid}` and remove `replaces` one by one, so keys another
+/// admin adds meanwhile stay. When the set is full, the old keys go first to make room.
+/// `Ok(false)`: the server has no single-key endpoint (nothing was changed; a rotation finds
+/// that out on its first request).
+async fn key_at_a_time(
+    api: &AdminApi,
+    client: &ClientId,
+    new: &Jwk,
+    replaces: &[String],
+    after: usize,
+) -> Result<bool, ApiError> {
+    let room_first = after + replaces.len() > keys::MAX_KEYS_PER_CLIENT;
+    let mut first = true;
+    if room_first {
+        for old in replaces {
+            if !api.delete_jwk(client, &kid(old)?).await? && first {
+                return Ok(false);
+            }
+            first = false;
+        }
+    }
+    if api.put_jwk(client, new).await?.is_none() && first {
+        return Ok(false);
+    }
+    if !room_first {
+        for old in replaces {
+            api.delete_jwk(client, &kid(old)?).await?;
+        }
+    }
+    Ok(true)
+}
+
+fn kid(s: &str) -> Result<Kid, ApiError> {
+    s.parse::<Kid>().map_err(ApiError::Invalid)
+}
+
+/// Today's read-modify-replace for a server without single-key endpoints, then the set read
+/// back: every key `set` holds must be there, or another writer's replace crossed this one
+/// (an empty set is a DELETE: Digdir refuses an empty `keys` array).
+async fn replace_checked(
+    api: &AdminApi,
+    client: &ClientId,
+    set: &[Jwk],
+) -> Result<(), ChangeError> {
+    if set.is_empty() {
+        api.delete_jwks(client).await?;
+        return Ok(());
+    }
+    api.replace_jwks(client, set).await?;
+    let now = api.jwks(client).await?;
+    let lost: Vec<String> = set
+        .iter()
+        .filter_map(|k| k.kid.clone())
+        .filter(|kid| !now.keys.iter().any(|k| k.kid.as_ref() == Some(kid)))
+        .collect();
+    if lost.is_empty() {
+        Ok(())
+    } else {
+        Err(ChangeError::LostKeys {
+            client: client.to_string(),
+            kids: lost,
         })
     }
 }

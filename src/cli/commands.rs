@@ -109,6 +109,7 @@ impl From<ChangeError> for CliError {
         match e {
             ChangeError::Refused(m) => CliError::Usage(m),
             ChangeError::Api(e) => CliError::Api(e),
+            lost @ ChangeError::LostKeys { .. } => CliError::Failed(lost.to_string()),
         }
     }
 }

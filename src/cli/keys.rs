@@ -471,9 +471,17 @@ async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), Cli
 pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
     let mut sorted: Vec<&Jwk> = keys.iter().collect();
     sorted.sort_by_key(|k| k.exp.unwrap_or(i64::MAX));
-    let mut t = Table::new(&["KID", "TYPE", "ALG", "BITS", "USE", "EXPIRES", "DAYS LEFT"]);
+    // Servers that send per-key timestamps get their columns; older answers have none.
+    let stamped = keys
+        .iter()
+        .any(|k| k.created().is_some() || k.last_updated().is_some());
+    let mut head = vec!["KID", "TYPE", "ALG", "BITS", "USE", "EXPIRES", "DAYS LEFT"];
+    if stamped {
+        head.extend(["CREATED", "UPDATED"]);
+    }
+    let mut t = Table::new(&head);
     for k in sorted {
-        t.row(vec![
+        let mut row = vec![
             k.kid.clone().unwrap_or_default(),
             k.kty.clone(),
             k.alg.clone().unwrap_or_default(),
@@ -485,7 +493,12 @@ pub(super) fn table(keys: &[Jwk], now: DateTime<Utc>) -> String {
             keys::days_left(k, now)
                 .map(|d| d.to_string())
                 .unwrap_or_default(),
-        ]);
+        ];
+        if stamped {
+            row.push(k.created().unwrap_or_default().to_owned());
+            row.push(k.last_updated().unwrap_or_default().to_owned());
+        }
+        t.row(row);
     }
     t.render()
 }
@@ -554,6 +567,25 @@ mod tests {
         let err = read_key(&dir.path().join("missing"), None).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().starts_with("--file: "), "{err}");
+    }
+
+    #[test]
+    fn key_table_shows_per_key_timestamps_when_the_server_sends_them() {
+        let now = DateTime::<Utc>::from_timestamp(1_700_000_000, 0).unwrap();
+        let plain = table(&[key("a")], now);
+        assert!(!plain.contains("CREATED"), "{plain}");
+        let mut stamped = key("b");
+        stamped
+            .extra
+            .insert("created".into(), "2025-01-02T03:04:05.000+01:00".into());
+        stamped.extra.insert(
+            "last_updated".into(),
+            "2025-02-03T04:05:06.000+01:00".into(),
+        );
+        let t = table(&[key("a"), stamped], now);
+        assert!(t.contains("CREATED") && t.contains("UPDATED"), "{t}");
+        assert!(t.contains("2025-01-02T03:04:05.000+01:00"), "{t}");
+        assert!(t.contains("2025-02-03T04:05:06.000+01:00"), "{t}");
     }
 
     #[test]

@@ -67,6 +67,15 @@ pub struct ScopeFields {
         default_missing_value = "true"
     )]
     accessible_for_all: Option<bool>,
+    /// EU businesses with an eSeal may use the scope (`=false` turns it off).
+    #[arg(
+        long,
+        value_name = "BOOL",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = "true"
+    )]
+    supports_european_businesses: Option<bool>,
     /// Longest lifetime in seconds of an access token with this scope.
     #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..))]
     at_max_age: Option<u32>,
@@ -165,6 +174,7 @@ impl ScopeFields {
             && self.at_max_age.is_none()
             && self.long_description.is_none()
             && self.delegation_source.is_none()
+            && self.supports_european_businesses.is_none()
     }
 
     /// Set what was given; every other field, unknown ones included, stays as it was.
@@ -180,6 +190,9 @@ impl ScopeFields {
         }
         if let Some(n) = self.at_max_age {
             scope.at_max_age = Some(n);
+        }
+        if let Some(on) = self.supports_european_businesses {
+            scope.set_supports_european_businesses(on);
         }
         if let Some(t) = self.long_description {
             scope.long_description = optional_text(t);
@@ -366,6 +379,11 @@ fn scope_fields(scope: &Scope) -> String {
     let mut value = serde_json::to_value(scope).unwrap_or_default();
     if let Some(map) = value.as_object_mut() {
         map.insert("allowed_integration_types".into(), types(scope).into());
+        // Translated texts arrive as `description#en`: say it in words.
+        map.retain(|k, _| !k.contains('#'));
+        for (label, text) in scope.translations() {
+            map.insert(label, text.into());
+        }
     }
     fields(&value)
 }
@@ -533,6 +551,7 @@ mod tests {
                 at_max_age: None,
                 long_description: None,
                 delegation_source: None,
+                supports_european_businesses: None,
             },
         };
         let ok = args("nav", "pensjon/v3.read");

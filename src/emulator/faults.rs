@@ -100,7 +100,11 @@ struct Planned {
     method: Option<String>,
 }
 
-#[derive(Debug, Default)]
+/// A change to the state made just after a request was answered: another admin's write
+/// landing between two of the client's requests.
+type Edit = Box<dyn FnOnce(&mut super::state::StateSnapshot) + Send>;
+
+#[derive(Default)]
 struct Settings {
     queue: VecDeque<Planned>,
     /// For every request they match, once the queue has nothing for it.
@@ -113,11 +117,24 @@ struct Settings {
     /// Client answers leave out their key set, as answers before the backend's
     /// `ClientResponse` carried `jwks` did.
     clients_without_keys: bool,
+    no_single_key_endpoints: bool,
     hostile_errors: bool,
     /// Bumped by `expire_tokens`; a token issued in an older epoch is expired.
     token_epoch: u64,
     /// Epoch each access token (by `jti`) was issued in.
     token_epochs: HashMap<String, u64>,
+    /// Edits to run once after the next request matching (method, exact path).
+    after: Vec<(String, String, Edit)>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("queue", &self.queue)
+            .field("down", &self.down)
+            .field("after", &self.after.len())
+            .finish_non_exhaustive()
+    }
 }
 
 /// The switches. Cheap to share; every method takes effect for the next request.
@@ -217,6 +234,38 @@ impl Faults {
         self.lock().clients_without_keys
     }
 
+    /// Play a server without `GET/PUT/DELETE .../jwks/{kid}` (404 for each, as for any
+    /// unknown path), as the one the older docs describe.
+    pub fn set_no_single_key_endpoints(&self, on: bool) {
+        self.lock().no_single_key_endpoints = on;
+    }
+
+    pub fn no_single_key_endpoints(&self) -> bool {
+        self.lock().no_single_key_endpoints
+    }
+
+    /// Change the state once, right after the next `method` request to exactly `path` has
+    /// been carried out and before its answer goes back: a concurrent writer.
+    pub fn edit_after(
+        &self,
+        method: &str,
+        path: &str,
+        edit: impl FnOnce(&mut super::state::StateSnapshot) + Send + 'static,
+    ) {
+        self.lock()
+            .after
+            .push((method.to_ascii_uppercase(), path.to_owned(), Box::new(edit)));
+    }
+
+    fn take_edit(&self, method: &str, path: &str) -> Option<Edit> {
+        let mut s = self.lock();
+        let i = s
+            .after
+            .iter()
+            .position(|(m, p, _)| m == method && p == path)?;
+        Some(s.after.remove(i).2)
+    }
+
     /// Put escape sequences (window title, clipboard write, clear screen, colour) and bidi
     /// overrides into the text of every error answer: `error`, `error_description`, each
     /// `errors[].errorMessage` and `correlation_id`, after their own text, as a hostile proxy
@@ -302,11 +351,20 @@ impl Planned {
 
 pub async fn inject(State(sh): State<Arc<Shared>>, req: Request, next: Next) -> Response {
     let (latency, fault) = sh.faults.take(req.method().as_str(), req.uri().path());
+    let edit = sh.faults.take_edit(req.method().as_str(), req.uri().path());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     let mut resp = match fault {
-        None => next.run(req).await,
+        None => {
+            let resp = next.run(req).await;
+            if let Some(edit) = edit
+                && let Err(e) = sh.store.edit(edit)
+            {
+                tracing::error!("emulator: a test's edit after a request failed: {e}");
+            }
+            resp
+        }
         Some(Fault::AfterApplying(inner)) => {
             drop(next.run(req).await);
             answer(*inner)

@@ -363,6 +363,10 @@ pub struct EmulatorArgs {
     /// Hold every request this many milliseconds, as a server 10-50 ms away would.
     #[arg(long = "latency", value_name = "MS")]
     pub latency_ms: Option<u64>,
+    /// Play a server without the single-key endpoints (GET/PUT/DELETE
+    /// /clients/{id}/jwks/{kid} answer 404), so clients fall back to replacing the set.
+    #[arg(long)]
+    pub no_single_key: bool,
 }
 
 impl EmulatorArgs {
@@ -410,6 +414,7 @@ pub fn run_command(args: EmulatorArgs) -> ExitCode {
         if let Some(ms) = args.latency_ms {
             emu.faults().set_latency(std::time::Duration::from_millis(ms));
         }
+        emu.faults().set_no_single_key_endpoints(args.no_single_key);
         let dir = emu.dir().display().to_string();
         println!("Maskinporten emulator on {}", emu.addr());
         println!("  issuer          {}", emu.issuer());

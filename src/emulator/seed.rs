@@ -269,6 +269,25 @@ pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), Emu
     Ok(())
 }
 
+/// The fields live `/scopes/all` answers carry beyond the documented ones (peers-2.md §3):
+/// a protected scope open to EU businesses with an eSeal, described in English and Nynorsk.
+fn live_fields(s: &mut Scope) {
+    for (k, v) in [
+        ("protected", Value::Bool(true)),
+        ("supports_european_businesses", Value::Bool(true)),
+        (
+            "description#en",
+            Value::String("Test API for demo consumers".into()),
+        ),
+        (
+            "long_description#nn",
+            Value::String("Test-API for demokonsumentar.".into()),
+        ),
+    ] {
+        s.extra.insert(k.into(), v);
+    }
+}
+
 fn demo(b: &mut Builder, template: &Jwk) {
     let own = OWN_ORGNO;
     b.scope(own, "difitest:api3", "Testing API for demo consumers");
@@ -310,6 +329,7 @@ fn demo(b: &mut Builder, template: &Jwk) {
         "description#en".into(),
         Value::String("Public insight API".into()),
     );
+    live_fields(b.scope(own, "difitest:api3", ""));
 
     // Other organisations' scopes: for /scopes/all, and some granted to us.
     b.scope(OTHER_ORGNO, "etaten:register.read", "Look up the register");

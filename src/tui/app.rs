@@ -257,6 +257,26 @@ impl App {
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.update_inner(action);
+        effects.extend(self.side_panel_loads());
+        effects
+    }
+
+    /// On a screen wide enough for the side panel, the selected own scope's grants are read
+    /// as the selection moves (once per scope), through the same load as the access pane's.
+    fn side_panel_loads(&mut self) -> Option<Effect> {
+        let wide = self.size.0 >= super::view::SIDE_PANEL_FROM;
+        if !wide || self.pane != PaneId::Scopes || self.scopes.public || self.modal.is_some() {
+            return None;
+        }
+        let name = self.scopes.selected_own()?.to_owned();
+        if self.data.grants.as_ref().is_some_and(|(n, _)| *n == name) {
+            return None;
+        }
+        self.grants_of_scope(name, false)
+    }
+
+    fn update_inner(&mut self, action: Action) -> Vec<Effect> {
         let effects = match action {
             Action::Start => self.load_all(),
             Action::Key(key) => self.on_key(key),

@@ -289,7 +289,7 @@ const DEFAULTS: &[Def] = &[
             &["n"],
             "generate a key pair; upload the public key beside the others",
         )),
-        "new key",
+        "new",
     ),
     foot(
         mutating(def(
@@ -309,10 +309,10 @@ const DEFAULTS: &[Def] = &[
             &["t"],
             "token doctor: get a token as this client with a key file",
         ),
-        "token test",
+        "token",
     ),
-    // The footer holds four of a pane's keys: the overview is worth more there than delete,
-    // which rotation makes the rarer way to drop a key.
+    // The keys pane's footer holds six keys: adding and deleting a key are what people look
+    // for there, beside generating, rotating, testing and the overview.
     foot(
         def(
             Cmd::ToggleOverview,
@@ -323,20 +323,26 @@ const DEFAULTS: &[Def] = &[
         ),
         "by expiry",
     ),
-    mutating(def(
-        Cmd::DeleteKey,
-        "delete_key",
-        KEYS,
-        &["d"],
-        "delete key",
-    )),
-    mutating(def(
-        Cmd::AddKey,
-        "add_key",
-        KEYS,
-        &["a"],
-        "add public key from file",
-    )),
+    foot(
+        mutating(def(
+            Cmd::AddKey,
+            "add_key",
+            KEYS,
+            &["a"],
+            "add public key from file",
+        )),
+        "add",
+    ),
+    foot(
+        mutating(def(
+            Cmd::DeleteKey,
+            "delete_key",
+            KEYS,
+            &["d"],
+            "delete key",
+        )),
+        "delete",
+    ),
     def(Cmd::Open, "open", Global, &["enter"], "details"),
     foot(def(Cmd::Help, "help", Global, &["?"], "help"), "help"),
     foot(def(Cmd::Quit, "quit", Global, &["q"], "quit"), "quit"),
@@ -657,14 +663,15 @@ impl Keymap {
             .collect()
     }
 
-    /// The footer of a pane: up to four of its own keys, then help and quit.
+    /// The footer of a pane: up to six of its own keys (the pane marks which), then help
+    /// and quit.
     pub fn footer(&self, pane: PaneId) -> Vec<&Binding> {
         let shown = |b: &&Binding| b.footer.is_some() && !b.keys.is_empty();
         let own = self
             .for_pane(pane)
             .filter(|b| b.context != Context::Global)
             .filter(shown)
-            .take(4);
+            .take(6);
         let global = self
             .for_pane(pane)
             .filter(|b| b.context == Context::Global)
@@ -780,11 +787,16 @@ mod tests {
     }
 
     #[test]
-    fn footer_has_four_to_six_keys_per_pane() {
+    fn footer_has_four_to_eight_keys_per_pane_and_keys_offers_add_and_delete() {
         let map = Keymap::default();
         for pane in PaneId::ALL {
             let n = map.footer(pane).len();
-            assert!((4..=6).contains(&n), "{pane:?}: {n}");
+            assert!((4..=8).contains(&n), "{pane:?}: {n}");
         }
+        let keys: Vec<Cmd> = map.footer(PaneId::Keys).iter().map(|b| b.cmd).collect();
+        assert!(
+            keys.contains(&Cmd::AddKey) && keys.contains(&Cmd::DeleteKey),
+            "{keys:?}"
+        );
     }
 }

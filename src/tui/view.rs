@@ -5,6 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Position, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::app::{App, Modal};
 use super::panes::PaneId;
@@ -107,7 +108,11 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             .map(|s| s.strip_prefix("idporten:").unwrap_or(s))
             .collect();
         spans.push(Span::styled("  admin ", t.muted));
-        spans.push(Span::raw(scopes.join(" ")));
+        let used: usize = spans.iter().map(Span::width).sum();
+        spans.push(Span::raw(fit_words(
+            &scopes,
+            usize::from(area.width).saturating_sub(used),
+        )));
     } else {
         certificate(app, &mut spans);
         if app.pending > 0 {
@@ -118,6 +123,102 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
     // PROD paints the whole line, so it cannot be missed at a glance.
     let line = if prod { line.style(t.env_prod) } else { line };
     f.render_widget(line, area);
+}
+
+/// From this many columns the selected row's details stand beside the table (as k9s and
+/// lazygit do) instead of leaving most of a wide screen empty.
+pub const SIDE_PANEL_FROM: u16 = 140;
+
+/// The selected row, every column of it, and for an own scope its grants (loaded as the
+/// selection moves; see `App::side_panel_loads`).
+fn side_panel(app: &App, f: &mut Frame, area: Rect) {
+    let t = &app.theme;
+    let table = app.current_table();
+    let Some(row) = table.selected_row() else {
+        let block = Block::bordered().border_style(t.border).title(" Details ");
+        f.render_widget(
+            Paragraph::new("nothing selected")
+                .style(t.muted)
+                .block(block),
+            area,
+        );
+        return;
+    };
+    let mut lines: Vec<Line> = table
+        .columns()
+        .iter()
+        .zip(&row.cells)
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(c, v)| {
+            Line::from(vec![
+                Span::styled(format!("{:<12} ", c.title), t.muted),
+                Span::raw(v.clone()),
+            ])
+        })
+        .collect();
+    if app.pane == PaneId::Scopes && !app.scopes.public {
+        lines.push(Line::raw(""));
+        match app.data.grants.as_ref().filter(|(n, _)| *n == row.key) {
+            Some((_, grants)) if grants.is_empty() => {
+                lines.push(Line::styled("No access grants", t.muted));
+            }
+            Some((_, grants)) => {
+                lines.push(Line::styled(
+                    format!("Access grants ({})", grants.len()),
+                    t.title,
+                ));
+                for g in grants {
+                    let name = g
+                        .extra
+                        .get("consumer_organization_name")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    lines.push(Line::from(vec![
+                        Span::raw(format!("{} ", g.consumer_orgno)),
+                        Span::styled(format!("{:<9} ", g.state.to_string()), t.muted),
+                        Span::raw(name.to_owned()),
+                    ]));
+                }
+            }
+            None => lines.push(Line::styled("Access grants: loading…", t.muted)),
+        }
+    }
+    let block = Block::bordered()
+        .border_style(t.border)
+        .title(Span::styled(format!(" {} ", row.key), t.title));
+    f.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// `words` joined by spaces within `width` columns: whole words only, and `+N` for those
+/// left out (a word cut in half reads as another scope).
+fn fit_words(words: &[&str], width: usize) -> String {
+    let mut out = String::new();
+    for (i, w) in words.iter().enumerate() {
+        let left = words.len() - i - 1;
+        let more = if left == 0 {
+            0
+        } else {
+            format!(" +{left}").len()
+        };
+        let sep = usize::from(!out.is_empty());
+        if out.chars().count() + sep + w.chars().count() + more > width {
+            let rest = format!("+{}", words.len() - i);
+            if out.is_empty() {
+                return rest;
+            }
+            return format!("{out} {rest}");
+        }
+        if sep == 1 {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
 }
 
 fn tab_line(app: &App, f: &mut Frame, area: Rect) {
@@ -186,7 +287,14 @@ pub fn render(app: &App, f: &mut Frame) {
     .areas(f.area());
     header(app, f, head);
     tab_line(app, f, tab);
-    (app.pane.pane().render)(app, f, body);
+    if body.width >= SIDE_PANEL_FROM {
+        let [main, side] =
+            Layout::horizontal([Constraint::Fill(3), Constraint::Fill(2)]).areas(body);
+        (app.pane.pane().render)(app, f, main);
+        side_panel(app, f, side);
+    } else {
+        (app.pane.pane().render)(app, f, body);
+    }
     if let Some(Modal::Command { input, .. }) = &app.modal {
         let line = Line::from(vec![
             Span::styled(":", app.theme.key),
@@ -223,7 +331,15 @@ pub fn render(app: &App, f: &mut Frame) {
             );
             c.render(f, screen, &env, &app.theme);
         }
-        Some(Modal::Form(form, _)) => form.render(f, screen, &app.theme),
+        // Below the header: the environment stays in sight while a form is filled in.
+        Some(Modal::Form(form, _)) => {
+            let below = Rect {
+                y: screen.y + 1,
+                height: screen.height.saturating_sub(1),
+                ..screen
+            };
+            form.render(f, below, &app.theme);
+        }
         Some(Modal::Command { .. }) | None => {}
     }
 }
@@ -239,5 +355,14 @@ mod tests {
         assert_eq!(tab_at(200), None);
         assert_eq!(lifetime(3725), "1h 02m");
         assert_eq!(lifetime(65), "1m 05s");
+    }
+
+    #[test]
+    fn admin_scopes_are_dropped_whole_with_a_count() {
+        let w = ["scopes.write", "dcr.read", "dcr.write"];
+        assert_eq!(fit_words(&w, 80), "scopes.write dcr.read dcr.write");
+        assert_eq!(fit_words(&w, 25), "scopes.write dcr.read +1");
+        assert_eq!(fit_words(&w, 16), "scopes.write +2");
+        assert_eq!(fit_words(&w, 5), "+3");
     }
 }

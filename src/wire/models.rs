@@ -161,6 +161,41 @@ pub struct Scope {
     pub extra: Map<String, Value>,
 }
 
+/// Fields live `/scopes/all` answers carry that the older docs lack (peers-2.md §3). They stay
+/// in `extra`, so a scope read and written back keeps them exactly as the server sent them.
+impl Scope {
+    pub const SUPPORTS_EUROPEAN_BUSINESSES: &'static str = "supports_european_businesses";
+
+    /// Protected by Digdir (a scope the owner cannot change freely).
+    pub fn protected(&self) -> Option<bool> {
+        self.extra.get("protected").and_then(Value::as_bool)
+    }
+
+    /// EU businesses with an eSeal may use the scope (digdir/roadmap #502).
+    pub fn supports_european_businesses(&self) -> Option<bool> {
+        self.extra
+            .get(Self::SUPPORTS_EUROPEAN_BUSINESSES)
+            .and_then(Value::as_bool)
+    }
+
+    pub fn set_supports_european_businesses(&mut self, on: bool) {
+        self.extra
+            .insert(Self::SUPPORTS_EUROPEAN_BUSINESSES.into(), Value::Bool(on));
+    }
+
+    /// Translated texts (`description#en`, `long_description#nn`, ...) as
+    /// (`description (en)`, text), sorted.
+    pub fn translations(&self) -> Vec<(String, String)> {
+        self.extra
+            .iter()
+            .filter_map(|(k, v)| {
+                let (field, lang) = k.split_once('#')?;
+                Some((format!("{field} ({lang})"), v.as_str()?.to_owned()))
+            })
+            .collect()
+    }
+}
+
 /// A new scope is active, as Digdir makes it; `Default` must agree, or every scope built from
 /// it would ask to be created inactive.
 impl Default for Scope {
@@ -384,6 +419,18 @@ impl Jwk {
     }
 }
 
+/// Per-key timestamps the backend's `JsonWebKey` carries (SP-OAS); older answers lack them,
+/// so they live in `extra` and go back to the server as they came.
+impl Jwk {
+    pub fn created(&self) -> Option<&str> {
+        self.extra.get("created").and_then(Value::as_str)
+    }
+
+    pub fn last_updated(&self) -> Option<&str> {
+        self.extra.get("last_updated").and_then(Value::as_str)
+    }
+}
+
 /// A client's key set. An empty set may arrive as `{}`, `{"keys":[]}` or a 404: all mean none.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Jwks {
@@ -586,6 +633,26 @@ mod tests {
         let back: Value = serde_json::to_value(&s).unwrap();
         let orig: Value = serde_json::from_str(json).unwrap();
         assert_eq!(back, orig);
+    }
+
+    #[test]
+    fn live_scope_fields_are_read_from_what_the_server_sent() {
+        let json = r#"{"name":"a:b","prefix":"a","subscope":"b","description":"d","protected":true,"supports_european_businesses":false,"description#en":"english","long_description#nn":"nynorsk"}"#;
+        let mut s: Scope = serde_json::from_str(json).unwrap();
+        assert_eq!(s.protected(), Some(true));
+        assert_eq!(s.supports_european_businesses(), Some(false));
+        assert_eq!(
+            s.translations(),
+            [
+                ("description (en)".to_owned(), "english".to_owned()),
+                ("long_description (nn)".to_owned(), "nynorsk".to_owned())
+            ]
+        );
+        s.set_supports_european_businesses(true);
+        let back = serde_json::to_value(&s).unwrap();
+        assert_eq!(back["supports_european_businesses"], true);
+        assert_eq!(back["long_description#nn"], "nynorsk");
+        assert_eq!(Scope::default().protected(), None);
     }
 
     fn keys(v: &Value) -> Vec<&str> {

@@ -1,4 +1,5 @@
-//! A client's key set: get, replace (POST and PUT), delete all, delete one. Keys are public
+//! A client's key set: get, replace (POST and PUT), delete all; one key: get, add or
+//! replace (PUT), delete. Keys are public
 //! RSA signing keys (>= 2048 bits, `use: sig`, `alg` RS256 or RS512), at most five, each valid
 //! at most a year.
 
@@ -44,9 +45,16 @@ pub async fn get_set(
     }
 }
 
-/// Check one uploaded key; problems are reported under `keys[i].<member>`.
-fn check_key(i: usize, key: &Jwk, seen: &mut HashSet<String>, now: i64, problems: &mut Problems) {
-    let at = |m: &str| format!("keys[{i}].{m}");
+/// Check one uploaded key; problems are reported under `<under><member>` (`keys[i].`, or
+/// nothing for a key sent alone).
+fn check_key(
+    under: &str,
+    key: &Jwk,
+    seen: &mut HashSet<String>,
+    now: i64,
+    problems: &mut Problems,
+) {
+    let at = |m: &str| format!("{under}{m}");
     if key.kty != "RSA" {
         problems.add(&at("kty"), format!("kty must be RSA (got '{}')", key.kty));
     }
@@ -156,7 +164,7 @@ pub async fn replace(
     let mut problems = Problems::new("Jwks");
     let mut seen = HashSet::new();
     for (i, k) in keys.iter().enumerate() {
-        check_key(i, k, &mut seen, now, &mut problems);
+        check_key(&format!("keys[{i}]."), k, &mut seen, now, &mut problems);
     }
     problems.check()?;
     let set = sh.store.mutate(|st| {
@@ -164,14 +172,7 @@ pub async fn replace(
         let previous = st.jwks.get(&id);
         let cap = now + MAX_KEY_LIFETIME;
         for key in &mut keys {
-            // Re-posting a key keeps its expiry: uploading the set again must not extend keys.
-            let kept = previous.and_then(|p| {
-                p.keys
-                    .iter()
-                    .find(|old| old.kid == key.kid && old.n == key.n && old.e == key.e)
-                    .and_then(|old| old.exp)
-            });
-            key.exp = Some(kept.unwrap_or_else(|| key.exp.map_or(cap, |e| e.min(cap))));
+            stamp(key, previous.map_or(&[], |p| p.keys.as_slice()), cap);
         }
         let set = Jwks {
             keys,
@@ -201,11 +202,115 @@ pub async fn delete_all(
     empty()
 }
 
+/// What the server sets on a key it stores: re-posting a key (same kid and modulus) keeps
+/// its expiry and `created` (uploading again must not extend a key); a new one gets at most a
+/// year and `created` now. Timestamps sent by the client are never taken.
+fn stamp(key: &mut Jwk, previous: &[Jwk], cap: i64) {
+    let old = previous
+        .iter()
+        .find(|old| old.kid == key.kid && old.n == key.n && old.e == key.e);
+    key.exp = Some(
+        old.and_then(|o| o.exp)
+            .unwrap_or_else(|| key.exp.map_or(cap, |e| e.min(cap))),
+    );
+    let created = old
+        .and_then(|o| o.extra.get("created").cloned())
+        .unwrap_or_else(|| Value::String(timestamp_now()));
+    let last_updated = old
+        .and_then(|o| o.extra.get("last_updated").cloned())
+        .unwrap_or_else(|| Value::String(timestamp_now()));
+    key.extra.insert("created".into(), created);
+    key.extra.insert("last_updated".into(), last_updated);
+}
+
+/// The single-key endpoints, unless the emulator plays a server without them (404, as for
+/// any unknown path).
+fn single_key_endpoint(sh: &Shared, method: &str, id: &str, kid: &str) -> Result<(), ApiFail> {
+    if sh.faults.no_single_key_endpoints() {
+        return Err(ApiFail::not_found(format!(
+            "No endpoint {method} /api/v1/clients/{id}/jwks/{kid}"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn get_one(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((id, kid)): Path<(String, String)>,
+) -> ApiResult {
+    single_key_endpoint(&sh, "GET", &id, &kid)?;
+    let me = caller(&sh, &headers, DCR_READ)?;
+    let key = sh.store.read(|st| {
+        own_client(st, &me.orgno, &id)?;
+        st.keys(&id)
+            .iter()
+            .find(|k| k.kid.as_deref() == Some(kid.as_str()))
+            .cloned()
+            .ok_or_else(|| ApiFail::not_found(format!("Client '{id}' has no key with kid '{kid}'")))
+    })?;
+    ok(&key)
+}
+
+/// Add the key `kid`, or replace the key of that kid: one `JsonWebKey`, checked as each key
+/// of a set is, within the five-key limit. The client's other keys stay as they are.
+pub async fn put_one(
+    State(sh): State<Arc<Shared>>,
+    headers: HeaderMap,
+    Path((id, kid)): Path<(String, String)>,
+    bytes: Bytes,
+) -> ApiResult {
+    single_key_endpoint(&sh, "PUT", &id, &kid)?;
+    let me = caller(&sh, &headers, DCR_MODIFY)?;
+    let (_, mut key): (_, Jwk) = super::body(&bytes, "JsonWebKey")?;
+    let mut problems = Problems::new("JsonWebKey");
+    if key.kid.as_deref().is_some_and(|k| k != kid) {
+        problems.add(
+            "kid",
+            format!(
+                "kid '{}' in the body differs from '{kid}' in the path",
+                key.kid.as_deref().unwrap_or_default()
+            ),
+        );
+    }
+    key.kid = Some(kid.clone());
+    let now = now_secs();
+    check_key("", &key, &mut HashSet::new(), now, &mut problems);
+    problems.check()?;
+    let key = sh.store.mutate(|st| {
+        own_client(st, &me.orgno, &id)?;
+        let previous = st.keys(&id).to_vec();
+        let others = previous.iter().filter(|k| k.kid != key.kid).count();
+        if others + 1 > MAX_KEYS {
+            return Err(ApiFail::field(
+                "JsonWebKey",
+                "kid",
+                format!("a client can have at most {MAX_KEYS} keys: it has {others} others"),
+            ));
+        }
+        stamp(&mut key, &previous, now + MAX_KEY_LIFETIME);
+        if previous.iter().any(|k| k.kid == key.kid) {
+            key.extra
+                .insert("last_updated".into(), Value::String(timestamp_now()));
+        }
+        let set = st.jwks.entry(id.clone()).or_insert_with(|| Jwks {
+            created: Some(timestamp_now()),
+            ..Jwks::default()
+        });
+        set.keys.retain(|k| k.kid != key.kid);
+        set.keys.push(key.clone());
+        set.last_updated = Some(timestamp_now());
+        Ok(key)
+    })?;
+    ok(&key)
+}
+
 pub async fn delete_one(
     State(sh): State<Arc<Shared>>,
     headers: HeaderMap,
     Path((id, kid)): Path<(String, String)>,
 ) -> ApiResult {
+    single_key_endpoint(&sh, "DELETE", &id, &kid)?;
     let me = caller(&sh, &headers, DCR_MODIFY)?;
     sh.store.mutate(|st| {
         own_client(st, &me.orgno, &id)?;

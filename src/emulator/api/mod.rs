@@ -13,7 +13,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get, put};
+use axum::routing::{get, put};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -58,7 +58,12 @@ pub fn router() -> Router<Arc<Shared>> {
                 .put(jwks::replace)
                 .delete(jwks::delete_all),
         )
-        .route("/clients/{id}/jwks/{kid}", delete(jwks::delete_one))
+        .route(
+            "/clients/{id}/jwks/{kid}",
+            get(jwks::get_one)
+                .put(jwks::put_one)
+                .delete(jwks::delete_one),
+        )
         .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
 }
 

@@ -110,6 +110,14 @@ fn check_fields(scope: &Scope, problems: &mut Problems) {
             format!("delegation_source '{src}' is not a known delegation source (see /delegationsources)"),
         );
     }
+    if let Some(v) = scope.extra.get(Scope::SUPPORTS_EUROPEAN_BUSINESSES)
+        && !v.is_boolean()
+    {
+        problems.add(
+            Scope::SUPPORTS_EUROPEAN_BUSINESSES,
+            format!("supports_european_businesses must be true or false (got {v})"),
+        );
+    }
     if let Some(Visibility::Unknown(v)) = &scope.visibility {
         problems.add(
             "visibility",

@@ -33,6 +33,17 @@ const ONE_CLIENT: &[Column] = &[
     col("created", Constraint::Length(16)),
 ];
 
+/// For a server that dates each key: the same, and when each key last changed.
+const ONE_CLIENT_DATED: &[Column] = &[
+    col("kid", Constraint::Fill(1)).keep_end(),
+    col("alg", Constraint::Length(5)),
+    num("size", Constraint::Length(5)),
+    col("expires", Constraint::Length(10)),
+    num("days", Constraint::Length(5)),
+    col("created", Constraint::Length(16)),
+    col("updated", Constraint::Length(16)),
+];
+
 const ALL_CLIENTS: &[Column] = &[
     col("client", Constraint::Fill(1)),
     col("kid", Constraint::Fill(1)).keep_end(),
@@ -105,30 +116,32 @@ pub fn rebuild(app: &mut App) {
             })
             .collect()
     } else {
-        app.keys.table.set_columns(ONE_CLIENT);
-        match selected_client(app).and_then(|c| app.data.jwks.get(&c.client_id)) {
+        let jwks = selected_client(app).and_then(|c| app.data.jwks.get(&c.client_id));
+        let dated = jwks.is_some_and(|j| j.keys.iter().any(|k| k.last_updated().is_some()));
+        app.keys
+            .table
+            .set_columns(if dated { ONE_CLIENT_DATED } else { ONE_CLIENT });
+        match jwks {
             Some(jwks) => jwks
                 .keys
                 .iter()
                 .map(|k| {
                     let kid = k.kid.clone().unwrap_or_default();
                     let days = keys::days_left(k, now);
-                    let created = k
-                        .extra
-                        .get("created")
-                        .and_then(|v| v.as_str())
-                        .or(jwks.created.as_deref());
-                    let row = Row::new(
+                    // Per-key timestamps where the server sends them, else the set's.
+                    let created = k.created().or(jwks.created.as_deref());
+                    let mut cells = vec![
                         kid.clone(),
-                        vec![
-                            kid,
-                            k.alg.clone().unwrap_or_default(),
-                            keys::modulus_bits(k).map_or(String::new(), |b| b.to_string()),
-                            k.exp.map_or(String::new(), date),
-                            days.map_or(String::new(), |d| d.to_string()),
-                            short_time(created),
-                        ],
-                    );
+                        k.alg.clone().unwrap_or_default(),
+                        keys::modulus_bits(k).map_or(String::new(), |b| b.to_string()),
+                        k.exp.map_or(String::new(), date),
+                        days.map_or(String::new(), |d| d.to_string()),
+                        short_time(created),
+                    ];
+                    if dated {
+                        cells.push(short_time(k.last_updated()));
+                    }
+                    let row = Row::new(kid, cells);
                     if expiring(days) {
                         row.cell_tone(3, Tone::Danger).cell_tone(4, Tone::Danger)
                     } else {

@@ -287,7 +287,12 @@ pub fn fields_of<T: serde::Serialize>(v: &T) -> Vec<(String, String)> {
                     .join(", "),
                 other => other.to_string(),
             };
-            (k, text)
+            // Translated texts arrive as `description#en`: say it in words.
+            let label = match k.split_once('#') {
+                Some((field, lang)) => format!("{field} ({lang})"),
+                None => k,
+            };
+            (label, text)
         })
         .collect()
 }
@@ -390,6 +395,11 @@ fn mutable_fields(s: &Scope) -> Vec<Field> {
             "all",
             "accessible for all organisations",
             s.accessible_for_all,
+        ),
+        Field::toggle(
+            "eu",
+            "EU businesses with an eSeal may use it",
+            s.supports_european_businesses().unwrap_or(false),
         ),
         Field::text(
             "at_max_age",
@@ -507,6 +517,9 @@ fn apply(form: &Form, mut s: Scope) -> Scope {
         .map(|f| f.values().into_iter().map(IntegrationType::from).collect())
         .unwrap_or_default();
     s.accessible_for_all = form.field("all").is_some_and(|f| f.is_on());
+    if let Some(on) = flag(form, "eu", s.supports_european_businesses()) {
+        s.set_supports_european_businesses(on);
+    }
     s.at_max_age = opt_u32(&form.value("at_max_age"));
     s.authorization_max_lifetime = opt_u32(&form.value("auth_max"));
     s.delegation_source = opt_text(form.value("delegation_source"));

@@ -732,3 +732,24 @@ fn the_proof_dialog_keeps_its_keys_line_with_a_long_thumbprint_kid() {
         assert!(text.contains("y confirm"), "{w}x{h}:\n{text}");
     }
 }
+
+#[test]
+fn key_rows_show_their_own_created_and_updated_when_the_server_sends_them() {
+    let mut app = keys_pane();
+    let before = screen(&mut app, 100, 30);
+    assert!(!before.contains("updated"), "{before}");
+    let jwks = app.data.jwks.get_mut(PAYROLL).unwrap();
+    for k in &mut jwks.keys {
+        k.extra
+            .insert("created".into(), "2026-03-04T05:06:07.000+01:00".into());
+        k.extra.insert(
+            "last_updated".into(),
+            "2026-07-08T09:10:11.000+02:00".into(),
+        );
+    }
+    app.rebuild();
+    let after = screen(&mut app, 100, 30);
+    assert!(after.contains("updated"), "{after}");
+    assert!(after.contains("2026-03-04"), "{after}");
+    assert!(after.contains("2026-07-08"), "{after}");
+}

@@ -104,6 +104,11 @@ fn access_clients_keys_panes() {
     snap!("clients_wide", &mut app, 160, 30);
     press(&mut app, "4");
     let t = snap!("keys_80x24", &mut app, 80, 24);
+    // The footer names adding and deleting a key, and still ends in help and quit.
+    let footer = text_of(&t).lines().nth(23).unwrap().to_owned();
+    for hint in ["a add", "d delete", "? help", "q quit"] {
+        assert!(footer.contains(hint), "{hint}: {footer}");
+    }
     // The key expiring in 10 days is red; the other is not.
     let buf = t.backend().buffer();
     let red_row = (0..24)
@@ -321,4 +326,86 @@ fn keys_that_could_not_be_read_are_not_no_keys() {
         text.contains("could not read this (r tries again): GET /clients/"),
         "{text}"
     );
+}
+
+fn text_of(t: &Terminal<TestBackend>) -> String {
+    format!("{}", t.backend())
+}
+
+/// The scope form keeps the header (the environment) in sight and shows every field at once
+/// at 80x24 and 100x30 (two columns when wide), and beside it at 160x48 the side panel.
+#[test]
+fn the_scope_form_fits_below_the_header_without_scrolling() {
+    for (w, h) in [(80, 24), (100, 30), (160, 48)] {
+        let mut app = loaded_app();
+        press(&mut app, "e");
+        let t = snap!(format!("edit_scope_form_{w}x{h}"), &mut app, w, h);
+        let shown = text_of(&t);
+        let first = shown.lines().next().unwrap();
+        assert!(
+            first.contains("TEST") && first.contains("profile demo"),
+            "{shown}"
+        );
+        assert!(
+            !shown.contains("fields 1-"),
+            "no scrolling at {w}x{h}: {shown}"
+        );
+        for label in [
+            "description",
+            "EU businesses with an eSeal",
+            "pseudonymous tokens",
+            "token type",
+        ] {
+            assert!(shown.contains(label), "{label} at {w}x{h}: {shown}");
+        }
+        if w == 100 {
+            // Two columns: the last field stands beside one of the first column's.
+            let row_of = |s: &str| shown.lines().position(|l| l.contains(s)).unwrap();
+            assert_eq!(
+                row_of("pseudonymous tokens"),
+                row_of("EU businesses"),
+                "{shown}"
+            );
+        }
+    }
+}
+
+/// A long refusal (a private key offered for upload) wraps inside the form instead of being
+/// cut at its edge.
+#[test]
+fn a_long_refusal_wraps_inside_the_dialog() {
+    let mut app = loaded_app();
+    press(&mut app, "e");
+    let path = "/home/me/keys/payroll.pem";
+    let message = format!(
+        "{path}: {}. Make the public key with `openssl pkey -in {path} -pubout -out /home/me/keys/payroll.pub.pem` and add that file instead",
+        crate::keys::PRIVATE_KEY_REFUSAL
+    );
+    if let Some(crate::tui::app::Modal::Form(form, _)) = &mut app.modal {
+        form.error = Some(message.clone());
+    }
+    let shown = text_of(&draw(&mut app, 80, 24));
+    assert!(shown.contains("add that file instead"), "{shown}");
+}
+
+/// Wide screens show the selected row's details beside the table; for a scope, its grants
+/// with names, read through the access pane's load.
+#[test]
+fn a_wide_screen_shows_the_selected_scope_and_its_grants_beside_the_table() {
+    let mut app = loaded_app();
+    let effects = app.update(Action::Resize(160, 48));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Load { load: Load::Grants(n), .. } if n.as_str() == "demo:api/read")),
+        "{effects:?}"
+    );
+    settle(&mut app, effects);
+    let t = snap!("scopes_side_panel_160x48", &mut app, 160, 48);
+    let shown = text_of(&t);
+    assert!(shown.contains("Access grants (3)"), "{shown}");
+    assert!(shown.contains("REGISTERENHETEN I BRØNNØYSUND"), "{shown}");
+    // Not at 100 columns.
+    let narrow = text_of(&draw(&mut app, 100, 30));
+    assert!(!narrow.contains("Access grants ("), "{narrow}");
 }

@@ -1433,3 +1433,36 @@ fn keys_the_token_has_no_scope_for_are_refused_with_the_scope_named() {
         .unwrap_or_default();
     assert!(msg.contains("idporten:scopes.write"), "{msg}");
 }
+
+#[test]
+fn the_scope_form_sets_eu_businesses_and_details_show_live_fields() {
+    let mut app = loaded_app();
+    let s = &mut app.data.own_scopes[0];
+    s.extra.insert("protected".into(), serde_json::json!(true));
+    s.extra
+        .insert("description#en".into(), serde_json::json!("Read it"));
+    app.rebuild();
+    press(&mut app, "e");
+    // description, long description, visibility, types, for all, then the EU toggle.
+    for _ in 0..5 {
+        app.update(code(KeyCode::Tab));
+    }
+    app.update(code(KeyCode::Char(' ')));
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::UpdateScope(_, s)] => {
+            assert_eq!(s.supports_european_businesses(), Some(true));
+            assert_eq!(s.protected(), Some(true), "kept as the server sent it");
+            assert_eq!(s.extra["description#en"], "Read it");
+        }
+        other => panic!("{other:?}"),
+    }
+    app.modal = None;
+    app.update(code(KeyCode::Enter));
+    let Some(Modal::Detail(o)) = &app.modal else {
+        panic!("no detail");
+    };
+    let has = |label: &str, value: &str| o.lines.iter().any(|(l, v)| l == label && v == value);
+    assert!(has("description (en)", "Read it"), "{:?}", o.lines);
+    assert!(has("protected", "true"), "{:?}", o.lines);
+}

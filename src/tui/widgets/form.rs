@@ -320,24 +320,19 @@ impl Form {
             .min(area.width);
         let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, width.saturating_sub(2)));
         let body: u16 = self.fields.iter().map(Field::height).sum();
-        let extra = if self.error.is_some() { 3 } else { 0 } + error_lines;
+        let form_error = self
+            .error
+            .as_deref()
+            .map_or(0, |e| wrapped_lines(e, width.saturating_sub(2)));
+        let extra = form_error + error_lines;
+        if body + extra + 2 > area.height {
+            return self.render_compact(f, area, focused_error, theme);
+        }
         let area = centered(area, width, body + extra + 2);
         f.render_widget(Clear, area);
         let room = area.height.saturating_sub(2 + extra);
         let (first, last) = self.window(room);
-        let mut hint = if self.submitting {
-            " saving… ".to_owned()
-        } else {
-            " Tab next · Enter save · Esc cancel ".to_owned()
-        };
-        if first > 0 || last < self.fields.len() {
-            hint.push_str(&format!(
-                "· fields {}-{} of {} ",
-                first + 1,
-                last,
-                self.fields.len()
-            ));
-        }
+        let hint = self.hint(first, last);
         let block = Block::bordered()
             .border_style(theme.border_focus)
             .title(Span::styled(format!(" {} ", self.title), theme.title))
@@ -346,7 +341,7 @@ impl Form {
         f.render_widget(block, area);
         let mut constraints: Vec<Constraint> = Vec::new();
         if self.error.is_some() {
-            constraints.push(Constraint::Length(3));
+            constraints.push(Constraint::Length(form_error));
         }
         for (i, field) in self.fields.iter().enumerate().take(last).skip(first) {
             constraints.push(Constraint::Length(field.height()));
@@ -381,6 +376,222 @@ impl Form {
                     a,
                 );
             }
+        }
+    }
+}
+
+/// Columns a compact two-column form needs before it uses two.
+const TWO_COLUMNS_FROM: u16 = 96;
+
+impl Form {
+    fn hint(&self, first: usize, last: usize) -> String {
+        let mut hint = if self.submitting {
+            " saving… ".to_owned()
+        } else {
+            " Tab next · Enter save · Esc cancel ".to_owned()
+        };
+        if first > 0 || last < self.fields.len() {
+            hint.push_str(&format!(
+                "· fields {}-{} of {} ",
+                first + 1,
+                last,
+                self.fields.len()
+            ));
+        }
+        hint
+    }
+
+    /// A form taller than the screen in boxes: one line per field (label, value), or, when
+    /// the screen is wide, a label line over a value line in two columns. Only when even that
+    /// does not fit does a window of the fields scroll.
+    fn render_compact(
+        &self,
+        f: &mut Frame,
+        area: Rect,
+        focused_error: Option<&str>,
+        theme: &Theme,
+    ) {
+        let n = self.fields.len();
+        let two = area.width >= TWO_COLUMNS_FROM;
+        let width = if two {
+            area.width.saturating_sub(2).min(120)
+        } else {
+            area.width.min(76)
+        };
+        let text_width = width.saturating_sub(2);
+        let form_error = self
+            .error
+            .as_deref()
+            .map_or(0, |e| wrapped_lines(e, text_width));
+        let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, text_width));
+        let extra = form_error + error_lines;
+        let per_column = if two { n.div_ceil(2) } else { n };
+        let row_height: u16 = if two { 2 } else { 1 };
+        let wanted = u16::try_from(per_column)
+            .unwrap_or(u16::MAX)
+            .saturating_mul(row_height);
+        let area = centered(area, width, wanted + extra + 2);
+        f.render_widget(Clear, area);
+        let room = usize::from(area.height.saturating_sub(2 + extra) / row_height).max(1);
+        // Rows of fields shown: all of them, or a window holding the focused one.
+        let focus_row = if two {
+            self.focus % per_column
+        } else {
+            self.focus
+        };
+        let start = focus_row
+            .saturating_sub(room - 1)
+            .min(per_column.saturating_sub(room));
+        let rows = start..(start + room).min(per_column);
+        let (first, last) = if two { (0, n) } else { (rows.start, rows.end) };
+        let hint = if two && rows.len() < per_column {
+            self.hint(rows.start, rows.end)
+        } else {
+            self.hint(first, last)
+        };
+        let block = Block::bordered()
+            .border_style(theme.border_focus)
+            .title(Span::styled(format!(" {} ", self.title), theme.title))
+            .title_bottom(Line::styled(hint, theme.muted));
+        let inner = block.inner(area);
+        f.render_widget(block, area);
+        let [err_area, fields_area, field_err_area] = Layout::vertical([
+            Constraint::Length(form_error),
+            Constraint::Fill(1),
+            Constraint::Length(error_lines),
+        ])
+        .areas(inner);
+        if let Some(err) = &self.error {
+            f.render_widget(
+                Paragraph::new(err.as_str())
+                    .style(theme.danger)
+                    .wrap(Wrap { trim: true }),
+                err_area,
+            );
+        }
+        if let Some(err) = focused_error {
+            f.render_widget(
+                Paragraph::new(err)
+                    .style(theme.error_field)
+                    .wrap(Wrap { trim: true }),
+                field_err_area,
+            );
+        }
+        let columns: Vec<Rect> = if two {
+            Layout::horizontal([Constraint::Fill(1), Constraint::Fill(1)])
+                .spacing(2)
+                .split(fields_area)
+                .to_vec()
+        } else {
+            vec![fields_area]
+        };
+        let label_width = self
+            .fields
+            .iter()
+            .map(|f| f.label.chars().count() + 3)
+            .max()
+            .unwrap_or(0)
+            .min(usize::from(fields_area.width).saturating_sub(24));
+        for (i, field) in self.fields.iter().enumerate() {
+            let (column, row) = if two {
+                (i / per_column, i % per_column)
+            } else {
+                (0, i)
+            };
+            if !rows.contains(&row) {
+                continue;
+            }
+            let Some(col) = columns.get(column) else {
+                continue;
+            };
+            let y = col.y + u16::try_from(row - rows.start).unwrap_or(0) * row_height;
+            let focused = i == self.focus && !self.submitting;
+            let label_style = match (&field.error, focused) {
+                (Some(_), _) => theme.error_field,
+                (None, true) => theme.border_focus.patch(theme.title),
+                (None, false) => theme.muted,
+            };
+            let mark = if focused { "› " } else { "  " };
+            let label = format!("{mark}{}", field.label);
+            let (value_area, label_area) = if two {
+                (
+                    Rect::new(col.x + 2, y + 1, col.width.saturating_sub(2), 1),
+                    Rect::new(col.x, y, col.width, 1),
+                )
+            } else {
+                let lw = u16::try_from(label_width).unwrap_or(0);
+                (
+                    Rect::new(col.x + lw, y, col.width.saturating_sub(lw), 1),
+                    Rect::new(col.x, y, lw, 1),
+                )
+            };
+            f.render_widget(Line::styled(label, label_style), label_area);
+            render_value(f, field, value_area, focused, theme);
+        }
+    }
+}
+
+/// A field's value on one line (the compact form).
+fn render_value(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: &Theme) {
+    match &field.kind {
+        FieldKind::Text { input, .. } => {
+            let width = usize::from(area.width.max(1));
+            let scroll = input.visual_scroll(width);
+            let shown = if field.secret {
+                "•".repeat(input.value().chars().count())
+            } else {
+                input.value().to_owned()
+            };
+            let style = if focused {
+                theme.selected
+            } else {
+                ratatui::style::Style::default()
+            };
+            f.render_widget(
+                Paragraph::new(shown)
+                    .style(style)
+                    .scroll((0, scroll as u16)),
+                area,
+            );
+            if focused {
+                let x = area.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
+                f.set_cursor_position(Position::new(x.min(area.right()), area.y));
+            }
+        }
+        FieldKind::Multi {
+            options,
+            chosen,
+            cursor,
+            filter,
+        } => {
+            let visible = visible_options(options, filter);
+            let mut spans = Vec::new();
+            if !filter.value().is_empty() {
+                spans.push(Span::styled(format!("/{} ", filter.value()), theme.muted));
+            }
+            // From the cursor's option on when focused, so it is always in sight.
+            let skip = if focused { *cursor } else { 0 };
+            if skip > 0 {
+                spans.push(Span::styled("… ", theme.muted));
+            }
+            for (pos, (i, o)) in visible.iter().enumerate().skip(skip) {
+                let mark = if chosen.get(*i).copied().unwrap_or(false) {
+                    "[x]"
+                } else {
+                    "[ ]"
+                };
+                let style = if focused && pos == *cursor {
+                    theme.selected
+                } else {
+                    ratatui::style::Style::default()
+                };
+                spans.push(Span::styled(format!("{mark}{o}"), style));
+                spans.push(Span::raw(" "));
+            }
+            f.render_widget(Line::from(spans), area);
+        }
+        FieldKind::Choice { .. } | FieldKind::Toggle(_) => {
+            render_field_line(f, field, area, focused, theme);
         }
     }
 }
@@ -472,22 +683,8 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
                 f.set_cursor_position(Position::new(x.min(inner.right()), inner.y));
             }
         }
-        FieldKind::Choice { options, index } => {
-            let text = options.get(*index).map_or("", String::as_str);
-            let line = Line::from(vec![
-                Span::styled("‹ ", theme.muted),
-                Span::raw(text),
-                Span::styled(" ›", theme.muted),
-                Span::styled(if focused { "  ←/→ to change" } else { "" }, theme.muted),
-            ]);
-            f.render_widget(line, inner);
-        }
-        FieldKind::Toggle(on) => {
-            let line = Line::from(vec![
-                Span::raw(if *on { "[x] yes" } else { "[ ] no" }),
-                Span::styled(if focused { "  Space to change" } else { "" }, theme.muted),
-            ]);
-            f.render_widget(line, inner);
+        FieldKind::Choice { .. } | FieldKind::Toggle(_) => {
+            render_field_line(f, field, inner, focused, theme);
         }
         FieldKind::Multi {
             options,
@@ -524,4 +721,22 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
             f.render_widget(Paragraph::new(lines), inner);
         }
     }
+}
+
+/// A choice or a toggle: one line in either layout.
+fn render_field_line(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: &Theme) {
+    let line = match &field.kind {
+        FieldKind::Choice { options, index } => Line::from(vec![
+            Span::styled("‹ ", theme.muted),
+            Span::raw(options.get(*index).map_or("", String::as_str).to_owned()),
+            Span::styled(" ›", theme.muted),
+            Span::styled(if focused { "  ←/→ to change" } else { "" }, theme.muted),
+        ]),
+        FieldKind::Toggle(on) => Line::from(vec![
+            Span::raw(if *on { "[x] yes" } else { "[ ] no" }),
+            Span::styled(if focused { "  Space to change" } else { "" }, theme.muted),
+        ]),
+        FieldKind::Text { .. } | FieldKind::Multi { .. } => Line::default(),
+    };
+    f.render_widget(line, area);
 }

@@ -198,6 +198,10 @@ impl FilterTable {
         self.view.len()
     }
 
+    pub fn columns(&self) -> &'static [Column] {
+        self.columns
+    }
+
     pub fn selected_row(&self) -> Option<&Row> {
         self.view.get(self.selected).map(|&i| &self.rows[i])
     }
