@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod clients;
 mod jwks;
+mod organizations;
 mod scopes;
 
 use std::collections::HashMap;
@@ -63,6 +64,7 @@ pub fn router() -> Router<Arc<Shared>> {
         )
         .route("/clients/{id}/jwks/{kid}", delete(jwks::delete_one))
         .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
+        .route("/organizations/{orgnr}", get(organizations::lookup))
 }
 
 pub async fn not_found(method: Method, uri: Uri) -> ApiFail {
