@@ -51,12 +51,21 @@ pub fn from_rows<'a>(rows: impl IntoIterator<Item = &'a ScopeAccess>) -> Names {
         .collect()
 }
 
-/// Where a profile's names are cached, `None` when names are off or there is no cache dir.
-pub fn cache_file(profile: &Profile, keys: Option<&Path>, no_names: bool) -> Option<PathBuf> {
-    if no_names || !profile.names {
-        return None;
+/// Whether names are looked up, and where they are cached.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settings {
+    pub on: bool,
+    pub cache: Option<PathBuf>,
+}
+
+impl Settings {
+    /// `--no-names` or the profile's `names = false` turn lookups off.
+    pub fn of(profile: &Profile, keys: Option<&Path>, no_names: bool) -> Settings {
+        Settings {
+            on: profile.names && !no_names,
+            cache: crate::config::paths(keys).names_cache(profile.environment_label()),
+        }
     }
-    crate::config::paths(keys).names_cache(profile.environment_label())
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -126,14 +135,18 @@ impl Cache {
     }
 }
 
-/// Looks up the names of `wanted`: cached ones from `cache` (when there is one), the rest
+/// Looks up the names of `wanted` (nothing when names are off): cached ones first, the rest
 /// from the API, at most [`PARALLEL`] at a time; names found are written back. Numbers whose
 /// lookup failed are absent from the answer.
 pub async fn resolve(
     api: &AdminApi,
-    cache: Option<&Path>,
+    settings: &Settings,
     wanted: impl IntoIterator<Item = OrgNumber>,
 ) -> Names {
+    if !settings.on {
+        return Names::new();
+    }
+    let cache = settings.cache.as_deref();
     let wanted: BTreeSet<OrgNumber> = wanted.into_iter().collect();
     let now = chrono::Utc::now().timestamp();
     let mut cache = cache.map(|p| Cache::load(p.to_owned()));
