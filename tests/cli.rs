@@ -2115,3 +2115,20 @@ async fn access_requests_are_listed_approved_and_denied() {
     assert!(journal.stdout.contains("approve request"), "{journal:?}");
     assert!(journal.stdout.contains("deny request"), "{journal:?}");
 }
+
+/// The README and keys.example say how names and requests work.
+#[test]
+fn readme_documents_names_and_requests() {
+    let readme = include_str!("../README.md");
+    for needle in [
+        "mpadmin org ",
+        "mpadmin access requests",
+        "mpadmin access approve",
+        "mpadmin access deny",
+        "--no-names",
+        "names-<environment>.json",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+    assert!(include_str!("../keys.example").contains("# names = true"));
+}
