@@ -16,6 +16,7 @@ pub mod emulator;
 pub mod estate;
 pub mod journal;
 pub mod keys;
+pub mod names;
 pub mod net;
 pub mod private_files;
 pub mod text;

@@ -54,6 +54,33 @@ pub fn open_append(path: &Path) -> io::Result<Appending> {
     })
 }
 
+/// Writes `bytes` as the whole of `path`, 0600: into a new sibling file first, then renamed
+/// over it, so a reader never sees half a file and a link at `path` is replaced, not followed.
+pub fn replace(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".{}.tmp", std::process::id()));
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut opts = OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let written = opts.open(&tmp).and_then(|mut f| {
+        f.write_all(bytes)?;
+        f.sync_all()
+    });
+    match written.and_then(|()| std::fs::rename(&tmp, path)) {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
 #[cfg(unix)]
 fn tighten(file: &File, meta: &std::fs::Metadata) -> io::Result<Option<u32>> {
     use std::os::unix::fs::PermissionsExt;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 
 use mpadmin::api::models::AccessState;
-use mpadmin::emulator::{OTHER_ORGNO, OWN_ORGNO, Seed};
+use mpadmin::emulator::{OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORGNO, Seed};
 use serde_json::Value;
 
 mod common;
@@ -2030,4 +2030,153 @@ async fn live_scope_fields_are_shown_and_the_eu_flag_is_set_and_kept() {
         "Test-API for demokonsumentar."
     );
     assert_eq!(kept.protected(), Some(true));
+}
+
+/// `mpadmin org`: names from the registry, the second run from the cache (no request), an
+/// unknown number exits 1; a failing lookup leaves the number without a name.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn org_names_come_from_the_registry_then_from_the_cache() {
+    let f = start(Seed::Demo).await;
+    let path = "/api/v1/organizations/974760673";
+    let first = f.run(&["org", "974760673"]).await.ok();
+    assert!(
+        first.stdout.contains("REGISTERENHETEN I BRØNNØYSUND"),
+        "{first:?}"
+    );
+    assert_eq!(f.emu.path_stats(path).requests, 1);
+    let again = f.run(&["org", "974760673"]).await.ok();
+    assert_eq!(again.stdout, first.stdout);
+    assert_eq!(
+        f.emu.path_stats(path).requests,
+        1,
+        "a cached name is not asked for again"
+    );
+
+    // Valid MOD11, not in the register.
+    let unknown = f.run(&["org", "974760673", "923456783"]).await.failed(1);
+    assert!(
+        unknown.stdout.contains("923456783  unknown organisation"),
+        "{unknown:?}"
+    );
+    assert!(unknown.stderr.contains("923456783"), "{unknown:?}");
+
+    // A lookup that fails: no name, exit 1, nothing cached.
+    let other = "/api/v1/organizations/974761076";
+    f.emu.faults().inject(
+        other,
+        mpadmin::emulator::Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+        10,
+    );
+    let failed = f.run(&["org", "974761076"]).await;
+    assert_eq!(failed.code, 1, "{failed:?}");
+    assert!(failed.stdout.contains("(lookup failed)"), "{failed:?}");
+    f.emu.faults().clear();
+    let json = f.run(&["--json", "org", "974761076"]).await.ok().json();
+    assert_eq!(json[0]["name"], "SKATTEETATEN");
+}
+
+/// Access tables name the consumers; `--json` keeps the API objects; `--no-names` asks nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_list_names_consumers_unless_told_not_to() {
+    let f = start(Seed::Demo).await;
+    let table = f
+        .run(&["access", "list", "--scope", "demo:rapport"])
+        .await
+        .ok();
+    assert!(table.stdout.lines().next().unwrap().contains("NAME"));
+    assert!(table.stdout.contains(OTHER_ORG_NAME), "{table:?}");
+    let json = f
+        .run(&["--json", "access", "list", "--scope", "demo:rapport"])
+        .await
+        .ok()
+        .json();
+    assert!(json[0].get("name").is_none(), "{json}");
+    let path = format!("/api/v1/organizations/{OTHER_ORGNO}");
+    let asked = f.emu.path_stats(&path).requests;
+    let f2 = start(Seed::Demo).await;
+    let bare = f2
+        .run(&["--no-names", "access", "list", "--scope", "demo:rapport"])
+        .await
+        .ok();
+    assert!(!bare.stdout.contains(OTHER_ORG_NAME), "{bare:?}");
+    assert_eq!(f2.emu.path_stats(&path).requests, 0);
+    assert_eq!(asked, 1);
+}
+
+/// `access requests` lists the demo's waiting requests oldest first with names; approve and
+/// deny answer them and the journal says which.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn access_requests_are_listed_approved_and_denied() {
+    let f = start(Seed::Demo).await;
+    let listed = f.run(&["access", "requests"]).await.ok();
+    let rows: Vec<&str> = listed.stdout.lines().skip(1).collect();
+    assert_eq!(rows.len(), 3, "{listed:?}");
+    assert!(rows[0].starts_with("difitest:kontakt.read"), "{listed:?}");
+    assert!(rows[2].starts_with("demo:rapport"), "{listed:?}");
+    assert!(rows.iter().all(|r| r.contains("REQUESTED")));
+    let json = f.run(&["--json", "access", "requests"]).await.ok().json();
+    let first = json[0]["consumer_orgno"].as_str().unwrap().to_owned();
+    let second = json[1]["consumer_orgno"].as_str().unwrap().to_owned();
+    assert!(rows[0].contains(&first), "{listed:?}");
+
+    let approved = f
+        .run(&[
+            "access",
+            "approve",
+            &first,
+            "--scope",
+            "difitest:kontakt.read",
+        ])
+        .await
+        .ok();
+    assert!(approved.stdout.contains("approved"), "{approved:?}");
+    assert_eq!(
+        f.emu
+            .state()
+            .grant("difitest:kontakt.read", &first)
+            .unwrap()
+            .state,
+        AccessState::Approved
+    );
+    let denied = f
+        .run(&[
+            "access",
+            "deny",
+            &second,
+            "--scope",
+            "difitest:api3",
+            "--yes",
+        ])
+        .await
+        .ok();
+    assert!(denied.stdout.contains("denied"), "{denied:?}");
+    assert_eq!(
+        f.emu.state().grant("difitest:api3", &second).unwrap().state,
+        AccessState::Denied
+    );
+    let left = f.run(&["--json", "access", "requests"]).await.ok().json();
+    assert_eq!(left.as_array().unwrap().len(), 1);
+    let journal = f.run(&["journal"]).await.ok();
+    assert!(journal.stdout.contains("approve request"), "{journal:?}");
+    assert!(journal.stdout.contains("deny request"), "{journal:?}");
+}
+
+/// The README and keys.example say how names and requests work.
+#[test]
+fn readme_documents_names_and_requests() {
+    let readme = include_str!("../README.md");
+    for needle in [
+        "mpadmin org ",
+        "mpadmin access requests",
+        "mpadmin access approve",
+        "mpadmin access deny",
+        "--no-names",
+        "names-<environment>.json",
+    ] {
+        assert!(readme.contains(needle), "README lacks {needle}");
+    }
+    assert!(include_str!("../keys.example").contains("# names = true"));
 }

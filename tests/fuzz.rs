@@ -209,6 +209,7 @@ fn p12_profile(path: &Path) -> Profile {
         },
         ca_certificate: None,
         read_only: true,
+        names: true,
         connect_timeout: Profile::DEFAULT_CONNECT_TIMEOUT,
         request_timeout: Profile::DEFAULT_REQUEST_TIMEOUT,
         deadline: Profile::DEFAULT_REQUEST_TIMEOUT * Profile::DEFAULT_DEADLINE_FACTOR,

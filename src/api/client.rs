@@ -10,8 +10,8 @@ use url::Url;
 
 use super::error::{ApiError, Tries};
 use super::models::{
-    ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Scope, ScopeAccess,
-    ScopePrefix,
+    ApiErrorBody, Client, ClientOnBehalfOf, DelegationSource, Jwk, Jwks, Organization, Scope,
+    ScopeAccess, ScopePrefix,
 };
 use super::retry::{Outcome, RetryPolicy, parse_retry_after};
 use super::types::{ClientId, Kid, OrgNumber, ScopeName};
@@ -476,6 +476,16 @@ impl AdminApi {
     pub async fn delegation_sources(&self) -> Result<Vec<DelegationSource>, ApiError> {
         self.list(Op::new(Method::GET, &["delegationsources"], None))
             .await
+    }
+
+    /// An organisation's name (open endpoint). `None`: the register knows no such number.
+    pub async fn organization(&self, orgnr: &OrgNumber) -> Result<Option<Organization>, ApiError> {
+        let op = Op::new(Method::GET, &["organizations", orgnr.as_str()], None);
+        match self.call(op, None).await {
+            Ok(org) => Ok(Some(org)),
+            Err(ApiError::Http { status, .. }) if status == StatusCode::NOT_FOUND => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     // ---- Access grants ----

@@ -144,6 +144,7 @@ mod tests {
             },
             ca_certificate: None,
             read_only: true,
+            names: true,
             connect_timeout: Profile::DEFAULT_CONNECT_TIMEOUT,
             request_timeout: Profile::DEFAULT_REQUEST_TIMEOUT,
             deadline: Profile::DEFAULT_REQUEST_TIMEOUT * Profile::DEFAULT_DEADLINE_FACTOR,

@@ -38,6 +38,17 @@ pub enum Change {
         scope: ScopeName,
         consumer: OrgNumber,
     },
+    /// The answer yes to a consumer's REQUESTED row: the same PUT as a grant, journaled as
+    /// what the admin meant.
+    Approve {
+        scope: ScopeName,
+        consumer: OrgNumber,
+    },
+    /// The answer no to a REQUESTED row: the same DELETE as a revoke.
+    Deny {
+        scope: ScopeName,
+        consumer: OrgNumber,
+    },
     CreateClient {
         client: Box<Client>,
     },
@@ -101,7 +112,10 @@ impl Before {
             Change::UpdateScope { .. }
             | Change::DeactivateScope { .. }
             | Change::ReactivateScope { .. } => Before::Scope(Box::new(parse(value)?)),
-            Change::Grant { .. } | Change::Revoke { .. } => match value {
+            Change::Grant { .. }
+            | Change::Revoke { .. }
+            | Change::Approve { .. }
+            | Change::Deny { .. } => match value {
                 None | Some(Value::Null) => Before::Access(None),
                 v => Before::Access(Some(Box::new(parse(v)?))),
             },
@@ -139,6 +153,10 @@ impl Change {
             Change::Revoke { scope, consumer } => {
                 format!("revoke access to {scope} for {consumer}")
             }
+            Change::Approve { scope, consumer } => {
+                format!("approve {consumer}'s request for {scope}")
+            }
+            Change::Deny { scope, consumer } => format!("deny {consumer}'s request for {scope}"),
             Change::CreateClient { client } => format!("create client '{}'", client.client_name),
             Change::UpdateClient { id, .. } => format!("update client {id}"),
             Change::DeleteClient { id } => format!("delete client {id}"),
@@ -167,6 +185,7 @@ impl Change {
         match self {
             Change::CreateScope { .. }
             | Change::Grant { .. }
+            | Change::Approve { .. }
             | Change::CreateClient { .. }
             | Change::AddKey { .. } => '+',
             Change::UpdateScope { .. }
@@ -174,6 +193,7 @@ impl Change {
             | Change::UpdateClient { .. } => '~',
             Change::DeactivateScope { .. }
             | Change::Revoke { .. }
+            | Change::Deny { .. }
             | Change::DeleteClient { .. }
             | Change::RemoveKey { .. } => '-',
         }
@@ -185,6 +205,7 @@ impl Change {
         match self {
             Change::DeactivateScope { .. }
             | Change::Revoke { .. }
+            | Change::Deny { .. }
             | Change::DeleteClient { .. }
             | Change::RemoveKey { .. } => true,
             Change::AddKey { replaces, .. } => !replaces.is_empty(),
@@ -201,7 +222,9 @@ impl Change {
             | Change::DeactivateScope { .. }
             | Change::ReactivateScope { .. }
             | Change::Grant { .. }
-            | Change::Revoke { .. } => SCOPES_WRITE,
+            | Change::Revoke { .. }
+            | Change::Approve { .. }
+            | Change::Deny { .. } => SCOPES_WRITE,
             Change::CreateClient { .. } | Change::DeleteClient { .. } => DCR_WRITE,
             Change::UpdateClient { .. } | Change::AddKey { .. } | Change::RemoveKey { .. } => {
                 DCR_MODIFY
@@ -217,6 +240,8 @@ impl Change {
             Change::ReactivateScope { .. } => Operation::ScopeReactivate,
             Change::Grant { .. } => Operation::AccessGrant,
             Change::Revoke { .. } => Operation::AccessRevoke,
+            Change::Approve { .. } => Operation::AccessApprove,
+            Change::Deny { .. } => Operation::AccessDeny,
             Change::CreateClient { .. } => Operation::ClientCreate,
             Change::UpdateClient { .. } => Operation::ClientUpdate,
             Change::DeleteClient { .. } => Operation::ClientDelete,
@@ -232,9 +257,10 @@ impl Change {
             Change::UpdateScope { name, .. }
             | Change::DeactivateScope { name }
             | Change::ReactivateScope { name, .. } => name.to_string(),
-            Change::Grant { scope, consumer } | Change::Revoke { scope, consumer } => {
-                format!("{scope} -> {consumer}")
-            }
+            Change::Grant { scope, consumer }
+            | Change::Revoke { scope, consumer }
+            | Change::Approve { scope, consumer }
+            | Change::Deny { scope, consumer } => format!("{scope} -> {consumer}"),
             Change::CreateClient { client } => client.client_name.clone(),
             Change::UpdateClient { id, .. } | Change::DeleteClient { id } => id.to_string(),
             Change::AddKey { client, jwk, .. } => {
@@ -250,9 +276,10 @@ impl Change {
             | Change::UpdateScope { .. }
             | Change::DeactivateScope { .. }
             | Change::ReactivateScope { .. } => Touched::Scopes,
-            Change::Grant { scope, .. } | Change::Revoke { scope, .. } => {
-                Touched::Grants(scope.clone())
-            }
+            Change::Grant { scope, .. }
+            | Change::Revoke { scope, .. }
+            | Change::Approve { scope, .. }
+            | Change::Deny { scope, .. } => Touched::Grants(scope.clone()),
             Change::CreateClient { .. }
             | Change::UpdateClient { .. }
             | Change::DeleteClient { .. } => Touched::Clients,
@@ -326,6 +353,16 @@ impl Change {
                     consumer: consumer.clone(),
                 })
             }
+            // A request cannot be made to wait again: the way back from an answer is the
+            // other answer.
+            (Change::Approve { scope, consumer }, _) => Ok(Change::Revoke {
+                scope: scope.clone(),
+                consumer: consumer.clone(),
+            }),
+            (Change::Deny { scope, consumer }, _) => Ok(Change::Grant {
+                scope: scope.clone(),
+                consumer: consumer.clone(),
+            }),
             (Change::CreateClient { client }, _) => {
                 let id = after
                     .and_then(|a| a.get("client_id"))
@@ -506,6 +543,29 @@ mod tests {
             Change::AddKey { jwk: back, .. } => assert_eq!(*back, jwk),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn answers_to_requests_say_so_and_round_trip_through_the_journal() {
+        let (scope, consumer): (ScopeName, OrgNumber) =
+            ("nav:a".parse().unwrap(), "991825827".parse().unwrap());
+        let approve = Change::Approve {
+            scope: scope.clone(),
+            consumer: consumer.clone(),
+        };
+        let deny = Change::Deny { scope, consumer };
+        assert_eq!(approve.describe(), "approve 991825827's request for nav:a");
+        assert_eq!(deny.describe(), "deny 991825827's request for nav:a");
+        assert_eq!(approve.operation(), Operation::AccessApprove);
+        assert_eq!(deny.operation(), Operation::AccessDeny);
+        assert!(deny.is_destructive() && !approve.is_destructive());
+        for c in [&approve, &deny] {
+            let v = serde_json::to_value(c).unwrap();
+            assert_eq!(&serde_json::from_value::<Change>(v).unwrap(), c);
+        }
+        assert_eq!(serde_json::to_value(&approve).unwrap()["op"], "approve");
+        let undo = deny.inverse(&row(AccessState::Requested), None).unwrap();
+        assert_eq!(undo.operation(), Operation::AccessGrant);
     }
 
     #[test]

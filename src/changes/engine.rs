@@ -173,7 +173,10 @@ impl Engine {
             | Change::ReactivateScope { name, .. } => {
                 Before::Scope(Box::new(api.scope(name).await?))
             }
-            Change::Grant { scope, consumer } | Change::Revoke { scope, consumer } => {
+            Change::Grant { scope, consumer }
+            | Change::Revoke { scope, consumer }
+            | Change::Approve { scope, consumer }
+            | Change::Deny { scope, consumer } => {
                 let rows = api.scope_access(scope).await?;
                 Before::Access(
                     rows.into_iter()
@@ -374,6 +377,14 @@ impl Request {
             (Change::Revoke { scope, consumer }, _) => {
                 let a = api.revoke(scope, consumer).await?;
                 Sent::of(&a, format!("revoked access to {scope} for {consumer}"))
+            }
+            (Change::Approve { scope, consumer }, _) => {
+                let a = api.grant(scope, consumer).await?;
+                Sent::of(&a, format!("approved {consumer}'s request for {scope}"))
+            }
+            (Change::Deny { scope, consumer }, _) => {
+                let a = api.revoke(scope, consumer).await?;
+                Sent::of(&a, format!("denied {consumer}'s request for {scope}"))
             }
             (Change::CreateClient { client }, _) => {
                 let c = api.create_client(client).await?;

@@ -48,6 +48,8 @@ pub enum AdminCommand {
     Plan(estate::PlanArgs),
     /// Make the live estate what an estate file (or a saved plan) says.
     Apply(estate::ApplyArgs),
+    /// The names of organisations by number (exit code 1 when one is unknown).
+    Org(super::org::OrgArgs),
 }
 
 impl AdminCommand {
@@ -71,7 +73,8 @@ impl AdminCommand {
             | AdminCommand::Compare(_)
             | AdminCommand::Export(_)
             | AdminCommand::Plan(_)
-            | AdminCommand::Apply(_) => None,
+            | AdminCommand::Apply(_)
+            | AdminCommand::Org(_) => None,
             AdminCommand::Scopes(c) => c.change(),
             AdminCommand::Access(c) => c.change(),
             AdminCommand::Clients(c) => c.change(),
@@ -197,6 +200,7 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
         }
         gate(global, &profile, &change)?;
     }
+    let names = crate::names::Settings::of(&profile, global.keys.as_deref(), global.no_names);
     runtime()?.block_on(async {
         let engine = engine(global, &profile)?;
         let result = match cmd {
@@ -208,8 +212,9 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
             | AdminCommand::Plan(_)
             | AdminCommand::Apply(_) => Ok(()),
             AdminCommand::Token(args) => token::run(engine.api(), &profile, args, &mut out).await,
-            AdminCommand::Scopes(c) => c.run(&engine, &mut out).await,
-            AdminCommand::Access(c) => c.run(&engine, &mut out).await,
+            AdminCommand::Scopes(c) => c.run(&engine, &names, &mut out).await,
+            AdminCommand::Access(c) => c.run(&engine, &names, &mut out).await,
+            AdminCommand::Org(a) => super::org::run(engine.api(), &names, a, &mut out).await,
             AdminCommand::Clients(c) => c.run(&engine, &mut out).await,
             AdminCommand::Keys(c) => c.run(&engine, &profile, &mut out).await,
             AdminCommand::Compare(a) => {
@@ -303,6 +308,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
         "tui_config": show(p.tui_config.clone()),
         "journal": show(p.journal()),
         "logs": show(p.log_dir()),
+        "names": show(p.names_cache("<environment>")),
     });
     out.show(&json, |_| {
         fields(&serde_json::json!({
@@ -310,6 +316,7 @@ fn paths(global: &GlobalArgs, out: &mut Output) -> Result<(), CliError> {
             "tui config": show(p.tui_config.clone()),
             "journal": show(p.journal()),
             "logs": show(p.log_dir()),
+            "names cache": show(p.names_cache("<environment>")),
         }))
     })?;
     Ok(())

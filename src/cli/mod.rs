@@ -14,6 +14,7 @@ mod journal;
 mod keyring;
 mod keys;
 mod logging;
+mod org;
 mod output;
 mod scopes;
 mod token;
@@ -77,6 +78,9 @@ pub struct GlobalArgs {
     /// Refuse every change (also `read_only = true` in the profile).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Show organisation numbers without looking up their names (also `names = false`).
+    #[arg(long, global = true)]
+    pub no_names: bool,
     /// Log level for the log file (error, warn, info, debug, trace).
     #[arg(long, global = true, value_name = "LEVEL")]
     pub log_level: Option<String>,

@@ -288,7 +288,12 @@ impl ScopesCommand {
         }
     }
 
-    pub(super) async fn run(self, engine: &Engine, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        engine: &Engine,
+        names: &crate::names::Settings,
+        out: &mut Output,
+    ) -> Result<(), CliError> {
         let api = engine.api();
         match self {
             ScopesCommand::List(a) => {
@@ -313,12 +318,13 @@ impl ScopesCommand {
             ScopesCommand::Show { name } => {
                 let scope = api.scope(&name).await?;
                 let grants = api.scope_access(&name).await?;
+                let known = super::access::named(engine, names, &grants, out).await;
                 out.show(&ScopeWithGrants { scope, grants }, |s| {
                     format!(
                         "{}\nGrants ({}):\n{}",
                         scope_fields(&s.scope),
                         s.grants.len(),
-                        super::access::table(&s.grants)
+                        super::access::table(&s.grants, &known)
                     )
                 })?;
             }

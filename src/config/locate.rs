@@ -48,12 +48,21 @@ pub struct Paths {
     pub data_dir: Option<PathBuf>,
     /// Where log files go.
     pub state_dir: Option<PathBuf>,
+    /// Where organisation names are cached.
+    pub cache_dir: Option<PathBuf>,
 }
 
 impl Paths {
     /// The journal file inside the data dir.
     pub fn journal(&self) -> Option<PathBuf> {
         self.data_dir.as_ref().map(|d| d.join("journal.jsonl"))
+    }
+
+    /// The cache of organisation names of one environment (`TEST`, `PROD`, `custom`).
+    pub fn names_cache(&self, environment: &str) -> Option<PathBuf> {
+        self.cache_dir
+            .as_ref()
+            .map(|d| d.join(format!("names-{}.json", environment.to_lowercase())))
     }
 
     /// The log directory inside the state dir.
@@ -84,6 +93,7 @@ pub fn paths(keys: Option<&Path>) -> Paths {
                 .unwrap_or_else(|| b.data_local_dir())
                 .join(APP_DIR)
         }),
+        cache_dir: base.as_ref().map(|b| b.cache_dir().join(APP_DIR)),
     }
 }
 

@@ -151,6 +151,8 @@ pub struct Profile {
     pub signing: Signing,
     pub ca_certificate: Option<PathBuf>,
     pub read_only: bool,
+    /// Look up organisation names (`names = false` keeps every number a number).
+    pub names: bool,
     /// TCP + TLS handshake limit (`connect_timeout_secs`).
     pub connect_timeout: Duration,
     /// Limit for one attempt of a request, end to end (`request_timeout_secs`).

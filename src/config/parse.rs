@@ -16,7 +16,7 @@ use super::locate::resolve_path;
 use super::{Environment, Profile, Signing};
 
 /// Every field a profile may hold (also the order `keys.example` documents them in).
-pub const PROFILE_FIELDS: [&str; 18] = [
+pub const PROFILE_FIELDS: [&str; 19] = [
     "environment",
     "issuer",
     "token_endpoint",
@@ -32,6 +32,7 @@ pub const PROFILE_FIELDS: [&str; 18] = [
     "kid",
     "ca_certificate",
     "read_only",
+    "names",
     "connect_timeout_secs",
     "request_timeout_secs",
     "deadline_secs",
@@ -244,6 +245,19 @@ impl Fields<'_> {
         Ok(Some(path))
     }
 
+    /// `true` or `false`, or `default` when the field is absent.
+    fn boolean(&self, t: &Table, field: &str, default: bool) -> Result<bool, Reported> {
+        match t.get(field) {
+            None => Ok(default),
+            Some(Value::Boolean(b)) => Ok(*b),
+            Some(_) => Err(self.error(
+                field,
+                "must be true or false",
+                &format!("write {field} = true or {field} = false (without quotes)"),
+            )),
+        }
+    }
+
     /// A whole number of seconds within `range`, or `default` when the field is absent.
     fn seconds(
         &self,
@@ -405,15 +419,8 @@ impl Fields<'_> {
             Profile::DEFAULT_REQUEST_TIMEOUT,
         );
         let deadline = request_timeout.and_then(|r| self.deadline(t, r));
-        let read_only = match t.get("read_only") {
-            None => Ok(false),
-            Some(Value::Boolean(b)) => Ok(*b),
-            Some(_) => Err(self.error(
-                "read_only",
-                "must be true or false",
-                "write read_only = true (without quotes)",
-            )),
-        };
+        let read_only = self.boolean(t, "read_only", false);
+        let names = self.boolean(t, "names", true);
         Ok(Profile {
             name: self.profile.to_owned(),
             environment: environment?,
@@ -428,6 +435,7 @@ impl Fields<'_> {
             request_timeout: request_timeout?,
             deadline: deadline?,
             read_only: read_only?,
+            names: names?,
         })
     }
 

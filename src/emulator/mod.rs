@@ -29,7 +29,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use url::Url;
 
-pub use certs::{ADMIN_KID, OTHER_ORGNO, OWN_ORGNO};
+pub use certs::{ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORGNO};
 pub use faults::{Fault, FaultArg, Faults, HOSTILE_TEXT};
 pub use seed::{
     ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX, OWN_PREFIXES, Seed,

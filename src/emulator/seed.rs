@@ -123,6 +123,25 @@ impl Builder {
         self.st.scopes.entry(name.to_owned()).or_insert(scope)
     }
 
+    /// A consumer's request made `days_ago`, waiting for an answer.
+    fn request(&mut self, scope: &str, consumer: &str, days_ago: i64) {
+        self.grant(scope, consumer, AccessState::Requested);
+        let when = chrono::DateTime::from_timestamp(now_secs() - days_ago * DAY, 0).map(|t| {
+            t.with_timezone(&chrono::Local)
+                .format("%Y-%m-%dT%H:%M:%S%.3f%:z")
+                .to_string()
+        });
+        if let Some(row) = self
+            .st
+            .grants
+            .get_mut(scope)
+            .and_then(|m| m.get_mut(consumer))
+        {
+            row.created.clone_from(&when);
+            row.last_updated = when;
+        }
+    }
+
     fn grant(&mut self, scope: &str, consumer: &str, state: AccessState) {
         let owner = self
             .st
@@ -364,6 +383,9 @@ fn demo(b: &mut Builder, template: &Jwk) {
         "demo:rapport",
     ];
     let consumers = orgnos(14);
+    for (orgno, name) in consumers.iter().zip(DEMO_CONSUMER_NAMES) {
+        b.st.organizations.insert(orgno.clone(), name.into());
+    }
     let mut n = 0;
     for (i, scope) in granted.iter().enumerate() {
         for consumer in consumers.iter().skip(i).take(7) {
@@ -379,6 +401,10 @@ fn demo(b: &mut Builder, template: &Jwk) {
     b.grant("difitest:api3", OTHER_ORGNO, AccessState::Approved);
     b.grant("difitest:gammel", OTHER_ORGNO, AccessState::Approved);
     b.grant("demo:rapport", OTHER_ORGNO, AccessState::Approved);
+    // Requests waiting for an answer, the oldest first.
+    b.request("difitest:kontakt.read", &consumers[3], 9);
+    b.request("difitest:api3", &consumers[10], 4);
+    b.request("demo:rapport", &consumers[0], 1);
 
     let clients: [(&str, &str, &str, &[&str]); 6] = [
         (
@@ -444,8 +470,30 @@ fn demo(b: &mut Builder, template: &Jwk) {
     );
 }
 
+/// Names of the demo's fourteen consumers (made up; the registry of the emulator only).
+const DEMO_CONSUMER_NAMES: [&str; 14] = [
+    "NORDLYS REGNSKAP AS",
+    "FJORDVIK KOMMUNE",
+    "BERGLUND TRANSPORT AS",
+    "HAVGAP FISKERI AS",
+    "SOLBERG OG DATTER ANS",
+    "VESTRE LØNN AS",
+    "TINDEN BARNEHAGE SA",
+    "ELVEKANT ARKITEKTER AS",
+    "MYRBAKKEN LANDBRUK",
+    "ISBRE SYSTEMER AS",
+    "KORALL HELSE AS",
+    "LYNGHEIM BORETTSLAG",
+    "SKARVEN REVISJON AS",
+    "ØSTLI ENERGI AS",
+];
+
 fn sized(b: &mut Builder, template: &Jwk, n: usize) {
     let consumers = orgnos(1000);
+    for (i, orgno) in consumers.iter().enumerate() {
+        b.st.organizations
+            .insert(orgno.clone(), format!("GENERERT ORGANISASJON {i:04} AS"));
+    }
     let prefixes = OWN_PREFIXES;
     let mut names = Vec::with_capacity(n);
     for i in 0..n {
@@ -521,6 +569,10 @@ mod tests {
         );
         assert_eq!(st.clients.len(), 20);
         assert!(
+            st.all_grants()
+                .all(|g| st.organizations.contains_key(&g.consumer_orgno))
+        );
+        assert!(
             st.clients
                 .keys()
                 .all(|id| st.jwks.get(id).is_some_and(|k| !k.keys.is_empty()))
@@ -583,6 +635,17 @@ mod tests {
             .count();
         assert!((35..=50).contains(&own_grants), "{own_grants}");
         assert!(st.all_grants().any(|g| g.state == AccessState::Denied));
+        let requests = st
+            .all_grants()
+            .filter(|g| g.owner_orgno.as_deref() == Some(OWN_ORGNO))
+            .filter(|g| g.state == AccessState::Requested)
+            .count();
+        assert_eq!(requests, 3);
+        assert!(
+            st.all_grants()
+                .all(|g| st.organizations.contains_key(&g.consumer_orgno)),
+            "every consumer of the demo has a name"
+        );
         assert_eq!(st.clients_of(OWN_ORGNO).count(), 6);
         assert!(st.jwks.values().any(|j| j.keys.len() >= 3));
     }

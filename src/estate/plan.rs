@@ -108,11 +108,11 @@ pub fn phase(change: &Change) -> u8 {
         Change::CreateScope { .. }
         | Change::UpdateScope { .. }
         | Change::ReactivateScope { .. } => 0,
-        Change::Grant { .. } => 1,
+        Change::Grant { .. } | Change::Approve { .. } => 1,
         Change::CreateClient { .. } | Change::UpdateClient { .. } => 2,
         Change::AddKey { .. } => 3,
         Change::RemoveKey { .. } => 4,
-        Change::Revoke { .. } => 5,
+        Change::Revoke { .. } | Change::Deny { .. } => 5,
         Change::DeactivateScope { .. } => 6,
         Change::DeleteClient { .. } => 7,
     }

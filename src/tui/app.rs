@@ -460,7 +460,9 @@ impl App {
                 | Change::DeactivateScope { name }
                 | Change::ReactivateScope { name, .. }
                 | Change::Grant { scope: name, .. }
-                | Change::Revoke { scope: name, .. } => name.to_string(),
+                | Change::Revoke { scope: name, .. }
+                | Change::Approve { scope: name, .. }
+                | Change::Deny { scope: name, .. } => name.to_string(),
                 Change::CreateClient { client } => client.client_name.clone(),
                 Change::UpdateClient { id, .. }
                 | Change::DeleteClient { id }

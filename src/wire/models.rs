@@ -616,6 +616,34 @@ pub struct AccessTokenClaims {
     pub aud: Option<Value>,
 }
 
+/// `GET /organizations/{orgnr}` (open): an organisation's name as Digdir (or, behind it,
+/// Brønnøysundregistrene) knows it.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct Organization {
+    #[serde(default)]
+    pub orgnr: String,
+    #[serde(default)]
+    pub name: String,
+}
+
+impl ScopeAccess {
+    /// `consumer_organization_name` when the server sent it (not every deployment does).
+    pub fn consumer_name(&self) -> Option<&str> {
+        self.extra
+            .get("consumer_organization_name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.trim().is_empty())
+    }
+
+    /// `owner_organization_name` when the server sent it.
+    pub fn owner_name(&self) -> Option<&str> {
+        self.extra
+            .get("owner_organization_name")
+            .and_then(Value::as_str)
+            .filter(|n| !n.trim().is_empty())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod clients;
 mod jwks;
+mod organizations;
 mod scopes;
 
 use std::collections::HashMap;
@@ -65,6 +66,7 @@ pub fn router() -> Router<Arc<Shared>> {
                 .delete(jwks::delete_one),
         )
         .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
+        .route("/organizations/{orgnr}", get(organizations::lookup))
 }
 
 pub async fn not_found(method: Method, uri: Uri) -> ApiFail {
