@@ -31,6 +31,9 @@ pub enum Operation {
     ClientDelete,
     KeyAdd,
     KeyRemove,
+    OnBehalfOfAdd,
+    OnBehalfOfUpdate,
+    OnBehalfOfRemove,
 }
 
 impl Operation {
@@ -47,6 +50,9 @@ impl Operation {
             Operation::ClientDelete => "delete client",
             Operation::KeyAdd => "add key",
             Operation::KeyRemove => "remove key",
+            Operation::OnBehalfOfAdd => "add on-behalf-of",
+            Operation::OnBehalfOfUpdate => "update on-behalf-of",
+            Operation::OnBehalfOfRemove => "remove on-behalf-of",
         }
     }
 }

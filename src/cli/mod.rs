@@ -14,6 +14,7 @@ mod journal;
 mod keyring;
 mod keys;
 mod logging;
+mod onbehalfof;
 mod output;
 mod scopes;
 mod token;

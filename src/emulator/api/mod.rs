@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod clients;
 mod jwks;
+mod onbehalfof;
 mod scopes;
 
 use std::collections::HashMap;
@@ -62,7 +63,16 @@ pub fn router() -> Router<Arc<Shared>> {
                 .delete(jwks::delete_all),
         )
         .route("/clients/{id}/jwks/{kid}", delete(jwks::delete_one))
-        .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
+        .route(
+            "/clients/{id}/onbehalfof",
+            get(onbehalfof::list).post(onbehalfof::create),
+        )
+        .route(
+            "/clients/{id}/onbehalfof/{onbehalfof}",
+            get(onbehalfof::get_one)
+                .put(onbehalfof::update)
+                .delete(onbehalfof::delete_one),
+        )
 }
 
 pub async fn not_found(method: Method, uri: Uri) -> ApiFail {
