@@ -2052,6 +2052,15 @@ async fn onbehalfof_registrations_follow_the_servers_rules() {
         .await
         .ok();
     assert!(!stored().contains_key("kommune-c"));
+    f.run(&["--yes", "journal", "undo", &last_change_id(&f)])
+        .await
+        .ok();
+    let back = stored().get("kommune-c").cloned().unwrap();
+    assert_eq!(
+        back.description.as_deref(),
+        Some("Min side"),
+        "undo adds it back"
+    );
     let path = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");
     let ops: Vec<_> = mpadmin::journal::Journal::at(path)
         .read()
