@@ -589,7 +589,18 @@ mod tests {
             .count();
         assert!((35..=50).contains(&own_grants), "{own_grants}");
         assert!(st.all_grants().any(|g| g.state == AccessState::Denied));
-        assert_eq!(st.clients_of(OWN_ORGNO).count(), 6);
+        let mp = Some(IntegrationType::Maskinporten);
+        let (maskinporten, other): (Vec<_>, Vec<_>) = st
+            .clients_of(OWN_ORGNO)
+            .partition(|c| c.integration_type == mp);
+        assert_eq!(maskinporten.len(), 6);
+        assert!(other.iter().any(|c| {
+            c.integration_type == Some(IntegrationType::Idporten)
+                && st
+                    .onbehalfof
+                    .get(&c.client_id)
+                    .is_some_and(|r| r.len() == 2)
+        }));
         assert!(st.jwks.values().any(|j| j.keys.len() >= 3));
     }
 }
