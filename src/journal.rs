@@ -33,6 +33,9 @@ pub enum Operation {
     ClientDelete,
     KeyAdd,
     KeyRemove,
+    OnBehalfOfAdd,
+    OnBehalfOfUpdate,
+    OnBehalfOfRemove,
 }
 
 impl Operation {
@@ -51,6 +54,9 @@ impl Operation {
             Operation::ClientDelete => "delete client",
             Operation::KeyAdd => "add key",
             Operation::KeyRemove => "remove key",
+            Operation::OnBehalfOfAdd => "add on-behalf-of",
+            Operation::OnBehalfOfUpdate => "update on-behalf-of",
+            Operation::OnBehalfOfRemove => "remove on-behalf-of",
         }
     }
 }

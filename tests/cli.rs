@@ -2180,3 +2180,179 @@ fn readme_documents_names_and_requests() {
     }
     assert!(include_str!("../keys.example").contains("# names = true"));
 }
+
+/// On-behalf-of registrations: add, update, list, remove on an ID-porten client, each step
+/// journaled; refused on a Maskinporten client, for a client with a delegated scope, and for
+/// a bad organisation number before anything is sent.
+#[tokio::test]
+async fn onbehalfof_registrations_follow_the_servers_rules() {
+    let f = start(Seed::Demo).await;
+    let idp = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+    let list = f
+        .run(&["--json", "clients", "onbehalfof", "list", idp])
+        .await
+        .ok()
+        .json();
+    assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+
+    f.run(&[
+        "clients",
+        "onbehalfof",
+        "add",
+        idp,
+        "kommune-c",
+        "--name",
+        "Kommune C",
+        "--orgno",
+        OTHER_ORGNO,
+        "--client-uri",
+        "https://c.example.no/",
+    ])
+    .await
+    .ok();
+    let stored = || {
+        f.emu
+            .state()
+            .onbehalfof
+            .get(idp)
+            .cloned()
+            .unwrap_or_default()
+    };
+    let c = stored().get("kommune-c").cloned().unwrap();
+    assert_eq!(c.orgno.as_deref(), Some(OTHER_ORGNO));
+    assert_eq!(c.uri.as_deref(), Some("https://c.example.no/"));
+
+    f.run(&[
+        "clients",
+        "onbehalfof",
+        "update",
+        idp,
+        "kommune-c",
+        "--description",
+        "Min side",
+    ])
+    .await
+    .ok();
+    let c = stored().get("kommune-c").cloned().unwrap();
+    assert_eq!(c.description.as_deref(), Some("Min side"));
+    assert_eq!(c.name.as_deref(), Some("Kommune C"), "kept");
+    let body = f
+        .emu
+        .last_body(
+            "PUT",
+            &format!("/api/v1/clients/{idp}/onbehalfof/kommune-c"),
+        )
+        .unwrap();
+    assert!(body.get("created").is_none(), "server-owned sent: {body}");
+
+    f.run(&["--yes", "clients", "onbehalfof", "remove", idp, "kommune-c"])
+        .await
+        .ok();
+    assert!(!stored().contains_key("kommune-c"));
+    f.run(&["--yes", "journal", "undo", &last_change_id(&f)])
+        .await
+        .ok();
+    let back = stored().get("kommune-c").cloned().unwrap();
+    assert_eq!(
+        back.description.as_deref(),
+        Some("Min side"),
+        "undo adds it back"
+    );
+    let path = f.emu.temp_dir().join("data/mpadmin/journal.jsonl");
+    let ops: Vec<_> = mpadmin::journal::Journal::at(path)
+        .read()
+        .unwrap()
+        .iter()
+        .map(|e| e.operation)
+        .collect();
+    for op in [
+        mpadmin::journal::Operation::OnBehalfOfAdd,
+        mpadmin::journal::Operation::OnBehalfOfUpdate,
+        mpadmin::journal::Operation::OnBehalfOfRemove,
+    ] {
+        assert!(ops.contains(&op), "{op:?} journaled: {ops:?}");
+    }
+
+    // A bad orgno never leaves the machine.
+    let posts = f
+        .emu
+        .path_stats(&format!("/api/v1/clients/{idp}/onbehalfof"));
+    let bad = f
+        .run(&[
+            "clients",
+            "onbehalfof",
+            "add",
+            idp,
+            "x",
+            "--name",
+            "X",
+            "--orgno",
+            "991825828",
+        ])
+        .await
+        .failed(2);
+    assert!(bad.stderr.contains("MOD11"), "{bad:?}");
+    assert_eq!(
+        f.emu
+            .path_stats(&format!("/api/v1/clients/{idp}/onbehalfof")),
+        posts
+    );
+
+    // Not on a Maskinporten client.
+    let mp = f
+        .emu
+        .state()
+        .clients
+        .values()
+        .find(|c| {
+            c.active
+                && c.client_orgno.as_deref() == Some(OWN_ORGNO)
+                && c.integration_type == Some(mpadmin::api::models::IntegrationType::Maskinporten)
+        })
+        .unwrap()
+        .client_id
+        .clone();
+    let refused = f
+        .run(&[
+            "clients",
+            "onbehalfof",
+            "add",
+            &mp,
+            "x",
+            "--name",
+            "X",
+            "--orgno",
+            OTHER_ORGNO,
+        ])
+        .await;
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(
+        refused.stderr.contains("integration_type maskinporten"),
+        "{refused:?}"
+    );
+
+    // Not through a client that uses a scope with a delegation_source.
+    f.emu
+        .edit_state(|st| {
+            let s = st.scopes.values_mut().next().unwrap();
+            s.delegation_source = Some("https://tt02.altinn.no/".into());
+            let name = s.name.clone();
+            st.clients.get_mut(idp).unwrap().scopes.push(name);
+        })
+        .unwrap();
+    let refused = f
+        .run(&[
+            "clients",
+            "onbehalfof",
+            "add",
+            idp,
+            "y",
+            "--name",
+            "Y",
+            "--orgno",
+            OTHER_ORGNO,
+        ])
+        .await;
+    assert_ne!(refused.code, 0, "{refused:?}");
+    assert!(refused.stderr.contains("delegation_source"), "{refused:?}");
+}

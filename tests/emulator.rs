@@ -360,13 +360,13 @@ async fn read_endpoints_answer_for_the_demo_organisation() {
     let (s, clients) = api.get("/clients").await;
     assert_eq!(s, 200);
     let clients = clients.as_array().unwrap();
-    assert_eq!(
-        clients
-            .iter()
-            .filter(|c| c["integration_type"] == "maskinporten")
-            .count(),
-        clients.len()
-    );
+    // Maskinporten clients and one ID-porten client with on-behalf-of registrations.
+    let maskinporten = clients
+        .iter()
+        .filter(|c| c["integration_type"] == "maskinporten")
+        .count();
+    assert_eq!(maskinporten + 1, clients.len());
+    assert!(clients.iter().any(|c| c["integration_type"] == "idporten"));
     assert!(clients.len() >= 6);
     assert!(clients.iter().all(|c| c["client_orgno"] == OWN_ORGNO));
     let id = clients

@@ -26,6 +26,7 @@ const DCR_READ: &str = "idporten:dcr.read";
 const DCR_WRITE: &str = "idporten:dcr.write";
 /// The single-key endpoints take either (SP-OAS).
 const DCR_MODIFY: &str = "idporten:dcr.write or idporten:dcr.modify";
+const ONBEHALFOF_WRITE: &str = "idporten:dcr.write or idporten:dcr/onbehalfof:write";
 
 /// Filters of the open `/scopes/all` listing.
 #[derive(Debug, Clone, Default)]
@@ -712,6 +713,80 @@ impl AdminApi {
             Some(DCR_READ),
         ))
         .await
+    }
+
+    pub async fn onbehalfof_one(
+        &self,
+        id: &ClientId,
+        onbehalfof: &str,
+    ) -> Result<ClientOnBehalfOf, ApiError> {
+        self.call(
+            Op::new(
+                Method::GET,
+                &["clients", id.as_str(), "onbehalfof", onbehalfof],
+                Some(DCR_READ),
+            ),
+            None,
+        )
+        .await
+    }
+
+    /// As `create_client`: after an ambiguous failure the registration is looked up by its
+    /// id, which the caller chose.
+    pub async fn add_onbehalfof(
+        &self,
+        id: &ClientId,
+        registration: &ClientOnBehalfOf,
+    ) -> Result<ClientOnBehalfOf, ApiError> {
+        let op = Op::new(
+            Method::POST,
+            &["clients", id.as_str(), "onbehalfof"],
+            Some(ONBEHALFOF_WRITE),
+        );
+        let body = Self::encoded(&op, registration.request_body())?;
+        let result = self.call(op, Some(body)).await;
+        let what = format!("the on-behalf-of registration {}", registration.onbehalfof);
+        settle(result, &what, "added", async move || {
+            Ok(self
+                .onbehalfof(id)
+                .await?
+                .into_iter()
+                .find(|o| o.onbehalfof == registration.onbehalfof))
+        })
+        .await
+    }
+
+    pub async fn update_onbehalfof(
+        &self,
+        id: &ClientId,
+        registration: &ClientOnBehalfOf,
+    ) -> Result<ClientOnBehalfOf, ApiError> {
+        let op = Op::new(
+            Method::PUT,
+            &[
+                "clients",
+                id.as_str(),
+                "onbehalfof",
+                &registration.onbehalfof,
+            ],
+            Some(ONBEHALFOF_WRITE),
+        );
+        let body = Self::encoded(&op, registration.request_body())?;
+        self.call(op, Some(body)).await
+    }
+
+    /// Digdir answers "statuskode 200, og tom body".
+    pub async fn remove_onbehalfof(&self, id: &ClientId, onbehalfof: &str) -> Result<(), ApiError> {
+        self.send(
+            &Op::new(
+                Method::DELETE,
+                &["clients", id.as_str(), "onbehalfof", onbehalfof],
+                Some(ONBEHALFOF_WRITE),
+            ),
+            None,
+        )
+        .await
+        .map(drop)
     }
 }
 

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::journal::Operation;
-use crate::wire::models::{AccessState, Client, Jwk, Scope, ScopeAccess};
+use crate::wire::models::{AccessState, Client, ClientOnBehalfOf, Jwk, Scope, ScopeAccess};
 use crate::wire::types::{ClientId, Kid, OrgNumber, ScopeName};
 
 /// One change on the server. The CLI, the TUI, `apply` and `undo` all build these and hand
@@ -72,6 +72,20 @@ pub enum Change {
         client: ClientId,
         kid: Kid,
     },
+    /// A new on-behalf-of registration; its `onbehalfof` id is chosen by the admin.
+    AddOnBehalfOf {
+        client: ClientId,
+        registration: Box<ClientOnBehalfOf>,
+    },
+    /// `registration` is the whole registration as it should be afterwards.
+    UpdateOnBehalfOf {
+        client: ClientId,
+        registration: Box<ClientOnBehalfOf>,
+    },
+    RemoveOnBehalfOf {
+        client: ClientId,
+        onbehalfof: String,
+    },
 }
 
 /// The live state a change starts from, read just before it is sent (or known from a plan).
@@ -86,6 +100,7 @@ pub enum Before {
     Access(Option<Box<ScopeAccess>>),
     Client(Box<Client>),
     Keys(Vec<Jwk>),
+    OnBehalfOf(Box<ClientOnBehalfOf>),
 }
 
 impl Before {
@@ -97,6 +112,7 @@ impl Before {
             Before::Access(Some(row)) => serde_json::to_value(row).ok(),
             Before::Client(c) => serde_json::to_value(c).ok(),
             Before::Keys(k) => serde_json::to_value(k).ok(),
+            Before::OnBehalfOf(o) => serde_json::to_value(o).ok(),
         }
     }
 
@@ -108,7 +124,9 @@ impl Before {
                 .map_err(|e| NoInverse(format!("the state recorded before it cannot be read: {e}")))
         }
         Ok(match change {
-            Change::CreateScope { .. } | Change::CreateClient { .. } => Before::Nothing,
+            Change::CreateScope { .. }
+            | Change::CreateClient { .. }
+            | Change::AddOnBehalfOf { .. } => Before::Nothing,
             Change::UpdateScope { .. }
             | Change::DeactivateScope { .. }
             | Change::ReactivateScope { .. } => Before::Scope(Box::new(parse(value)?)),
@@ -123,6 +141,9 @@ impl Before {
                 Before::Client(Box::new(parse(value)?))
             }
             Change::AddKey { .. } | Change::RemoveKey { .. } => Before::Keys(parse(value)?),
+            Change::UpdateOnBehalfOf { .. } | Change::RemoveOnBehalfOf { .. } => {
+                Before::OnBehalfOf(Box::new(parse(value)?))
+            }
         })
     }
 }
@@ -176,6 +197,24 @@ impl Change {
                 }
             }
             Change::RemoveKey { client, kid } => format!("remove key {kid} from client {client}"),
+            Change::AddOnBehalfOf {
+                client,
+                registration,
+            } => format!(
+                "add on-behalf-of {} ({}) to client {client}",
+                registration.onbehalfof,
+                registration.orgno.as_deref().unwrap_or("no orgno")
+            ),
+            Change::UpdateOnBehalfOf {
+                client,
+                registration,
+            } => format!(
+                "update on-behalf-of {} of client {client}",
+                registration.onbehalfof
+            ),
+            Change::RemoveOnBehalfOf { client, onbehalfof } => {
+                format!("remove on-behalf-of {onbehalfof} from client {client}")
+            }
         }
     }
 
@@ -187,15 +226,18 @@ impl Change {
             | Change::Grant { .. }
             | Change::Approve { .. }
             | Change::CreateClient { .. }
-            | Change::AddKey { .. } => '+',
+            | Change::AddKey { .. }
+            | Change::AddOnBehalfOf { .. } => '+',
             Change::UpdateScope { .. }
             | Change::ReactivateScope { .. }
-            | Change::UpdateClient { .. } => '~',
+            | Change::UpdateClient { .. }
+            | Change::UpdateOnBehalfOf { .. } => '~',
             Change::DeactivateScope { .. }
             | Change::Revoke { .. }
             | Change::Deny { .. }
             | Change::DeleteClient { .. }
-            | Change::RemoveKey { .. } => '-',
+            | Change::RemoveKey { .. }
+            | Change::RemoveOnBehalfOf { .. } => '-',
         }
     }
 
@@ -207,7 +249,8 @@ impl Change {
             | Change::Revoke { .. }
             | Change::Deny { .. }
             | Change::DeleteClient { .. }
-            | Change::RemoveKey { .. } => true,
+            | Change::RemoveKey { .. }
+            | Change::RemoveOnBehalfOf { .. } => true,
             Change::AddKey { replaces, .. } => !replaces.is_empty(),
             _ => false,
         }
@@ -215,7 +258,7 @@ impl Change {
 
     /// The admin scopes any one of which lets this change through.
     pub fn needs(&self) -> &'static [&'static str] {
-        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, SCOPES_WRITE};
+        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, ONBEHALFOF_WRITE, SCOPES_WRITE};
         match self {
             Change::CreateScope { .. }
             | Change::UpdateScope { .. }
@@ -229,6 +272,9 @@ impl Change {
             Change::UpdateClient { .. } | Change::AddKey { .. } | Change::RemoveKey { .. } => {
                 DCR_MODIFY
             }
+            Change::AddOnBehalfOf { .. }
+            | Change::UpdateOnBehalfOf { .. }
+            | Change::RemoveOnBehalfOf { .. } => ONBEHALFOF_WRITE,
         }
     }
 
@@ -247,6 +293,9 @@ impl Change {
             Change::DeleteClient { .. } => Operation::ClientDelete,
             Change::AddKey { .. } => Operation::KeyAdd,
             Change::RemoveKey { .. } => Operation::KeyRemove,
+            Change::AddOnBehalfOf { .. } => Operation::OnBehalfOfAdd,
+            Change::UpdateOnBehalfOf { .. } => Operation::OnBehalfOfUpdate,
+            Change::RemoveOnBehalfOf { .. } => Operation::OnBehalfOfRemove,
         }
     }
 
@@ -267,6 +316,15 @@ impl Change {
                 format!("{client}/{}", jwk.kid.as_deref().unwrap_or_default())
             }
             Change::RemoveKey { client, kid } => format!("{client}/{kid}"),
+            Change::AddOnBehalfOf {
+                client,
+                registration,
+            }
+            | Change::UpdateOnBehalfOf {
+                client,
+                registration,
+            } => format!("{client}::{}", registration.onbehalfof),
+            Change::RemoveOnBehalfOf { client, onbehalfof } => format!("{client}::{onbehalfof}"),
         }
     }
 
@@ -280,9 +338,13 @@ impl Change {
             | Change::Revoke { scope, .. }
             | Change::Approve { scope, .. }
             | Change::Deny { scope, .. } => Touched::Grants(scope.clone()),
+            // The registrations are part of what a client's details show.
             Change::CreateClient { .. }
             | Change::UpdateClient { .. }
-            | Change::DeleteClient { .. } => Touched::Clients,
+            | Change::DeleteClient { .. }
+            | Change::AddOnBehalfOf { .. }
+            | Change::UpdateOnBehalfOf { .. }
+            | Change::RemoveOnBehalfOf { .. } => Touched::Clients,
             Change::AddKey { client, .. } | Change::RemoveKey { client, .. } => {
                 Touched::Keys(client.clone())
             }
@@ -411,6 +473,28 @@ impl Change {
                     client: client.clone(),
                     jwk: Box::new(jwk.clone()),
                     replaces: Vec::new(),
+                })
+            }
+            (
+                Change::AddOnBehalfOf {
+                    client,
+                    registration,
+                },
+                _,
+            ) => Ok(Change::RemoveOnBehalfOf {
+                client: client.clone(),
+                onbehalfof: registration.onbehalfof.clone(),
+            }),
+            (Change::UpdateOnBehalfOf { client, .. }, Before::OnBehalfOf(old)) => {
+                Ok(Change::UpdateOnBehalfOf {
+                    client: client.clone(),
+                    registration: old.clone(),
+                })
+            }
+            (Change::RemoveOnBehalfOf { client, .. }, Before::OnBehalfOf(old)) => {
+                Ok(Change::AddOnBehalfOf {
+                    client: client.clone(),
+                    registration: old.clone(),
                 })
             }
             _ => Err(mismatch()),
@@ -543,6 +627,65 @@ mod tests {
             Change::AddKey { jwk: back, .. } => assert_eq!(*back, jwk),
             other => panic!("{other:?}"),
         }
+    }
+
+    fn registration(name: &str) -> ClientOnBehalfOf {
+        ClientOnBehalfOf {
+            onbehalfof: "kommune-a".into(),
+            name: Some(name.into()),
+            orgno: Some("991825827".into()),
+            created: Some("2026-01-01T00:00:00.000Z".into()),
+            ..ClientOnBehalfOf::default()
+        }
+    }
+
+    #[test]
+    fn on_behalf_of_changes_undo_each_other_from_the_recorded_registration() {
+        let client: ClientId = "abc".parse().unwrap();
+        let add = Change::AddOnBehalfOf {
+            client: client.clone(),
+            registration: Box::new(registration("A")),
+        };
+        let remove = add.inverse(&Before::Nothing, None).unwrap();
+        assert_eq!(
+            remove,
+            Change::RemoveOnBehalfOf {
+                client: client.clone(),
+                onbehalfof: "kommune-a".into()
+            }
+        );
+        assert!(remove.is_destructive());
+        let old = Before::OnBehalfOf(Box::new(registration("A")));
+        assert_eq!(remove.inverse(&old, None).unwrap(), add);
+        let update = Change::UpdateOnBehalfOf {
+            client,
+            registration: Box::new(registration("B")),
+        };
+        match update.inverse(&old, None).unwrap() {
+            Change::UpdateOnBehalfOf { registration, .. } => {
+                assert_eq!(registration.name.as_deref(), Some("A"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            update.describe(),
+            "update on-behalf-of kommune-a of client abc"
+        );
+        assert!(update.inverse(&Before::Nothing, None).is_err());
+    }
+
+    #[test]
+    fn on_behalf_of_changes_and_their_before_round_trip_through_the_journal() {
+        let c = Change::RemoveOnBehalfOf {
+            client: "abc".parse().unwrap(),
+            onbehalfof: "kommune-a".into(),
+        };
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["op"], "remove_on_behalf_of");
+        assert_eq!(serde_json::from_value::<Change>(v).unwrap(), c);
+        let before = Before::OnBehalfOf(Box::new(registration("A")));
+        let read = Before::from_value(&c, before.to_value().as_ref()).unwrap();
+        assert_eq!(read, before);
     }
 
     #[test]

@@ -167,7 +167,9 @@ impl Engine {
     pub async fn read_before(&self, change: &Change) -> Result<Before, ApiError> {
         let api = &self.api;
         Ok(match change {
-            Change::CreateScope { .. } | Change::CreateClient { .. } => Before::Nothing,
+            Change::CreateScope { .. }
+            | Change::CreateClient { .. }
+            | Change::AddOnBehalfOf { .. } => Before::Nothing,
             Change::UpdateScope { name, .. }
             | Change::DeactivateScope { name }
             | Change::ReactivateScope { name, .. } => {
@@ -189,6 +191,15 @@ impl Engine {
             }
             Change::AddKey { client, .. } | Change::RemoveKey { client, .. } => {
                 Before::Keys(api.jwks(client).await?.keys)
+            }
+            Change::UpdateOnBehalfOf {
+                client,
+                registration,
+            } => Before::OnBehalfOf(Box::new(
+                api.onbehalfof_one(client, &registration.onbehalfof).await?,
+            )),
+            Change::RemoveOnBehalfOf { client, onbehalfof } => {
+                Before::OnBehalfOf(Box::new(api.onbehalfof_one(client, onbehalfof).await?))
             }
         })
     }
@@ -442,6 +453,42 @@ impl Request {
                         "removed key {kid} from client {client} ({} keys left)",
                         rest.len()
                     ),
+                    made: None,
+                }
+            }
+            (
+                Change::AddOnBehalfOf {
+                    client,
+                    registration,
+                },
+                _,
+            ) => {
+                let o = api.add_onbehalfof(client, registration).await?;
+                let mut sent = Sent::of(
+                    &o,
+                    format!("added on-behalf-of {} to client {client}", o.onbehalfof),
+                );
+                sent.made = Some(o.onbehalfof.clone());
+                sent
+            }
+            (
+                Change::UpdateOnBehalfOf {
+                    client,
+                    registration,
+                },
+                _,
+            ) => {
+                let o = api.update_onbehalfof(client, registration).await?;
+                Sent::of(
+                    &o,
+                    format!("updated on-behalf-of {} of client {client}", o.onbehalfof),
+                )
+            }
+            (Change::RemoveOnBehalfOf { client, onbehalfof }, _) => {
+                api.remove_onbehalfof(client, onbehalfof).await?;
+                Sent {
+                    after: None,
+                    summary: format!("removed on-behalf-of {onbehalfof} from client {client}"),
                     made: None,
                 }
             }

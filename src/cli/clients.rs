@@ -30,6 +30,9 @@ pub enum ClientsCommand {
         #[arg(value_name = "ID")]
         id: ClientId,
     },
+    /// On-behalf-of registrations of an ID-porten, API-klient or KRR client.
+    #[command(subcommand)]
+    Onbehalfof(super::onbehalfof::OnBehalfOfCommand),
 }
 
 #[derive(Debug, Args)]
@@ -144,6 +147,7 @@ impl ClientsCommand {
                 non_empty("--description", &a.description)
             }
             ClientsCommand::Update(a) => a.validate(),
+            ClientsCommand::Onbehalfof(c) => c.validate(),
             _ => Ok(()),
         }
     }
@@ -156,6 +160,7 @@ impl ClientsCommand {
             ClientsCommand::Delete { id } => {
                 Some(Change::destructive(format!("delete client {id}")))
             }
+            ClientsCommand::Onbehalfof(c) => c.change(),
         }
     }
 
@@ -215,6 +220,7 @@ impl ClientsCommand {
                     out.json(&serde_json::json!({ "deleted": id }))?;
                 }
             }
+            ClientsCommand::Onbehalfof(c) => c.run(engine, out).await?,
         }
         Ok(())
     }

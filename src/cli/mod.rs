@@ -14,6 +14,7 @@ mod journal;
 mod keyring;
 mod keys;
 mod logging;
+mod onbehalfof;
 mod org;
 mod output;
 mod scopes;

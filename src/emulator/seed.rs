@@ -8,8 +8,8 @@ use super::certs::{self, ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORG_NAME, O
 use super::state::{StateSnapshot, now_secs, timestamp_now};
 use super::token::ADMIN_SCOPES;
 use crate::wire::models::{
-    AccessState, Client, IntegrationType, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix, TokenType,
-    Visibility,
+    AccessState, Client, ClientOnBehalfOf, IntegrationType, Jwk, Jwks, Scope, ScopeAccess,
+    ScopePrefix, TokenEndpointAuthMethod, TokenType, Visibility,
 };
 use crate::wire::types::orgno_check_digit;
 
@@ -468,6 +468,52 @@ fn demo(b: &mut Builder, template: &Jwk) {
             demo_key(template, "dokumentarkiv-b", 330),
         ],
     );
+    demo_idporten(b);
+}
+
+/// An ID-porten login client acting for two municipalities through on-behalf-of
+/// registrations, so the other integration types and their registrations can be tried.
+fn demo_idporten(b: &mut Builder) {
+    let id = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+    let c = b.client(
+        id,
+        OWN_ORGNO,
+        "Min side (innlogging)",
+        "ID-porten login for the citizen portal",
+        &[],
+    );
+    c.integration_type = Some(IntegrationType::Idporten);
+    c.token_endpoint_auth_method = Some(TokenEndpointAuthMethod::ClientSecretBasic);
+    c.grant_types = vec!["authorization_code".into(), "refresh_token".into()];
+    c.extra.insert(
+        "redirect_uris".into(),
+        serde_json::json!(["https://minside.example.no/callback"]),
+    );
+    c.extra.insert(
+        "post_logout_redirect_uris".into(),
+        serde_json::json!(["https://minside.example.no/"]),
+    );
+    let orgs = orgnos(2);
+    let mut regs = std::collections::BTreeMap::new();
+    for (key, name, orgno) in [
+        ("kommune-a", "Eksempel kommune A", &orgs[0]),
+        ("kommune-b", "Eksempel kommune B", &orgs[1]),
+    ] {
+        regs.insert(
+            key.to_owned(),
+            ClientOnBehalfOf {
+                onbehalfof: key.to_owned(),
+                name: Some(name.to_owned()),
+                orgno: Some(orgno.clone()),
+                uri: Some(format!("https://{key}.example.no/")),
+                description: Some(format!("Min side for {name}")),
+                created: Some(b.now.clone()),
+                last_updated: Some(b.now.clone()),
+                extra: Map::new(),
+            },
+        );
+    }
+    b.st.onbehalfof.insert(id.to_owned(), regs);
 }
 
 /// Names of the demo's fourteen consumers (made up; the registry of the emulator only).
@@ -646,7 +692,18 @@ mod tests {
                 .all(|g| st.organizations.contains_key(&g.consumer_orgno)),
             "every consumer of the demo has a name"
         );
-        assert_eq!(st.clients_of(OWN_ORGNO).count(), 6);
+        let mp = Some(IntegrationType::Maskinporten);
+        let (maskinporten, other): (Vec<_>, Vec<_>) = st
+            .clients_of(OWN_ORGNO)
+            .partition(|c| c.integration_type == mp);
+        assert_eq!(maskinporten.len(), 6);
+        assert!(other.iter().any(|c| {
+            c.integration_type == Some(IntegrationType::Idporten)
+                && st
+                    .onbehalfof
+                    .get(&c.client_id)
+                    .is_some_and(|r| r.len() == 2)
+        }));
         assert!(st.jwks.values().any(|j| j.keys.len() >= 3));
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::EmulatorError;
 use super::errors::ApiFail;
 use super::files;
-use crate::wire::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::wire::models::{Client, ClientOnBehalfOf, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
 
 /// Digdir's timestamp pattern `yyyy-MM-dd'T'HH:mm:ss.SSSXXX`, e.g. `2025-07-02T10:30:00.000+01:00`.
 pub fn timestamp_now() -> String {
@@ -53,6 +53,9 @@ pub struct StateSnapshot {
     /// Key sets by client id (absent = no keys).
     #[serde(default)]
     pub jwks: BTreeMap<String, Jwks>,
+    /// On-behalf-of registrations: client id -> `onbehalfof` -> registration.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub onbehalfof: BTreeMap<String, BTreeMap<String, ClientOnBehalfOf>>,
 }
 
 impl StateSnapshot {

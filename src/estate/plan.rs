@@ -109,9 +109,12 @@ pub fn phase(change: &Change) -> u8 {
         | Change::UpdateScope { .. }
         | Change::ReactivateScope { .. } => 0,
         Change::Grant { .. } | Change::Approve { .. } => 1,
-        Change::CreateClient { .. } | Change::UpdateClient { .. } => 2,
+        Change::CreateClient { .. }
+        | Change::UpdateClient { .. }
+        | Change::AddOnBehalfOf { .. }
+        | Change::UpdateOnBehalfOf { .. } => 2,
         Change::AddKey { .. } => 3,
-        Change::RemoveKey { .. } => 4,
+        Change::RemoveKey { .. } | Change::RemoveOnBehalfOf { .. } => 4,
         Change::Revoke { .. } | Change::Deny { .. } => 5,
         Change::DeactivateScope { .. } => 6,
         Change::DeleteClient { .. } => 7,

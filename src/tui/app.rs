@@ -467,7 +467,10 @@ impl App {
                 Change::UpdateClient { id, .. }
                 | Change::DeleteClient { id }
                 | Change::AddKey { client: id, .. }
-                | Change::RemoveKey { client: id, .. } => client_name(id),
+                | Change::RemoveKey { client: id, .. }
+                | Change::AddOnBehalfOf { client: id, .. }
+                | Change::UpdateOnBehalfOf { client: id, .. }
+                | Change::RemoveOnBehalfOf { client: id, .. } => client_name(id),
             },
         }
     }

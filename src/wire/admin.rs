@@ -15,6 +15,8 @@ pub const DCR_READ: &[&str] = &[
 /// Change an existing client and its keys: `dcr.modify` allows this, but not creating or
 /// deleting a client.
 pub const DCR_MODIFY: &[&str] = &["idporten:dcr.modify", "idporten:dcr.write"];
+/// Add, change and remove a client's on-behalf-of registrations.
+pub const ONBEHALFOF_WRITE: &[&str] = &["idporten:dcr/onbehalfof:write", "idporten:dcr.write"];
 /// Create and delete clients.
 pub const DCR_WRITE: &[&str] = &["idporten:dcr.write"];
 

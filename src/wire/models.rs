@@ -504,6 +504,31 @@ pub struct ClientOnBehalfOf {
     pub extra: Map<String, Value>,
 }
 
+impl ClientOnBehalfOf {
+    /// What the server sets itself; a POST or PUT never sends them back.
+    pub const SERVER_OWNED: &'static [&'static str] = &["created", "last_updated"];
+
+    /// The body of `POST /clients/{id}/onbehalfof` and `PUT .../onbehalfof/{onbehalfof}`.
+    pub fn request_body(&self) -> Result<Value, serde_json::Error> {
+        let mut value = serde_json::to_value(self)?;
+        if let Value::Object(map) = &mut value {
+            map.retain(|k, _| !Self::SERVER_OWNED.contains(&k.as_str()));
+        }
+        Ok(value)
+    }
+}
+
+impl IntegrationType {
+    /// Clients of these types act for other organisations through on-behalf-of
+    /// registrations; Maskinporten clients never do (delegation there goes through Altinn).
+    pub fn allows_onbehalfof(&self) -> bool {
+        matches!(
+            self,
+            IntegrationType::Idporten | IntegrationType::ApiKlient | IntegrationType::Krr
+        )
+    }
+}
+
 /// The admin API's error body ("ApiErrorResponse").
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct ApiErrorBody {

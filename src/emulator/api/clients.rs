@@ -12,8 +12,7 @@ use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
 use crate::emulator::token::ADMIN_SCOPES;
 use crate::wire::models::{
-    ApplicationType, Client, ClientOnBehalfOf, IntegrationType, JWT_BEARER_GRANT,
-    TokenEndpointAuthMethod,
+    ApplicationType, Client, IntegrationType, JWT_BEARER_GRANT, TokenEndpointAuthMethod,
 };
 
 /// The active client `id` of `orgno`: 404 when unknown or deleted, 403 when someone else's.
@@ -63,18 +62,6 @@ pub async fn get_one(
         .store
         .read(|st| own_client(st, &me.orgno, &id).map(|c| response(st, c, embed)))?;
     ok(&client)
-}
-
-pub async fn onbehalfof(
-    State(sh): State<Arc<Shared>>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> ApiResult {
-    let me = caller(&sh, &headers, DCR_READ)?;
-    sh.store
-        .read(|st| own_client(st, &me.orgno, &id).map(drop))?;
-    // Onbehalfof registrations exist only for ID-porten clients, which the emulator does not hold.
-    ok(&Vec::<ClientOnBehalfOf>::new())
 }
 
 /// Every rule of a client body: required fields, Maskinporten's auth method and grant type,

@@ -5,6 +5,7 @@ mod access;
 mod auth;
 mod clients;
 mod jwks;
+mod onbehalfof;
 mod organizations;
 mod scopes;
 
@@ -65,7 +66,16 @@ pub fn router() -> Router<Arc<Shared>> {
                 .put(jwks::put_one)
                 .delete(jwks::delete_one),
         )
-        .route("/clients/{id}/onbehalfof", get(clients::onbehalfof))
+        .route(
+            "/clients/{id}/onbehalfof",
+            get(onbehalfof::list).post(onbehalfof::create),
+        )
+        .route(
+            "/clients/{id}/onbehalfof/{onbehalfof}",
+            get(onbehalfof::get_one)
+                .put(onbehalfof::update)
+                .delete(onbehalfof::delete_one),
+        )
         .route("/organizations/{orgnr}", get(organizations::lookup))
 }
 
