@@ -20,13 +20,9 @@ use crate::config::Profile;
 use crate::net::{API_BODY_CAP, BodyError, read_capped, redirect_target};
 use crate::wire::text::snippet;
 
-const SCOPES_READ: &str = "idporten:scopes.read or idporten:scopes.write";
-const SCOPES_WRITE: &str = "idporten:scopes.write";
-const DCR_READ: &str = "idporten:dcr.read";
-const DCR_WRITE: &str = "idporten:dcr.write";
-/// The single-key endpoints take either (SP-OAS).
-const DCR_MODIFY: &str = "idporten:dcr.write or idporten:dcr.modify";
-const ONBEHALFOF_WRITE: &str = "idporten:dcr.write or idporten:dcr/onbehalfof:write";
+use crate::wire::admin::{
+    DCR_MODIFY, DCR_READ, DCR_WRITE, ONBEHALFOF_WRITE, SCOPES_READ, SCOPES_WRITE,
+};
 
 /// Filters of the open `/scopes/all` listing.
 #[derive(Debug, Clone, Default)]
@@ -70,12 +66,13 @@ struct Op {
     method: Method,
     segments: Vec<String>,
     query: Vec<(&'static str, String)>,
-    /// The admin scope this operation needs; `None` for open endpoints (no token sent).
-    needs: Option<&'static str>,
+    /// The admin scopes any one of which this operation needs; `None` for open endpoints
+    /// (no token sent).
+    needs: Option<&'static [&'static str]>,
 }
 
 impl Op {
-    fn new(method: Method, segments: &[&str], needs: Option<&'static str>) -> Op {
+    fn new(method: Method, segments: &[&str], needs: Option<&'static [&'static str]>) -> Op {
         Op {
             method,
             segments: segments.iter().map(|s| (*s).to_owned()).collect(),
@@ -592,7 +589,7 @@ impl AdminApi {
     /// PUT the client back as an "UpdateClientRequest": no timestamps, on-behalf-of
     /// registrations, keys or secret, whatever the GET returned.
     pub async fn update_client(&self, id: &ClientId, client: &Client) -> Result<Client, ApiError> {
-        let op = Op::new(Method::PUT, &["clients", id.as_str()], Some(DCR_WRITE));
+        let op = Op::new(Method::PUT, &["clients", id.as_str()], Some(DCR_MODIFY));
         let body = Self::encoded(&op, client.update_body())?;
         self.call(op, Some(body)).await
     }
@@ -632,7 +629,7 @@ impl AdminApi {
         let op = Op::new(
             Method::POST,
             &["clients", id.as_str(), "jwks"],
-            Some(DCR_WRITE),
+            Some(DCR_MODIFY),
         );
         let body = Self::json(&op, &serde_json::json!({ "keys": keys }))?;
         let result = self.call(op, Some(body)).await;
@@ -655,7 +652,7 @@ impl AdminApi {
             &Op::new(
                 Method::DELETE,
                 &["clients", id.as_str(), "jwks"],
-                Some(DCR_WRITE),
+                Some(DCR_MODIFY),
             ),
             None,
         )

@@ -60,7 +60,7 @@ pub enum ApiError {
         status: StatusCode,
         body: Box<ApiErrorBody>,
         /// For 401/403: the admin scope this operation needs.
-        needs_scope: Option<&'static str>,
+        needs_scope: Option<&'static [&'static str]>,
         tries: Option<Tries>,
     },
     /// The call's deadline (`deadline_secs`) passed during an attempt.
@@ -115,7 +115,7 @@ pub enum ApiError {
 fn http_message(
     status: StatusCode,
     body: &ApiErrorBody,
-    needs_scope: &Option<&'static str>,
+    needs_scope: &Option<&'static [&'static str]>,
 ) -> String {
     let mut out = format!("HTTP {}", status.as_u16());
     let desc = body
@@ -139,9 +139,10 @@ fn http_message(
     if !fields.is_empty() && desc.is_none() {
         out.push_str(&format!(": {}", fields.join("; ")));
     }
-    if let Some(scope) = needs_scope {
+    if let Some(scopes) = needs_scope {
         out.push_str(&format!(
-            " (this needs the admin scope {scope} on the admin client's token)"
+            " (this needs the admin scope {} on the admin client's token)",
+            scopes.join(" or ")
         ));
     }
     if let Some(id) = &body.correlation_id {

@@ -182,6 +182,26 @@ impl Field {
     }
 }
 
+/// A checklist option's box (`[x]` when chosen) and its style (highlighted under the cursor).
+fn option_look(
+    chosen: &[bool],
+    i: usize,
+    on_cursor: bool,
+    theme: &Theme,
+) -> (&'static str, ratatui::style::Style) {
+    let mark = if chosen.get(i).copied().unwrap_or(false) {
+        "[x]"
+    } else {
+        "[ ]"
+    };
+    let style = if on_cursor {
+        theme.selected
+    } else {
+        ratatui::style::Style::default()
+    };
+    (mark, style)
+}
+
 fn visible_options<'a>(options: &'a [String], filter: &Input) -> Vec<(usize, &'a String)> {
     let needle = filter.value().to_lowercase();
     options
@@ -575,16 +595,7 @@ fn render_value(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
                 spans.push(Span::styled("… ", theme.muted));
             }
             for (pos, (i, o)) in visible.iter().enumerate().skip(skip) {
-                let mark = if chosen.get(*i).copied().unwrap_or(false) {
-                    "[x]"
-                } else {
-                    "[ ]"
-                };
-                let style = if focused && pos == *cursor {
-                    theme.selected
-                } else {
-                    ratatui::style::Style::default()
-                };
+                let (mark, style) = option_look(chosen, *i, focused && pos == *cursor, theme);
                 spans.push(Span::styled(format!("{mark}{o}"), style));
                 spans.push(Span::raw(" "));
             }
@@ -706,17 +717,8 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
             let start = cursor.saturating_sub(rows.saturating_sub(1));
             let mut lines = vec![head];
             for (pos, (i, o)) in visible.iter().enumerate().skip(start).take(rows) {
-                let mark = if chosen.get(*i).copied().unwrap_or(false) {
-                    "[x] "
-                } else {
-                    "[ ] "
-                };
-                let style = if focused && pos == *cursor {
-                    theme.selected
-                } else {
-                    ratatui::style::Style::default()
-                };
-                lines.push(Line::styled(format!("{mark}{o}"), style));
+                let (mark, style) = option_look(chosen, *i, focused && pos == *cursor, theme);
+                lines.push(Line::styled(format!("{mark} {o}"), style));
             }
             f.render_widget(Paragraph::new(lines), inner);
         }
