@@ -196,6 +196,8 @@ pub struct App {
     pub pending: usize,
     pub spin: usize,
     generations: HashMap<LoadKind, u64>,
+    /// Lists that wait for the answer of the list on screen (`load_lists`).
+    waiting: Vec<Load>,
     /// A token refresh is on its way (so the tick asks only once).
     token_asked: bool,
     /// The scope whose grants were asked for last, answered or on the way (so opening the
@@ -231,6 +233,7 @@ impl App {
             pending: 0,
             spin: 0,
             generations: HashMap::new(),
+            waiting: Vec::new(),
             token_asked: false,
             grants_asked: None,
             prod_confirmed: false,
@@ -493,15 +496,34 @@ impl App {
         all
     }
 
-    /// Every list the panes show (grants and keys follow the scope and client lists).
+    /// Every list the panes show (grants and keys follow the scope and client lists). The
+    /// list of the pane on screen goes first, the others when it has been answered: parsed side
+    /// by side on two cores, 2 500 clients and 5 000 public scopes held 5 000 own scopes back by
+    /// ~30 ms and doubled the peak memory, while on a network they trail by one round trip,
+    /// less than it takes to switch panes.
     fn load_lists(&mut self) -> Vec<Effect> {
-        vec![
-            self.load(Load::OwnScopes),
-            self.load(Load::Prefixes),
-            self.load(Load::Clients),
-            self.load(Load::PublicScopes),
-            self.load(Load::GrantedToUs),
-        ]
+        let (first, then) = if matches!(self.pane, PaneId::Clients | PaneId::Keys) {
+            (
+                vec![Load::Clients],
+                vec![Load::OwnScopes, Load::Prefixes, Load::PublicScopes],
+            )
+        } else {
+            (
+                vec![Load::OwnScopes, Load::Prefixes],
+                vec![Load::Clients, Load::PublicScopes],
+            )
+        };
+        self.waiting = then;
+        self.waiting.push(Load::GrantedToUs);
+        first.into_iter().map(|l| self.load(l)).collect()
+    }
+
+    /// The lists `load_lists` held back, once the first has been answered.
+    fn load_waiting(&mut self) -> Vec<Effect> {
+        std::mem::take(&mut self.waiting)
+            .into_iter()
+            .map(|l| self.load(l))
+            .collect()
     }
 
     // ---- offline ----
@@ -661,7 +683,11 @@ impl App {
             // A newer request of the same kind is on its way; this answer is stale.
             return Vec::new();
         }
-        let mut next = Vec::new();
+        let mut next = if matches!(kind, LoadKind::OwnScopes | LoadKind::Clients) {
+            self.load_waiting()
+        } else {
+            Vec::new()
+        };
         let mut counts_wanted = false;
         let mut errors = Vec::new();
         let mut keep = |r: Result<(), String>| {

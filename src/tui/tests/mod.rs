@@ -163,6 +163,15 @@ pub fn answer(load: &Load) -> Loaded {
 
 /// Answer every load among `effects` (and the loads those answers cause); return the rest.
 pub fn settle(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
+    settle_with(app, effects, |_| None)
+}
+
+/// As `settle`, with `answer_with`'s answer where it has one and the fixtures' elsewhere.
+pub fn settle_with(
+    app: &mut App,
+    effects: Vec<Effect>,
+    answer_with: impl Fn(&Load) -> Option<Loaded>,
+) -> Vec<Effect> {
     let mut queue = effects;
     let mut rest = Vec::new();
     while !queue.is_empty() {
@@ -170,10 +179,8 @@ pub fn settle(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
         for e in queue {
             match e {
                 Effect::Load { generation, load } => {
-                    next.extend(app.update(Action::Loaded {
-                        generation,
-                        data: answer(&load),
-                    }));
+                    let data = answer_with(&load).unwrap_or_else(|| answer(&load));
+                    next.extend(app.update(Action::Loaded { generation, data }));
                 }
                 other => rest.push(other),
             }

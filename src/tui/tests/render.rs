@@ -36,16 +36,11 @@ fn empty_and_loading() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     snap!("loading_80x24", &mut app, 80, 24);
     let effects = app.update(Action::Start);
-    for e in effects {
-        if let Effect::Load { generation, load } = e {
-            let data = match load {
-                Load::OwnScopes => Loaded::OwnScopes(Ok(Vec::new())),
-                Load::Clients => Loaded::Clients(Ok(Vec::new())),
-                other => answer(&other),
-            };
-            app.update(Action::Loaded { generation, data });
-        }
-    }
+    settle_with(&mut app, effects, |load| match load {
+        Load::OwnScopes => Some(Loaded::OwnScopes(Ok(Vec::new()))),
+        Load::Clients => Some(Loaded::Clients(Ok(Vec::new()))),
+        _ => None,
+    });
     snap!("empty_scopes_80x24", &mut app, 80, 24);
     press(&mut app, "3");
     snap!("empty_clients_80x24", &mut app, 80, 24);
@@ -210,15 +205,11 @@ fn hints_follow_remapped_keys() {
     let keys = "[keys]\nnew_scope = [\"+\"]\ntoggle_public = [\"f2\"]\n";
     let map = Keymap::from_config(keys).unwrap();
     let mut app = App::new(session(false, Environment::Test), map, now());
-    for e in app.update(Action::Start) {
-        if let Effect::Load { generation, load } = e {
-            let data = match load {
-                Load::OwnScopes => Loaded::OwnScopes(Ok(Vec::new())),
-                other => answer(&other),
-            };
-            app.update(Action::Loaded { generation, data });
-        }
-    }
+    let effects = app.update(Action::Start);
+    settle_with(&mut app, effects, |load| match load {
+        Load::OwnScopes => Some(Loaded::OwnScopes(Ok(Vec::new()))),
+        _ => None,
+    });
     let shown = screen(&mut app);
     assert!(
         shown.contains("no scopes yet: press + to create one"),
@@ -238,18 +229,14 @@ fn screen(app: &mut App) -> String {
 fn a_failed_load_is_never_drawn_as_an_empty_list() {
     const ERR: &str = "GET /scopes: HTTP 400: bad gateway page";
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
-    for e in app.update(Action::Start) {
-        if let Effect::Load { generation, load } = e {
-            let data = match load {
-                Load::OwnScopes => Loaded::OwnScopes(Err(ERR.into())),
-                Load::PublicScopes => Loaded::PublicScopes(Err(ERR.into())),
-                Load::Clients => Loaded::Clients(Err(ERR.into())),
-                Load::Prefixes => Loaded::Prefixes(Err(ERR.into())),
-                other => answer(&other),
-            };
-            app.update(Action::Loaded { generation, data });
-        }
-    }
+    let effects = app.update(Action::Start);
+    settle_with(&mut app, effects, |load| match load {
+        Load::OwnScopes => Some(Loaded::OwnScopes(Err(ERR.into()))),
+        Load::PublicScopes => Some(Loaded::PublicScopes(Err(ERR.into()))),
+        Load::Clients => Some(Loaded::Clients(Err(ERR.into()))),
+        Load::Prefixes => Some(Loaded::Prefixes(Err(ERR.into()))),
+        _ => None,
+    });
     let unread = format!("could not read this (r tries again): {ERR}");
     let scopes = snap!("failed_scopes_80x24", &mut app, 80, 24);
     assert!(!format!("{}", scopes.backend()).contains("no scopes yet"));

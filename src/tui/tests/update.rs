@@ -42,8 +42,13 @@ fn field_error(app: &App, name: &str) -> Option<String> {
 fn start_loads_everything_and_counts_requests() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     let effects = app.update(Action::Start);
-    assert_eq!(effects.len(), 6);
-    assert_eq!(app.pending, 6);
+    // The scopes pane's lists first; the others wait for its answer.
+    let kinds: Vec<LoadKind> = effects.iter().filter_map(load_kind).collect();
+    assert_eq!(
+        kinds,
+        [LoadKind::Token, LoadKind::OwnScopes, LoadKind::Prefixes]
+    );
+    assert_eq!(app.pending, 3);
     let rest = settle(&mut app, effects);
     assert!(rest.is_empty());
     assert_eq!(app.pending, 0);
@@ -55,6 +60,59 @@ fn start_loads_everything_and_counts_requests() {
     // Counts only: the grants themselves are read for the scope the access pane shows.
     assert!(app.data.grants.is_none());
     assert_eq!(app.data.jwks.len(), 2);
+}
+
+fn load_kind(e: &Effect) -> Option<LoadKind> {
+    match e {
+        Effect::Load { load, .. } => Some(load.kind()),
+        _ => None,
+    }
+}
+
+/// The lists of other panes follow the answer of the pane on screen, and the clients pane's
+/// list goes first when that pane is on screen (a profile switch starts on it).
+#[test]
+fn the_list_on_screen_is_read_first_and_the_others_follow_its_answer() {
+    let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
+    let start = app.update(Action::Start);
+    let first = start
+        .into_iter()
+        .find_map(|e| match e {
+            Effect::Load { generation, load } if load.kind() == LoadKind::OwnScopes => {
+                Some((generation, load))
+            }
+            _ => None,
+        })
+        .unwrap();
+    let after: Vec<LoadKind> = app
+        .update(Action::Loaded {
+            generation: first.0,
+            data: answer(&first.1),
+        })
+        .iter()
+        .filter_map(load_kind)
+        .collect();
+    for kind in [
+        LoadKind::Clients,
+        LoadKind::PublicScopes,
+        LoadKind::GrantedToUs,
+        LoadKind::GrantCounts,
+    ] {
+        assert!(after.contains(&kind), "{kind:?} not in {after:?}");
+    }
+
+    // Offline on the clients pane, the retry probes with the clients list.
+    let mut app = loaded_app();
+    let t0 = app.now;
+    press(&mut app, "3");
+    let refresh = app.update(key('r'));
+    answer_unreachable(&mut app, refresh);
+    let retried: Vec<LoadKind> = app
+        .update(Action::Tick(t0 + Duration::from_secs(2)))
+        .iter()
+        .filter_map(load_kind)
+        .collect();
+    assert_eq!(retried, [LoadKind::Clients]);
 }
 
 #[test]
@@ -1287,8 +1345,8 @@ fn offline_the_ui_stays_usable_and_retries_with_growing_waits_until_the_server_i
     };
     assert!(tick(&mut app, 1).is_empty());
     let round = tick(&mut app, 2);
+    // The list on screen probes; the others follow its answer.
     assert!(loads(&round).contains(&Load::OwnScopes), "{round:?}");
-    assert!(loads(&round).contains(&Load::Clients), "{round:?}");
     assert_eq!(app.offline_retry_secs(), None, "retrying");
     assert!(tick(&mut app, 3).is_empty(), "one round at a time");
 
