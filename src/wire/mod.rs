@@ -4,5 +4,6 @@
 
 pub mod admin;
 pub mod models;
+mod open;
 pub mod text;
 pub mod types;

@@ -5,6 +5,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use super::open::open_deserialize;
+
 /// A string enum with an `Unknown` arm, so a value Digdir adds later never breaks a listing.
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $wire:literal),+ $(,)? }) => {
@@ -117,45 +119,40 @@ fn request_body(
 /// A scope ("Scope_ScopeExternal"). Create with `prefix`, `subscope`, `description`; the server
 /// fills in `name`, `owner_orgno`, `created`, `last_updated`. What a create or an update sends
 /// is `create_body` / `update_body`, never the model as read.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Scope {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub name: String,
-    #[serde(default)]
     pub prefix: String,
-    #[serde(default)]
     pub subscope: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub long_description: Option<String>,
-    #[serde(default = "yes")]
     pub active: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub visibility: Option<Visibility>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_type: Option<TokenType>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub allowed_integration_types: Vec<IntegrationType>,
-    #[serde(default)]
     pub accessible_for_all: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub at_max_age: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub authorization_max_lifetime: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub delegation_source: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_user_consent: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_user_authentication: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub requires_pseudonymous_tokens: Option<bool>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_orgno: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -247,19 +244,16 @@ impl Scope {
 }
 
 /// One access grant ("ScopeAccess"): consumer `consumer_orgno` may use `scope`.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct ScopeAccess {
-    #[serde(default)]
     pub scope: String,
-    #[serde(default)]
     pub consumer_orgno: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub owner_orgno: Option<String>,
-    #[serde(default = "unknown_state")]
     pub state: AccessState,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -278,35 +272,31 @@ impl Default for AccessState {
 /// A client registration as read ("ClientResponse"); what a create or an update sends is
 /// `create_body` / `update_body` ("AddClientRequest" / "UpdateClientRequest"). Fields only
 /// ID-porten clients use (redirect URIs, logout, ...) ride along in `extra`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Client {
-    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub client_id: String,
-    #[serde(default)]
     pub client_name: String,
-    #[serde(default)]
     pub description: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub integration_type: Option<IntegrationType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub application_type: Option<ApplicationType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub token_endpoint_auth_method: Option<TokenEndpointAuthMethod>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub grant_types: Vec<String>,
-    #[serde(default)]
     pub scopes: Vec<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub client_orgno: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub supplier_orgno: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub access_token_lifetime: Option<u32>,
-    #[serde(default = "yes")]
     pub active: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -385,22 +375,21 @@ impl Client {
 
 /// A public JWK as the API takes and returns it. Any other member (e.g. `x5c`, or private
 /// members a careless upload carries) stays in `extra`, where the key lint can see it.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Jwk {
-    #[serde(default)]
     pub kty: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub kid: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub alg: Option<String>,
-    #[serde(default, rename = "use", skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "use", skip_serializing_if = "Option::is_none")]
     pub use_: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub n: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub e: Option<String>,
     /// Expiry, epoch seconds (Digdir caps it at one year after upload).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub exp: Option<i64>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -432,13 +421,12 @@ impl Jwk {
 }
 
 /// A client's key set. An empty set may arrive as `{}`, `{"keys":[]}` or a 404: all mean none.
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
 pub struct Jwks {
-    #[serde(default)]
     pub keys: Vec<Jwk>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub last_updated: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -668,6 +656,71 @@ impl ScopeAccess {
             .filter(|n| !n.trim().is_empty())
     }
 }
+
+// Read without serde's flatten, which buffered every object first (see `wire::open`).
+open_deserialize!(Scope {
+    "name" => name,
+    "prefix" => prefix,
+    "subscope" => subscope,
+    "description" => description,
+    "long_description" => long_description,
+    "active" => active,
+    "visibility" => visibility,
+    "token_type" => token_type,
+    "allowed_integration_types" => allowed_integration_types,
+    "accessible_for_all" => accessible_for_all,
+    "at_max_age" => at_max_age,
+    "authorization_max_lifetime" => authorization_max_lifetime,
+    "delegation_source" => delegation_source,
+    "requires_user_consent" => requires_user_consent,
+    "requires_user_authentication" => requires_user_authentication,
+    "requires_pseudonymous_tokens" => requires_pseudonymous_tokens,
+    "owner_orgno" => owner_orgno,
+    "created" => created,
+    "last_updated" => last_updated,
+});
+
+open_deserialize!(ScopeAccess {
+    "scope" => scope,
+    "consumer_orgno" => consumer_orgno,
+    "owner_orgno" => owner_orgno,
+    "state" => state,
+    "created" => created,
+    "last_updated" => last_updated,
+});
+
+open_deserialize!(Client {
+    "client_id" => client_id,
+    "client_name" => client_name,
+    "description" => description,
+    "integration_type" => integration_type,
+    "application_type" => application_type,
+    "token_endpoint_auth_method" => token_endpoint_auth_method,
+    "grant_types" => grant_types,
+    "scopes" => scopes,
+    "client_orgno" => client_orgno,
+    "supplier_orgno" => supplier_orgno,
+    "access_token_lifetime" => access_token_lifetime,
+    "active" => active,
+    "created" => created,
+    "last_updated" => last_updated,
+});
+
+open_deserialize!(Jwk {
+    "kty" => kty,
+    "kid" => kid,
+    "alg" => alg,
+    "use" => use_,
+    "n" => n,
+    "e" => e,
+    "exp" => exp,
+});
+
+open_deserialize!(Jwks {
+    "keys" => keys,
+    "created" => created,
+    "last_updated" => last_updated,
+});
 
 #[cfg(test)]
 mod tests {
