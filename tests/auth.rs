@@ -719,3 +719,44 @@ async fn secrets_stay_out_of_logs_errors_and_debug_output() {
         }
     }
 }
+
+/// The UI reads signing material after its first frame unless reading it may ask on the
+/// terminal (or fails to read the key file, whose error belongs on the normal screen).
+#[tokio::test]
+async fn only_material_that_may_ask_for_a_password_is_read_before_the_ui_starts() {
+    use mpadmin::auth::Credentials;
+    let env = start().await;
+    let none = TestPasswords::default();
+    assert!(!Credentials::wants_terminal(
+        &env.profile("emulator"),
+        &none
+    ));
+    assert!(!Credentials::wants_terminal(
+        &env.profile("emulator-kid"),
+        &none
+    ));
+    let p12 = env.profile("emulator-p12");
+    assert!(!Credentials::wants_terminal(&p12, &env.passwords()));
+    assert!(
+        Credentials::wants_terminal(&p12, &none),
+        "no password in the environment"
+    );
+
+    let mut encrypted = env.profile("emulator");
+    let path = env.file("encrypted.key.pem");
+    let key = read_key(&env.file("business.key.pem"));
+    let pem = key
+        .private_key_to_pem_pkcs8_passphrase(openssl::symm::Cipher::aes_256_cbc(), b"secret")
+        .unwrap();
+    std::fs::write(&path, pem).unwrap();
+    encrypted.signing = mpadmin::config::Signing::PemPair {
+        private_key: path,
+        certificate: env.file("business.cert.pem"),
+    };
+    assert!(Credentials::wants_terminal(&encrypted, &none));
+    encrypted.signing = mpadmin::config::Signing::PemPair {
+        private_key: env.file("no-such.key.pem"),
+        certificate: env.file("business.cert.pem"),
+    };
+    assert!(Credentials::wants_terminal(&encrypted, &none), "unreadable");
+}

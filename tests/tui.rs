@@ -421,3 +421,46 @@ fn a_journal_other_users_may_read_is_tightened_and_said_in_the_status_line() {
     let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600);
 }
+
+/// Signing material is read while the first frame is drawn; when it is wrong, the terminal is
+/// restored before the message, which names the field and the fix on the normal screen.
+#[test]
+fn a_certificate_that_is_not_the_keys_is_reported_on_the_normal_screen() {
+    use std::os::unix::fs::PermissionsExt;
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let emu = rt.block_on(common::emulator());
+    let keys_toml = emu.keys_toml();
+    let text = std::fs::read_to_string(&keys_toml).unwrap();
+    let own_cert = emu.dir().join("business.cert.pem");
+    let other_cert = emu.dir().join("other-org.cert.pem");
+    let wrong = text.replacen(
+        &format!("certificate = \"{}\"", own_cert.display()),
+        &format!("certificate = \"{}\"", other_cert.display()),
+        1,
+    );
+    assert_ne!(
+        wrong, text,
+        "the first profile names the business certificate"
+    );
+    std::fs::write(&keys_toml, wrong).unwrap();
+    std::fs::set_permissions(&keys_toml, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let home = tempfile::tempdir().unwrap();
+    let mut s = Screen::spawn(
+        home.path(),
+        &[
+            "--keys",
+            keys_toml.to_str().unwrap(),
+            "--profile",
+            "emulator",
+        ],
+    );
+    let status = s.child.wait().unwrap();
+    assert_eq!(status.exit_code(), 2, "a usage error: {}", s.text());
+    s.assert_restored();
+    let start = Instant::now();
+    while !s.text().contains("does not belong to the private key") {
+        assert!(start.elapsed() < WAIT, "no message: {}", s.text());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(s.text().contains("field 'certificate'"), "{}", s.text());
+}

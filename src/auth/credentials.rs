@@ -157,6 +157,24 @@ impl Credentials {
         })
     }
 
+    /// Whether `load` should run while the terminal is still the user's: it may ask for a
+    /// password there (a PKCS#12 file whose password is not in its environment variable, an
+    /// encrypted PEM key), or the key file cannot be read, whose error belongs on the normal
+    /// screen. Reads at most the key file; OpenSSL is not started.
+    pub fn wants_terminal(profile: &Profile, passwords: &dyn PasswordSource) -> bool {
+        match &profile.signing {
+            Signing::Pkcs12 { password_env, .. } => password_env
+                .as_deref()
+                .is_none_or(|name| passwords.var(name).is_none()),
+            Signing::PemPair { private_key, .. } | Signing::OwnKey { private_key, .. } => {
+                std::fs::read(private_key).map_or(true, |pem| {
+                    // "BEGIN ENCRYPTED PRIVATE KEY" (PKCS#8) or "Proc-Type: 4,ENCRYPTED" (legacy).
+                    pem.windows(b"ENCRYPTED".len()).any(|w| w == b"ENCRYPTED")
+                })
+            }
+        }
+    }
+
     pub fn key(&self) -> &PKey<Private> {
         &self.key
     }

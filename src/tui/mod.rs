@@ -361,20 +361,34 @@ enum Failure {
 
 async fn start(options: Options) -> Result<(), Failure> {
     let setup = |e: &dyn std::fmt::Display| Failure::Setup(e.to_string());
-    // Everything that can fail on bad input happens before the terminal is taken, so the
-    // message lands on a normal screen.
+    // What fails on bad input is said on a normal screen: the profiles file before the
+    // terminal is taken, the signing material (read after the first frame) once it is given back.
     let file = config::open(options.keys.as_deref()).map_err(|e| setup(&e))?;
     let profile = file
         .profile(options.profile.as_deref())
         .map_err(|e| setup(&e))?;
-    let prepared = api::prepare(&profile, &crate::auth::SystemPasswords).map_err(|e| setup(&e))?;
-    let expires = expiry_of(prepared.certificate());
-    // The HTTP client loads the system's root certificates; the first frame does not wait.
-    let api = tokio::task::spawn_blocking(move || prepared.build());
+    // Reading the signing material (OpenSSL's start, two parses of the key: ~3 ms) and
+    // building the HTTP client (the system's root certificates) happen while the first frame
+    // is drawn, unless reading may ask for a password: that needs the terminal first.
+    let early = if crate::auth::Credentials::wants_terminal(&profile, &crate::auth::SystemPasswords)
+    {
+        Some(api::prepare(&profile, &crate::auth::SystemPasswords).map_err(|e| setup(&e))?)
+    } else {
+        None
+    };
+    let later = profile.clone();
+    let api = tokio::task::spawn_blocking(move || {
+        let prepared = match early {
+            Some(p) => p,
+            None => api::prepare(&later, &EnvOnly)?,
+        };
+        let expires = expiry_of(prepared.certificate());
+        prepared.build().map(|api| (api, expires))
+    });
     // The user's own settings and journal, also in --demo (whose profiles file is temporary).
     let paths = config::paths(options.user_keys.as_deref());
     let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
-    let session = session_for(&profile, &file, options.read_only, expires);
+    let session = session_for(&profile, &file, options.read_only, None);
     let mut app = App::new(session, keymap, SystemTime::now());
     app.theme = theme::Theme::from_env();
     let journal = options.journal.clone();
@@ -410,7 +424,10 @@ async fn start(options: Options) -> Result<(), Failure> {
         Err(e) => Err(e.to_string()),
     };
     let api = match built {
-        Ok(api) => api,
+        Ok((api, expires)) => {
+            app.session.certificate_expires = expires;
+            api
+        }
         Err(e) => {
             // Restore the terminal first, so the message lands on a normal screen.
             drop(guard);
