@@ -18,14 +18,20 @@ use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
 
+/// At 80 columns the client id (in the details, the side panel and what `y` copies) gives
+/// way first, then the scopes; name, type, keys and expiry always stay. The type column is as
+/// wide as the longest known integration type, so every type shows whole.
 const COLUMNS: &[Column] = &[
     col("name", Constraint::Min(14)),
-    col("client_id", Constraint::Length(36)),
-    col("type", Constraint::Max(12)),
-    col("scopes", Constraint::Fill(1)),
+    col("client_id", Constraint::Length(36)).drop_at(1, 36),
+    col("type", Constraint::Length(TYPE_WIDTH)),
+    col("scopes", Constraint::Fill(1)).drop_at(2, 12),
     num("keys", Constraint::Length(4)),
     num("expiry", Constraint::Length(6)),
 ];
+
+/// `idporten_saml2`, the longest integration type the API documents.
+const TYPE_WIDTH: u16 = 14;
 
 #[derive(Debug, Clone)]
 pub struct ClientsPane {
