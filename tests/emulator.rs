@@ -1887,3 +1887,33 @@ async fn an_organisation_without_a_prefix_or_an_admin_scope_is_refused_like_the_
     let grant = common::Grant::admin(&emu, "idporten:dcr.read").sign();
     assert_eq!(common::post_grant(&emu, &grant).await.0, 200);
 }
+
+/// The demo's ID-porten client (two on-behalf-of registrations).
+const IDPORTEN_CLIENT: &str = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+
+/// SP-OAS: a `ClientOnBehalfOf` answer carries the organisation's name. The emulator takes it
+/// from its registry and never keeps one the caller sent.
+#[tokio::test]
+async fn onbehalfof_answers_name_the_organisation_from_the_registry() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let path = format!("/clients/{IDPORTEN_CLIENT}/onbehalfof");
+    let (s, list) = api.get(&path).await;
+    assert_eq!(s, 200, "{list}");
+    let registry = emu.state().organizations.clone();
+    for o in list.as_array().unwrap() {
+        let orgno = o["orgno"].as_str().unwrap();
+        assert_eq!(o["organization_name"], registry[orgno], "{o}");
+    }
+    let mut a = list[0].clone();
+    a["organization_name"] = json!("NOT THE NAME");
+    let a = without(&a, &["created", "last_updated"]);
+    let key = a["onbehalfof"].as_str().unwrap().to_owned();
+    let (s, put) = api
+        .call(Method::PUT, &format!("{path}/{key}"), Some(a.clone()))
+        .await;
+    assert_eq!(s, 200, "{put}");
+    assert_eq!(put["organization_name"], list[0]["organization_name"]);
+    let stored = emu.state().onbehalfof[IDPORTEN_CLIENT][&key].clone();
+    assert_eq!(stored.organization_name(), None, "not stored: {stored:?}");
+}

@@ -518,6 +518,19 @@ impl ClientOnBehalfOf {
     }
 }
 
+/// The organisation's name, which the backend's `ClientOnBehalfOf` carries (SP-OAS) and older
+/// answers lack: in `extra`, so it goes back as it came.
+impl ClientOnBehalfOf {
+    pub const ORGANIZATION_NAME: &'static str = "organization_name";
+
+    pub fn organization_name(&self) -> Option<&str> {
+        self.extra
+            .get(Self::ORGANIZATION_NAME)
+            .and_then(Value::as_str)
+            .filter(|n| !n.trim().is_empty())
+    }
+}
+
 impl IntegrationType {
     /// Clients of these types act for other organisations through on-behalf-of
     /// registrations; Maskinporten clients never do (delegation there goes through Altinn).

@@ -128,6 +128,11 @@ pub fn usable_scopes(app: &App) -> Vec<String> {
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::ToggleOverview => return super::keys::show(app, true),
+        Cmd::OnBehalfOf => {
+            if let Some(c) = selected_client(app).cloned() {
+                return super::onbehalfof::open(app, &c);
+            }
+        }
         Cmd::RotateKey => {
             let Some(c) = selected_client(app).cloned() else {
                 return Vec::new();
@@ -145,6 +150,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 if let Some(j) = app.data.jwks.get(&c.client_id) {
                     lines.push(("keys".into(), j.keys.len().to_string()));
                 }
+                lines.push(("on-behalf-of".into(), super::onbehalfof::summary(app, c)));
                 let title = format!("{} ({})", c.client_name, c.client_id);
                 app.modal = Some(Modal::Detail(Overlay::new(title, lines)));
             }
