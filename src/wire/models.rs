@@ -370,16 +370,7 @@ impl Client {
 
     /// The create body of a Maskinporten client: `private_key_jwt`, jwt-bearer grant only.
     pub fn new_maskinporten(name: &str, description: &str, scopes: Vec<String>) -> Client {
-        Client {
-            client_name: name.to_owned(),
-            description: description.to_owned(),
-            integration_type: Some(IntegrationType::Maskinporten),
-            application_type: Some(ApplicationType::Web),
-            token_endpoint_auth_method: Some(TokenEndpointAuthMethod::PrivateKeyJwt),
-            grant_types: vec![JWT_BEARER_GRANT.to_owned()],
-            scopes,
-            ..Client::default()
-        }
+        Client::new_server_to_server(IntegrationType::Maskinporten, name, description, scopes)
     }
 }
 
