@@ -791,3 +791,37 @@ async fn onbehalfof_registrations_are_added_edited_and_removed_from_the_ui() {
         ]
     );
 }
+
+/// Issue 13 §4: an ID-porten client made in the new-client form is one the strict emulator
+/// accepts, with its redirect URIs and auth method as chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idporten_client_is_created_from_the_ui() {
+    let emu = common::emulator().await;
+    let Launched { d, ui, .. } = launch(&emu, 120);
+    d.wait_for("token ").await;
+    d.press("3n");
+    d.wait_for("New client").await;
+    d.press("Min side 2\tInnlogging\t\t \t\t\thttps://minside2.example.no/cb\r");
+    d.wait_for("Min side 2").await;
+    d.wait_until("the client stored", |_| {
+        emu.state()
+            .clients
+            .values()
+            .any(|c| c.client_name == "Min side 2")
+    })
+    .await;
+    d.press("q");
+    ui.await.unwrap().unwrap();
+    let state = emu.state();
+    let c = state
+        .clients
+        .values()
+        .find(|c| c.client_name == "Min side 2")
+        .unwrap();
+    assert_eq!(c.integration_type.as_ref().unwrap().as_str(), "idporten");
+    assert_eq!(c.uris("redirect_uris"), ["https://minside2.example.no/cb"]);
+    assert_eq!(
+        c.token_endpoint_auth_method.as_ref().unwrap().as_str(),
+        "client_secret_basic"
+    );
+}

@@ -2,6 +2,7 @@
 //! effects and state come out; screens are drawn on ratatui's TestBackend.
 
 mod keys;
+mod kinds;
 mod onbehalfof;
 mod render;
 mod update;
