@@ -2194,6 +2194,18 @@ async fn onbehalfof_registrations_follow_the_servers_rules() {
         .ok()
         .json();
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    // The table names each organisation as the server does.
+    let table = f
+        .run(&["clients", "onbehalfof", "list", idp])
+        .await
+        .ok()
+        .stdout;
+    let registry = f.emu.state().organizations.clone();
+    for o in list.as_array().unwrap() {
+        let name = &registry[o["orgno"].as_str().unwrap()];
+        assert!(table.contains(name.as_str()), "{name}: {table}");
+    }
+    assert!(table.starts_with("ONBEHALFOF"), "{table}");
 
     f.run(&[
         "clients",
