@@ -48,6 +48,36 @@ impl IntegrationType {
     }
 }
 
+impl IntegrationType {
+    /// The short form a narrow column shows (the README lists them); a type not known here
+    /// stays whole.
+    pub fn short(&self) -> &str {
+        match self {
+            IntegrationType::Maskinporten => "mp",
+            IntegrationType::Idporten => "idp",
+            IntegrationType::Ansattporten => "ansatt",
+            IntegrationType::ApiKlient => "api",
+            IntegrationType::Krr => "krr",
+            IntegrationType::Eformidling => "eform",
+            IntegrationType::IdportenSaml2 => "saml2",
+            IntegrationType::Unknown(s) => s,
+        }
+    }
+}
+
+/// `maskinporten,idporten` as `mp,idp`: each type of a comma-separated list in its short
+/// form; other words (`any`) as they are.
+pub fn short_list(text: &str) -> String {
+    text.split(',')
+        .map(|t| {
+            IntegrationType::from(t.trim().to_owned())
+                .short()
+                .to_owned()
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 /// The types mpadmin creates. `eformidling` clients Digdir sets up itself (the portal offers
 /// none), and `idporten_saml2` needs SAML metadata the API has no fields for.
 pub const CREATABLE: &[IntegrationType] = &[
@@ -333,6 +363,13 @@ mod tests {
             fields(&login(Web, ClientSecretBasic, &["a.example/cb"])),
             [REDIRECT_URIS]
         );
+    }
+
+    #[test]
+    fn short_forms_of_type_lists() {
+        assert_eq!(short_list("maskinporten,idporten"), "mp,idp");
+        assert_eq!(short_list("any"), "any");
+        assert_eq!(short_list("krr,future_type"), "krr,future_type");
     }
 
     #[test]

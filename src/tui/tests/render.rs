@@ -470,3 +470,15 @@ fn clients_columns_are_dropped_whole_by_priority() {
         assert!(!table.contains("maskinpo "), "{w}\n{table}");
     }
 }
+
+/// Issue 12 §5: a scope's integration types show whole where they fit, else in their short
+/// form (`mp`), never cut (`maskinpo`).
+#[test]
+fn integration_types_show_whole_or_in_their_short_form() {
+    let mut app = loaded_app();
+    let narrow = text_of(&draw(&mut app, 80, 24));
+    assert!(narrow.contains(" mp "), "{narrow}");
+    assert!(!narrow.contains("maskinpo "), "{narrow}");
+    let wide = text_of(&draw(&mut app, 160, 30));
+    assert!(wide.contains(" maskinporten "), "{wide}");
+}

@@ -72,6 +72,8 @@ pub struct Column {
     pub priority: u8,
     /// Narrower than this the column says nothing useful: it is dropped instead.
     pub min: u16,
+    /// A cell too long for its column is shown in this shorter form (integration types).
+    pub abbreviate: Option<fn(&str) -> String>,
 }
 
 /// The priority of a column that is never dropped.
@@ -93,6 +95,7 @@ pub const fn col(title: &'static str, width: Constraint) -> Column {
         keep_end: false,
         priority: KEEP,
         min: min_of(width),
+        abbreviate: None,
     }
 }
 
@@ -106,6 +109,11 @@ pub const fn num(title: &'static str, width: Constraint) -> Column {
 impl Column {
     pub const fn keep_end(mut self) -> Column {
         self.keep_end = true;
+        self
+    }
+
+    pub const fn abbreviated(mut self, short: fn(&str) -> String) -> Column {
+        self.abbreviate = Some(short);
         self
     }
 
@@ -430,6 +438,13 @@ impl FilterTable {
                     (Some(column), Some(rect)) if column.keep_end => {
                         cut_middle(text, usize::from(rect.width))
                     }
+                    (
+                        Some(Column {
+                            abbreviate: Some(short),
+                            ..
+                        }),
+                        Some(rect),
+                    ) if text.chars().count() > usize::from(rect.width) => short(text).into(),
                     _ => text.into(),
                 };
                 match tone {
