@@ -17,15 +17,17 @@ use crate::tui::keymap::Cmd;
 use crate::tui::widgets::confirm::Confirm;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::help::Overlay;
-use crate::tui::widgets::table::{Column, FilterTable, Row, col};
+use crate::tui::widgets::table::{Column, FilterTable, KEEP, Row, col};
 
+/// At 80 columns the description and the address give way (Enter and the side panel show
+/// them), so name and organisation stay readable.
 const COLUMNS: &[Column] = &[
-    col("onbehalfof", Constraint::Length(16)),
-    col("name", Constraint::Fill(1)),
+    col("onbehalfof", Constraint::Length(14)),
+    col("name", Constraint::Fill(1)).drop_at(KEEP, 16),
     col("orgno", Constraint::Length(9)),
-    col("organisation", Constraint::Fill(1)).drop_at(2, 12),
-    col("client_uri", Constraint::Fill(1)).drop_at(1, 16),
-    col("description", Constraint::Fill(1)).drop_at(0, 12),
+    col("organisation", Constraint::Fill(1)).drop_at(2, 16),
+    col("client_uri", Constraint::Fill(1)).drop_at(1, 20),
+    col("description", Constraint::Fill(1)).drop_at(0, 16),
 ];
 
 #[derive(Debug, Clone)]
@@ -291,7 +293,7 @@ fn form(title: &str, o: &ClientOnBehalfOf, new: bool) -> Form {
     if new {
         fields.push(Field::text(
             "onbehalfof",
-            "onbehalfof (id, chosen by you; the full client id becomes CLIENT::ID)",
+            "onbehalfof (an id you choose: letters, digits, - _ .)",
             &o.onbehalfof,
             Some(check_id),
         ));
