@@ -117,3 +117,32 @@ fn new_client_form_at_80x24_and_160x48() {
         insta::assert_snapshot!(format!("new_client_form_{w}x{h}"), t.backend());
     }
 }
+
+/// Issue 13 §4: editing a client of another type changes what the form shows and sends back
+/// every member it does not (redirect URIs, auth method, grants).
+#[test]
+fn editing_an_idporten_client_keeps_its_other_fields() {
+    let mut app = loaded_app();
+    let idp: crate::api::models::Client = serde_json::from_value(serde_json::json!({
+        "client_id": "5e1d0c4b-0000-4000-8000-000000000003", "client_name": "Min side",
+        "description": "d", "integration_type": "idporten", "application_type": "web",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["authorization_code"], "scopes": [],
+        "redirect_uris": ["https://minside.example.no/cb"], "sso_disabled": true
+    }))
+    .unwrap();
+    app.data.clients.push(idp.clone());
+    app.rebuild();
+    press(&mut app, "3");
+    app.clients.table.select_key(&idp.client_id);
+    press(&mut app, "e");
+    press(&mut app, " 2");
+    let effects = app.update(code(KeyCode::Enter));
+    let sent = match mutations(&effects).as_slice() {
+        [Mutation::UpdateClient(_, c)] => serde_json::to_value(&**c).unwrap(),
+        other => panic!("{other:?}"),
+    };
+    let mut expected = serde_json::to_value(&idp).unwrap();
+    expected["client_name"] = "Min side 2".into();
+    assert_eq!(sent, expected);
+}
