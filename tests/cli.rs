@@ -2194,6 +2194,18 @@ async fn onbehalfof_registrations_follow_the_servers_rules() {
         .ok()
         .json();
     assert_eq!(list.as_array().unwrap().len(), 2, "{list}");
+    // The table names each organisation as the server does.
+    let table = f
+        .run(&["clients", "onbehalfof", "list", idp])
+        .await
+        .ok()
+        .stdout;
+    let registry = f.emu.state().organizations.clone();
+    for o in list.as_array().unwrap() {
+        let name = &registry[o["orgno"].as_str().unwrap()];
+        assert!(table.contains(name.as_str()), "{name}: {table}");
+    }
+    assert!(table.starts_with("ONBEHALFOF"), "{table}");
 
     f.run(&[
         "clients",
@@ -2355,4 +2367,145 @@ async fn onbehalfof_registrations_follow_the_servers_rules() {
         .await;
     assert_ne!(refused.code, 0, "{refused:?}");
     assert!(refused.stderr.contains("delegation_source"), "{refused:?}");
+}
+
+/// Issue 13 §4: `clients create --integration-type` builds each type's body with the fields it
+/// needs, refuses (exit 2, naming the flag, nothing sent) what the server would refuse, and
+/// lists every type.
+#[tokio::test]
+async fn clients_of_other_integration_types_are_created_with_their_fields() {
+    let f = start(Seed::Demo).await;
+    let created = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "Min side 2",
+            "--description",
+            "Innlogging",
+            "--integration-type",
+            "idporten",
+            "--auth-method",
+            "client_secret_basic",
+            "--redirect-uri",
+            "https://minside.example.no/cb",
+            "--post-logout-redirect-uri",
+            "https://minside.example.no/",
+            "--refresh-tokens",
+        ])
+        .await
+        .ok()
+        .json();
+    let id = created["client_id"].as_str().unwrap().to_owned();
+    let stored = serde_json::to_value(f.emu.state().client(&id).unwrap()).unwrap();
+    assert_eq!(stored["integration_type"], "idporten");
+    assert_eq!(stored["application_type"], "web");
+    assert_eq!(stored["token_endpoint_auth_method"], "client_secret_basic");
+    assert_eq!(
+        stored["grant_types"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(
+        stored["redirect_uris"],
+        serde_json::json!(["https://minside.example.no/cb"])
+    );
+    assert_eq!(
+        stored["post_logout_redirect_uris"],
+        serde_json::json!(["https://minside.example.no/"])
+    );
+    let krr = f
+        .run(&[
+            "--json",
+            "clients",
+            "create",
+            "--name",
+            "KRR",
+            "--description",
+            "Oppslag",
+            "--integration-type",
+            "krr",
+        ])
+        .await
+        .ok()
+        .json();
+    assert_eq!(krr["token_endpoint_auth_method"], "private_key_jwt");
+    let list = f.run(&["clients", "list"]).await.ok().stdout;
+    for kind in [" idporten ", " krr ", " maskinporten "] {
+        assert!(list.contains(kind), "{kind}: {list}");
+    }
+
+    f.emu.reset_path_stats();
+    let base = [
+        "clients",
+        "create",
+        "--name",
+        "x",
+        "--description",
+        "d",
+        "--integration-type",
+    ];
+    for (extra, says) in [
+        (
+            &["idporten", "--auth-method", "client_secret_post"][..],
+            "--redirect-uri",
+        ),
+        (
+            &[
+                "api_klient",
+                "--application-type",
+                "browser",
+                "--auth-method",
+                "client_secret_basic",
+                "--redirect-uri",
+                "https://a.example/cb",
+            ][..],
+            "--auth-method: a browser application cannot use client_secret_basic",
+        ),
+        (
+            &[
+                "ansattporten",
+                "--auth-method",
+                "private_key_jwt",
+                "--redirect-uri",
+                "https://a.example/cb#top",
+            ][..],
+            "--redirect-uri: 'https://a.example/cb#top' has a fragment",
+        ),
+        (
+            &["krr", "--redirect-uri", "https://a.example/cb"][..],
+            "--redirect-uri is for login clients",
+        ),
+        (&["eformidling"][..], "set up by Digdir"),
+    ] {
+        let args: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let run = f.run(&args).await;
+        assert_eq!(run.code, 2, "{args:?}: {run:?}");
+        assert!(run.stderr.contains(says), "{says}: {run:?}");
+    }
+    assert_eq!(
+        f.emu.path_stats("/api/v1/clients").requests,
+        0,
+        "nothing was sent"
+    );
+}
+
+/// Issue 13 §4: an update of a client that is not a Maskinporten one sends back every member
+/// it read; the server's copy differs only in what was asked and its timestamp.
+#[tokio::test]
+async fn updating_an_idporten_client_keeps_every_field_it_has() {
+    let f = start(Seed::Demo).await;
+    let idp = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+    let before = serde_json::to_value(f.emu.state().client(idp).unwrap()).unwrap();
+    f.run(&["clients", "update", idp, "--name", "Min side (ny)"])
+        .await
+        .ok();
+    let mut after = serde_json::to_value(f.emu.state().client(idp).unwrap()).unwrap();
+    assert_eq!(after["client_name"], "Min side (ny)");
+    assert_ne!(after["last_updated"], before["last_updated"]);
+    after["client_name"] = before["client_name"].clone();
+    after["last_updated"] = before["last_updated"].clone();
+    assert_eq!(after, before, "only the name and the timestamp changed");
+    assert_eq!(before["integration_type"], "idporten");
+    assert!(before["redirect_uris"].is_array(), "{before}");
 }

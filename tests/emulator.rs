@@ -1887,3 +1887,118 @@ async fn an_organisation_without_a_prefix_or_an_admin_scope_is_refused_like_the_
     let grant = common::Grant::admin(&emu, "idporten:dcr.read").sign();
     assert_eq!(common::post_grant(&emu, &grant).await.0, 200);
 }
+
+/// The demo's ID-porten client (two on-behalf-of registrations).
+const IDPORTEN_CLIENT: &str = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+
+/// SP-OAS: a `ClientOnBehalfOf` answer carries the organisation's name. The emulator takes it
+/// from its registry and never keeps one the caller sent.
+#[tokio::test]
+async fn onbehalfof_answers_name_the_organisation_from_the_registry() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let path = format!("/clients/{IDPORTEN_CLIENT}/onbehalfof");
+    let (s, list) = api.get(&path).await;
+    assert_eq!(s, 200, "{list}");
+    let registry = emu.state().organizations.clone();
+    for o in list.as_array().unwrap() {
+        let orgno = o["orgno"].as_str().unwrap();
+        assert_eq!(o["organization_name"], registry[orgno], "{o}");
+    }
+    let mut a = list[0].clone();
+    a["organization_name"] = json!("NOT THE NAME");
+    let a = without(&a, &["created", "last_updated"]);
+    let key = a["onbehalfof"].as_str().unwrap().to_owned();
+    let (s, put) = api
+        .call(Method::PUT, &format!("{path}/{key}"), Some(a.clone()))
+        .await;
+    assert_eq!(s, 200, "{put}");
+    assert_eq!(put["organization_name"], list[0]["organization_name"]);
+    let stored = emu.state().onbehalfof[IDPORTEN_CLIENT][&key].clone();
+    assert_eq!(stored.organization_name(), None, "not stored: {stored:?}");
+}
+
+/// Issue 13 §4: each integration type's fields are checked as the backend's portal checks
+/// them, with a Digdir-style 400 naming the field; a valid client of each creatable type is
+/// stored as sent.
+#[tokio::test]
+async fn clients_of_every_type_are_checked_by_their_types_rules() {
+    let emu = emulator().await;
+    let api = Api::new(&emu, ALL_ADMIN).await;
+    let login = json!({
+        "client_name": "Min side", "description": "Innlogging",
+        "integration_type": "idporten", "application_type": "web",
+        "token_endpoint_auth_method": "client_secret_basic",
+        "grant_types": ["authorization_code", "refresh_token"],
+        "redirect_uris": ["https://minside.example.no/callback"],
+        "post_logout_redirect_uris": ["https://minside.example.no/"],
+        "scopes": []
+    });
+    for kind in ["idporten", "ansattporten", "api_klient"] {
+        let mut b = login.clone();
+        b["integration_type"] = json!(kind);
+        let (s, made) = api.call(Method::POST, "/clients", Some(b)).await;
+        assert_eq!(s, 200, "{kind}: {made}");
+        let stored = emu
+            .state()
+            .client(made["client_id"].as_str().unwrap())
+            .cloned();
+        let stored = serde_json::to_value(stored.unwrap()).unwrap();
+        for member in ["redirect_uris", "post_logout_redirect_uris", "grant_types"] {
+            assert_eq!(stored[member], login[member], "{kind} {member}");
+        }
+    }
+    let bad = |edit: &dyn Fn(&mut Value)| {
+        let mut b = login.clone();
+        edit(&mut b);
+        b
+    };
+    for (body, field) in [
+        (bad(&|b| b["redirect_uris"] = json!([])), "redirect_uris"),
+        (
+            bad(&|b| b["redirect_uris"] = json!(["https://a.example/cb#frag"])),
+            "redirect_uris",
+        ),
+        (
+            bad(&|b| b["post_logout_redirect_uris"] = json!(["minside.example.no"])),
+            "post_logout_redirect_uris",
+        ),
+        (
+            bad(&|b| b["application_type"] = json!("browser")),
+            "token_endpoint_auth_method",
+        ),
+        (
+            bad(&|b| b["grant_types"] = json!(["refresh_token"])),
+            "grant_types",
+        ),
+        (
+            bad(&|b| {
+                b["integration_type"] = json!("krr");
+                b.as_object_mut().unwrap().remove("redirect_uris");
+                b.as_object_mut()
+                    .unwrap()
+                    .remove("post_logout_redirect_uris");
+            }),
+            "token_endpoint_auth_method",
+        ),
+    ] {
+        let (s, err) = api.call(Method::POST, "/clients", Some(body.clone())).await;
+        assert_eq!(s, 400, "{body}: {err}");
+        assert_error_body(&err, 400);
+        assert!(
+            field_errors(&err).contains(&field.to_owned()),
+            "{field}: {err}"
+        );
+    }
+    // A browser app without a secret, and a KRR client as Maskinporten's, are fine.
+    let spa = bad(&|b| {
+        b["application_type"] = json!("browser");
+        b["token_endpoint_auth_method"] = json!("none");
+    });
+    assert_eq!(api.call(Method::POST, "/clients", Some(spa)).await.0, 200);
+    let krr = json!({"client_name": "KRR-oppslag", "description": "Kontaktinfo",
+        "integration_type": "krr", "scopes": []});
+    let (s, made) = api.call(Method::POST, "/clients", Some(krr)).await;
+    assert_eq!(s, 200, "{made}");
+    assert_eq!(made["token_endpoint_auth_method"], "private_key_jwt");
+}

@@ -251,7 +251,7 @@ fn create_grant_revoke_client_key_round_trip() {
 
     // A client with that scope.
     s.keys("3n");
-    s.wait_for("New Maskinporten client");
+    s.wait_for("New client");
     s.keys("e2e-client\tClient made by the e2e test\te2e/orders");
     s.wait_for("[ ] demo:e2e/orders.read");
     s.keys(" \r");

@@ -724,3 +724,104 @@ async fn start_up_reads_each_list_once_and_no_key_set_when_the_listing_carries_t
     );
     assert!(got.len() <= 8, "one request per list: {got:?}");
 }
+
+/// Issue 13 §3: the demo ID-porten client's on-behalf-of registrations are added, edited and
+/// removed from the UI, each accepted by the (strict) emulator and journaled; a Maskinporten
+/// client says why it has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn onbehalfof_registrations_are_added_edited_and_removed_from_the_ui() {
+    let emu = common::emulator().await;
+    let idp = "5e1d0c4b-7a2f-4b8e-9c3d-1f2e3a4b5c60";
+    let stored = |key: &str| emu.state().onbehalfof[idp].get(key).cloned();
+    let Launched { d, ui, journal, .. } = launch(&emu, 120);
+    d.wait_for("token ").await;
+    d.press("3/rapportering\rb");
+    d.wait_for("on-behalf-of registrations are only for idporten")
+        .await;
+    d.esc();
+    d.esc();
+    d.press("/Min side\rb");
+    d.wait_for("On-behalf-of · Min side (innlogging) (idporten)")
+        .await;
+    d.wait_for("kommune-b").await;
+
+    d.press("n");
+    d.wait_for("New on-behalf-of registration").await;
+    d.press("kommune-c\tKommune C\t");
+    d.press(mpadmin::emulator::OTHER_ORGNO);
+    d.press("\thttps://c.example.no/\r");
+    // A row, read back from the server: not the form's fields.
+    let row = |t: &str, a: &str, b: &str| t.lines().any(|l| l.contains(a) && l.contains(b));
+    d.wait_until("the new row", |t| {
+        row(t, "kommune-c", mpadmin::emulator::OTHER_ORGNO)
+    })
+    .await;
+    assert!(stored("kommune-c").is_some());
+
+    d.press("/kommune-c\re");
+    d.wait_for("Edit on-behalf-of kommune-c").await;
+    d.press(" (ny)\r");
+    d.wait_until("the edited row", |t| row(t, "kommune-c", "Kommune C (ny)"))
+        .await;
+
+    d.press("d");
+    d.wait_for("Remove on-behalf-of registration").await;
+    d.press("y");
+    d.wait_until("the registration gone", |_| stored("kommune-c").is_none())
+        .await;
+    d.esc();
+    d.esc();
+    d.wait_for("Clients").await;
+    d.press("q");
+    ui.await.unwrap().unwrap();
+
+    assert!(stored("kommune-a").is_some() && stored("kommune-b").is_some());
+    let ops: Vec<Operation> = Journal::at(&journal)
+        .read()
+        .unwrap()
+        .iter()
+        .map(|e| e.operation)
+        .collect();
+    assert_eq!(
+        ops,
+        [
+            Operation::OnBehalfOfAdd,
+            Operation::OnBehalfOfUpdate,
+            Operation::OnBehalfOfRemove
+        ]
+    );
+}
+
+/// Issue 13 §4: an ID-porten client made in the new-client form is one the strict emulator
+/// accepts, with its redirect URIs and auth method as chosen.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_idporten_client_is_created_from_the_ui() {
+    let emu = common::emulator().await;
+    let Launched { d, ui, .. } = launch(&emu, 120);
+    d.wait_for("token ").await;
+    d.press("3n");
+    d.wait_for("New client").await;
+    d.press("Min side 2\tInnlogging\t\t \t\t\thttps://minside2.example.no/cb\r");
+    d.wait_for("Min side 2").await;
+    d.wait_until("the client stored", |_| {
+        emu.state()
+            .clients
+            .values()
+            .any(|c| c.client_name == "Min side 2")
+    })
+    .await;
+    d.press("q");
+    ui.await.unwrap().unwrap();
+    let state = emu.state();
+    let c = state
+        .clients
+        .values()
+        .find(|c| c.client_name == "Min side 2")
+        .unwrap();
+    assert_eq!(c.integration_type.as_ref().unwrap().as_str(), "idporten");
+    assert_eq!(c.uris("redirect_uris"), ["https://minside2.example.no/cb"]);
+    assert_eq!(
+        c.token_endpoint_auth_method.as_ref().unwrap().as_str(),
+        "client_secret_basic"
+    );
+}

@@ -20,7 +20,8 @@ pub enum ClientsCommand {
         #[arg(value_name = "ID")]
         id: ClientId,
     },
-    /// Register a Maskinporten client (private_key_jwt, JWT-bearer grant).
+    /// Register a client: Maskinporten (private_key_jwt, JWT-bearer grant) unless
+    /// --integration-type names another, with the fields that type needs.
     Create(CreateArgs),
     /// Change a client's name, description or scopes; what you do not give is kept.
     Update(UpdateArgs),
@@ -46,6 +47,8 @@ pub struct CreateArgs {
     /// A scope the client may ask for (repeat for several).
     #[arg(long = "scope", value_name = "NAME")]
     scopes: Vec<ScopeName>,
+    #[command(flatten)]
+    kind: super::kinds::KindArgs,
 }
 
 #[derive(Debug, Args)]
@@ -144,7 +147,10 @@ impl ClientsCommand {
         match self {
             ClientsCommand::Create(a) => {
                 non_empty("--name", &a.name)?;
-                non_empty("--description", &a.description)
+                non_empty("--description", &a.description)?;
+                a.kind
+                    .client(&a.name, &a.description, names(&a.scopes))
+                    .map(drop)
             }
             ClientsCommand::Update(a) => a.validate(),
             ClientsCommand::Onbehalfof(c) => c.validate(),
@@ -187,7 +193,7 @@ impl ClientsCommand {
                 })?;
             }
             ClientsCommand::Create(a) => {
-                let client = Client::new_maskinporten(&a.name, &a.description, names(&a.scopes));
+                let client = a.kind.client(&a.name, &a.description, names(&a.scopes))?;
                 let change = changes::Change::CreateClient {
                     client: Box::new(client),
                 };

@@ -13,6 +13,7 @@ mod init;
 mod journal;
 mod keyring;
 mod keys;
+mod kinds;
 mod logging;
 mod onbehalfof;
 mod org;

@@ -163,6 +163,8 @@ impl OnBehalfOfCommand {
                 let mut next = current.clone();
                 next.created = None;
                 next.last_updated = None;
+                // The server names the organisation itself; the old name may be wrong now.
+                next.extra.remove(ClientOnBehalfOf::ORGANIZATION_NAME);
                 if let Some(n) = a.name {
                     next.name = Some(n);
                 }
@@ -207,12 +209,20 @@ impl OnBehalfOfCommand {
 }
 
 pub fn table(list: &[ClientOnBehalfOf]) -> String {
-    let mut t = Table::new(&["ONBEHALFOF", "NAME", "ORGNO", "CLIENT URI", "DESCRIPTION"]);
+    let mut t = Table::new(&[
+        "ONBEHALFOF",
+        "NAME",
+        "ORGNO",
+        "ORGANISATION",
+        "CLIENT URI",
+        "DESCRIPTION",
+    ]);
     for o in list {
         t.row(vec![
             o.onbehalfof.clone(),
             o.name.clone().unwrap_or_default(),
             o.orgno.clone().unwrap_or_default(),
+            o.organization_name().unwrap_or_default().to_owned(),
             o.uri.clone().unwrap_or_default(),
             o.description.clone().unwrap_or_default(),
         ]);

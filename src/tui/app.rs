@@ -73,6 +73,8 @@ pub struct Data {
     pub clients: Vec<Client>,
     /// Client id -> its keys.
     pub jwks: HashMap<String, Jwks>,
+    /// The on-behalf-of registrations of one client: the one the on-behalf-of pane shows.
+    pub onbehalfof: Option<(String, Vec<crate::api::models::ClientOnBehalfOf>)>,
     /// Which loads have succeeded at least once (an empty table then means "none").
     pub loaded: HashSet<LoadKind>,
     /// Loads whose latest answer was an error, with the (first) error. Cleared when the load
@@ -114,6 +116,9 @@ pub enum FormPurpose {
     Grant(ScopeName),
     NewClient,
     EditClient(ClientId),
+    AddOnBehalfOf(ClientId),
+    /// The client and the registration's `onbehalfof`.
+    EditOnBehalfOf(ClientId, String),
     AddKey(ClientId),
     GenerateKey(ClientId),
     /// A new key that replaces `old` once a real token proves it.
@@ -190,6 +195,7 @@ pub struct App {
     pub access: panes::access::AccessPane,
     pub clients: panes::clients::ClientsPane,
     pub keys: panes::keys::KeysPane,
+    pub onbehalfof: panes::onbehalfof::OnBehalfOfPane,
     pub modal: Option<Modal>,
     pub toast: Option<Toast>,
     /// Requests sent and not yet answered; the spinner turns while this is above zero.
@@ -228,6 +234,7 @@ impl App {
             access: panes::access::AccessPane::default(),
             clients: panes::clients::ClientsPane::default(),
             keys: panes::keys::KeysPane::default(),
+            onbehalfof: panes::onbehalfof::OnBehalfOfPane::default(),
             modal: None,
             toast: None,
             pending: 0,
@@ -262,6 +269,8 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = self.update_inner(action);
         effects.extend(self.side_panel_loads());
+        let registrations = panes::onbehalfof::follow_selection(self);
+        effects.extend(self.admit(registrations.into_iter().collect()));
         effects
     }
 
@@ -602,6 +611,12 @@ impl App {
             let org = org.clone();
             out.push(self.load(Load::Consumer(org)));
         }
+        // A change to a client may be one of its registrations: read again those on show.
+        if matches!(area, Area::Clients | Area::All)
+            && let Some(id) = self.onbehalfof.client.clone()
+        {
+            out.push(self.load(Load::OnBehalfOf(id)));
+        }
         out
     }
 
@@ -750,6 +765,12 @@ impl App {
                     }));
                 }
             }
+            Loaded::OnBehalfOf(id, r) => {
+                if r.is_err() {
+                    self.onbehalfof.asked = None;
+                }
+                keep(r.map(|l| self.data.onbehalfof = Some((id, l))));
+            }
         }
         match errors.first() {
             None => {
@@ -784,6 +805,7 @@ impl App {
                 panes::clients::rebuild(self);
                 panes::keys::rebuild(self);
             }
+            LoadKind::OnBehalfOf => panes::onbehalfof::rebuild(self),
             LoadKind::Token | LoadKind::Prefixes | LoadKind::GrantedToUs => {}
         }
         self.select_created(kind);
@@ -842,6 +864,7 @@ impl App {
         panes::access::rebuild(self);
         panes::clients::rebuild(self);
         panes::keys::rebuild(self);
+        panes::onbehalfof::rebuild(self);
     }
 
     // ---- status line ----
@@ -1023,6 +1046,7 @@ impl App {
                     self.pane = PaneId::Clients;
                 }
                 PaneId::Access => self.pane = PaneId::Scopes,
+                PaneId::OnBehalfOf => self.pane = PaneId::Clients,
                 _ => {
                     if matches!(
                         self.toast,
@@ -1193,6 +1217,9 @@ impl App {
                         FormPurpose::Grant(_) => panes::access::submit(&form, &purpose),
                         FormPurpose::NewClient | FormPurpose::EditClient(_) => {
                             panes::clients::submit(self, &form, &purpose)
+                        }
+                        FormPurpose::AddOnBehalfOf(_) | FormPurpose::EditOnBehalfOf(..) => {
+                            panes::onbehalfof::submit(self, &form, &purpose)
                         }
                         FormPurpose::AddKey(_) => panes::keys::submit(&form, &purpose),
                         FormPurpose::GenerateKey(_)

@@ -10,7 +10,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use crate::api::models::{Client, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
+use crate::api::models::{Client, ClientOnBehalfOf, Jwk, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::api::types::{ClientId, Kid, OrgNumber, ScopeName};
 use crate::api::{AdminApi, ApiError, PublicScopeQuery};
 use crate::auth::Secret;
@@ -79,6 +79,8 @@ pub enum Load {
     GrantedToUs,
     Clients,
     Jwks(Vec<ClientId>),
+    /// The on-behalf-of registrations of one client (the on-behalf-of pane).
+    OnBehalfOf(ClientId),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -93,6 +95,7 @@ pub enum LoadKind {
     GrantedToUs,
     Clients,
     Jwks,
+    OnBehalfOf,
 }
 
 impl Load {
@@ -108,6 +111,7 @@ impl Load {
             Load::GrantedToUs => LoadKind::GrantedToUs,
             Load::Clients => LoadKind::Clients,
             Load::Jwks(_) => LoadKind::Jwks,
+            Load::OnBehalfOf(_) => LoadKind::OnBehalfOf,
         }
     }
 }
@@ -134,6 +138,7 @@ pub enum Loaded {
     GrantedToUs(Res<Vec<ScopeAccess>>),
     Clients(Res<Vec<Client>>),
     Jwks(Vec<(String, Res<Jwks>)>),
+    OnBehalfOf(String, Res<Vec<ClientOnBehalfOf>>),
 }
 
 impl Loaded {
@@ -149,6 +154,7 @@ impl Loaded {
             Loaded::GrantedToUs(_) => LoadKind::GrantedToUs,
             Loaded::Clients(_) => LoadKind::Clients,
             Loaded::Jwks(_) => LoadKind::Jwks,
+            Loaded::OnBehalfOf(..) => LoadKind::OnBehalfOf,
         }
     }
 }
@@ -612,6 +618,10 @@ async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {
                 .collect()
                 .await,
         ),
+        Load::OnBehalfOf(id) => {
+            let r = reach.note(api.onbehalfof(&id).await);
+            Loaded::OnBehalfOf(String::from(id), r)
+        }
     }
 }
 

@@ -56,13 +56,17 @@ pub enum Cmd {
     TokenTest,
     Undo,
     ApplyPlan,
+    OnBehalfOf,
+    AddOnBehalfOf,
+    EditOnBehalfOf,
+    RemoveOnBehalfOf,
 }
 
 impl Cmd {
     /// The admin scopes any one of which this command's change needs (`None`: it changes
     /// nothing, or what it needs is decided elsewhere).
     pub fn needs(self) -> Option<&'static [&'static str]> {
-        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, SCOPES_WRITE};
+        use crate::wire::admin::{DCR_MODIFY, DCR_WRITE, ONBEHALFOF_WRITE, SCOPES_WRITE};
         match self {
             Cmd::NewScope
             | Cmd::EditScope
@@ -74,6 +78,9 @@ impl Cmd {
             Cmd::NewClient | Cmd::DeleteClient => Some(DCR_WRITE),
             Cmd::EditClient | Cmd::AddKey | Cmd::GenerateKey | Cmd::RotateKey | Cmd::DeleteKey => {
                 Some(DCR_MODIFY)
+            }
+            Cmd::AddOnBehalfOf | Cmd::EditOnBehalfOf | Cmd::RemoveOnBehalfOf => {
+                Some(ONBEHALFOF_WRITE)
             }
             _ => None,
         }
@@ -134,6 +141,7 @@ const SCOPES: Context = Context::Pane(PaneId::Scopes);
 const ACCESS: Context = Context::Pane(PaneId::Access);
 const CLIENTS: Context = Context::Pane(PaneId::Clients);
 const KEYS: Context = Context::Pane(PaneId::Keys);
+const ONBEHALFOF: Context = Context::Pane(PaneId::OnBehalfOf);
 
 /// Pane-specific rows come first: in the access pane `g` grants, elsewhere it jumps to the top.
 const DEFAULTS: &[Def] = &[
@@ -273,6 +281,56 @@ const DEFAULTS: &[Def] = &[
         CLIENTS,
         &["t"],
         "token doctor: get a token as this client with a key file",
+    ),
+    foot(
+        def(
+            Cmd::OnBehalfOf,
+            "onbehalfof",
+            CLIENTS,
+            &["b"],
+            "on-behalf-of registrations (idporten, api_klient and krr clients)",
+        ),
+        "on behalf of",
+    ),
+    foot(
+        mutating(def(
+            Cmd::AddOnBehalfOf,
+            "add_onbehalfof",
+            ONBEHALFOF,
+            &["n", "a"],
+            "add an on-behalf-of registration",
+        )),
+        "new",
+    ),
+    foot(
+        mutating(def(
+            Cmd::EditOnBehalfOf,
+            "edit_onbehalfof",
+            ONBEHALFOF,
+            &["e"],
+            "edit the registration",
+        )),
+        "edit",
+    ),
+    foot(
+        mutating(def(
+            Cmd::RemoveOnBehalfOf,
+            "remove_onbehalfof",
+            ONBEHALFOF,
+            &["d", "x"],
+            "remove the registration",
+        )),
+        "remove",
+    ),
+    foot(
+        def(
+            Cmd::Back,
+            "back",
+            ONBEHALFOF,
+            &["esc"],
+            "back to the clients",
+        ),
+        "clients",
     ),
     def(
         Cmd::ToggleOverview,
@@ -789,7 +847,7 @@ mod tests {
     #[test]
     fn footer_has_four_to_eight_keys_per_pane_and_keys_offers_add_and_delete() {
         let map = Keymap::default();
-        for pane in PaneId::ALL {
+        for pane in PaneId::ALL.into_iter().chain([PaneId::OnBehalfOf]) {
             let n = map.footer(pane).len();
             assert!((4..=8).contains(&n), "{pane:?}: {n}");
         }

@@ -225,7 +225,7 @@ fn tab_line(app: &App, f: &mut Frame, area: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
     for (p, label, _) in tabs() {
-        let style = if p == app.pane {
+        let style = if p == app.pane.tab() {
             t.selected.patch(t.title)
         } else {
             t.muted

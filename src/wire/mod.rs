@@ -3,6 +3,7 @@
 //! layer has to reach up into another for a type.
 
 pub mod admin;
+pub mod kinds;
 pub mod models;
 mod open;
 pub mod text;

@@ -360,16 +360,7 @@ impl Client {
 
     /// The create body of a Maskinporten client: `private_key_jwt`, jwt-bearer grant only.
     pub fn new_maskinporten(name: &str, description: &str, scopes: Vec<String>) -> Client {
-        Client {
-            client_name: name.to_owned(),
-            description: description.to_owned(),
-            integration_type: Some(IntegrationType::Maskinporten),
-            application_type: Some(ApplicationType::Web),
-            token_endpoint_auth_method: Some(TokenEndpointAuthMethod::PrivateKeyJwt),
-            grant_types: vec![JWT_BEARER_GRANT.to_owned()],
-            scopes,
-            ..Client::default()
-        }
+        Client::new_server_to_server(IntegrationType::Maskinporten, name, description, scopes)
     }
 }
 
@@ -503,6 +494,19 @@ impl ClientOnBehalfOf {
             map.retain(|k, _| !Self::SERVER_OWNED.contains(&k.as_str()));
         }
         Ok(value)
+    }
+}
+
+/// The organisation's name, which the backend's `ClientOnBehalfOf` carries (SP-OAS) and older
+/// answers lack: in `extra`, so it goes back as it came.
+impl ClientOnBehalfOf {
+    pub const ORGANIZATION_NAME: &'static str = "organization_name";
+
+    pub fn organization_name(&self) -> Option<&str> {
+        self.extra
+            .get(Self::ORGANIZATION_NAME)
+            .and_then(Value::as_str)
+            .filter(|n| !n.trim().is_empty())
     }
 }
 

@@ -11,6 +11,7 @@ use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
 use crate::emulator::token::ADMIN_SCOPES;
+use crate::wire::kinds::{self, Family};
 use crate::wire::models::{
     ApplicationType, Client, IntegrationType, JWT_BEARER_GRANT, TokenEndpointAuthMethod,
 };
@@ -97,26 +98,17 @@ fn check(
         }
         Some(t) => t.clone(),
     };
-    if itype == IntegrationType::Maskinporten {
-        let method = c
-            .token_endpoint_auth_method
+    // What a server-to-server client leaves out, the server fills in.
+    if itype.family() == Family::ServerToServer {
+        c.token_endpoint_auth_method
             .get_or_insert(TokenEndpointAuthMethod::PrivateKeyJwt);
-        if *method != TokenEndpointAuthMethod::PrivateKeyJwt {
-            problems.add(
-                "token_endpoint_auth_method",
-                format!("Maskinporten clients must use private_key_jwt, not {method}"),
-            );
-        }
         if c.grant_types.is_empty() {
             c.grant_types.push(JWT_BEARER_GRANT.to_owned());
         }
-        if c.grant_types.iter().any(|g| g != JWT_BEARER_GRANT) {
-            problems.add(
-                "grant_types",
-                format!("Maskinporten clients may only have the grant type {JWT_BEARER_GRANT}"),
-            );
-        }
         c.application_type.get_or_insert(ApplicationType::Web);
+    }
+    for (field, message) in kinds::problems(c) {
+        problems.add(field, message);
     }
     for name in &c.scopes {
         let msg = if ADMIN_SCOPES.contains(&name.as_str()) {

@@ -44,6 +44,19 @@ fn host<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'a Client, 
     Ok(client)
 }
 
+/// As the backend answers it: with the organisation's name from the registry (SP-OAS
+/// `organization_name`), never one the caller sent.
+fn named(st: &StateSnapshot, mut o: ClientOnBehalfOf) -> ClientOnBehalfOf {
+    o.extra.remove(ClientOnBehalfOf::ORGANIZATION_NAME);
+    if let Some(name) = o.orgno.as_deref().and_then(|n| st.organizations.get(n)) {
+        o.extra.insert(
+            ClientOnBehalfOf::ORGANIZATION_NAME.to_owned(),
+            serde_json::Value::String(name.clone()),
+        );
+    }
+    o
+}
+
 fn check(
     raw: &serde_json::Map<String, serde_json::Value>,
     o: &ClientOnBehalfOf,
@@ -86,7 +99,7 @@ pub async fn list(
         Ok::<_, ApiFail>(
             st.onbehalfof
                 .get(&id)
-                .map(|m| m.values().cloned().collect::<Vec<_>>())
+                .map(|m| m.values().map(|o| named(st, o.clone())).collect::<Vec<_>>())
                 .unwrap_or_default(),
         )
     })?;
@@ -101,7 +114,7 @@ pub async fn get_one(
     let me = caller(&sh, &headers, DCR_READ)?;
     let one = sh.store.read(|st| {
         own_client(st, &me.orgno, &id)?;
-        registration(st, &id, &obo).cloned()
+        registration(st, &id, &obo).map(|o| named(st, o.clone()))
     })?;
     ok(&one)
 }
@@ -141,11 +154,12 @@ pub async fn create(
         let now = timestamp_now();
         o.created = Some(now.clone());
         o.last_updated = Some(now);
+        o.extra.remove(ClientOnBehalfOf::ORGANIZATION_NAME);
         st.onbehalfof
             .entry(id.clone())
             .or_default()
             .insert(o.onbehalfof.clone(), o.clone());
-        Ok(o)
+        Ok(named(st, o))
     })?;
     ok(&made)
 }
@@ -177,11 +191,12 @@ pub async fn update(
         check(&raw, &o)?;
         o.created = current.created;
         o.last_updated = Some(timestamp_now());
+        o.extra.remove(ClientOnBehalfOf::ORGANIZATION_NAME);
         st.onbehalfof
             .entry(id.clone())
             .or_default()
             .insert(obo.clone(), o.clone());
-        Ok(o)
+        Ok(named(st, o))
     })?;
     ok(&updated)
 }

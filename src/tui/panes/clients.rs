@@ -8,7 +8,9 @@ use ratatui::layout::{Constraint, Rect};
 use super::EXPIRY_WARN_DAYS;
 use super::PaneId;
 use super::scopes::fields_of;
-use crate::api::models::{AccessState, Client};
+use crate::api::models::{
+    AccessState, ApplicationType, Client, IntegrationType, TokenEndpointAuthMethod,
+};
 use crate::api::types::ClientId;
 use crate::tui::app::{App, FormPurpose, Modal};
 use crate::tui::effect::{Effect, LoadKind, Mutation};
@@ -17,15 +19,22 @@ use crate::tui::widgets::confirm::Confirm;
 use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::help::Overlay;
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col, num};
+use crate::wire::kinds::{self, CREATABLE, Family, Login};
 
+/// At 80 columns the client id (in the details, the side panel and what `y` copies) gives
+/// way first, then the scopes; name, type, keys and expiry always stay. The type column is as
+/// wide as the longest known integration type, so every type shows whole.
 const COLUMNS: &[Column] = &[
     col("name", Constraint::Min(14)),
-    col("client_id", Constraint::Length(36)),
-    col("type", Constraint::Max(12)),
-    col("scopes", Constraint::Fill(1)),
+    col("client_id", Constraint::Length(36)).drop_at(1, 36),
+    col("type", Constraint::Length(TYPE_WIDTH)),
+    col("scopes", Constraint::Fill(1)).drop_at(2, 12),
     num("keys", Constraint::Length(4)),
     num("expiry", Constraint::Length(6)),
 ];
+
+/// `idporten_saml2`, the longest integration type the API documents.
+const TYPE_WIDTH: u16 = 14;
 
 #[derive(Debug, Clone)]
 pub struct ClientsPane {
@@ -122,6 +131,11 @@ pub fn usable_scopes(app: &App) -> Vec<String> {
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     match cmd {
         Cmd::ToggleOverview => return super::keys::show(app, true),
+        Cmd::OnBehalfOf => {
+            if let Some(c) = selected_client(app).cloned() {
+                return super::onbehalfof::open(app, &c);
+            }
+        }
         Cmd::RotateKey => {
             let Some(c) = selected_client(app).cloned() else {
                 return Vec::new();
@@ -139,12 +153,14 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 if let Some(j) = app.data.jwks.get(&c.client_id) {
                     lines.push(("keys".into(), j.keys.len().to_string()));
                 }
+                lines.push(("on-behalf-of".into(), super::onbehalfof::summary(app, c)));
                 let title = format!("{} ({})", c.client_name, c.client_id);
                 app.modal = Some(Modal::Detail(Overlay::new(title, lines)));
             }
         }
         Cmd::NewClient => {
-            let form = client_form(app, "New Maskinporten client", &Client::default());
+            let mut form = client_form(app, "New client", &Client::default());
+            form.fields.extend(kind_fields());
             app.open_form(form, FormPurpose::NewClient);
         }
         Cmd::EditClient => {
@@ -227,11 +243,12 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
     let description = form.value("description").trim().to_owned();
     let scopes = form.field("scopes").map(|f| f.values()).unwrap_or_default();
     match purpose {
-        FormPurpose::NewClient => Ok(Mutation::CreateClient(Box::new(Client::new_maskinporten(
+        FormPurpose::NewClient => Ok(Mutation::CreateClient(Box::new(new_client(
+            form,
             &name,
             &description,
             scopes,
-        )))),
+        )?))),
         FormPurpose::EditClient(id) => {
             let mut c = app
                 .data
@@ -246,6 +263,104 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
             Ok(Mutation::UpdateClient(id.clone(), Box::new(c)))
         }
         _ => Err("not a client form".into()),
+    }
+}
+
+/// The new-client form's last fields: the integration type, then what login types need.
+fn kind_fields() -> Vec<Field> {
+    let names = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    let kinds: Vec<&str> = CREATABLE.iter().map(IntegrationType::as_str).collect();
+    vec![
+        Field::choice(
+            "integration_type",
+            "integration type (Space/←→)",
+            names(&kinds),
+            IntegrationType::Maskinporten.as_str(),
+        ),
+        Field::choice(
+            "application_type",
+            "application type (login types)",
+            names(&["web", "browser", "native"]),
+            "web",
+        ),
+        Field::choice(
+            "auth_method",
+            "auth method (login; browser/native: none)",
+            names(&[
+                "client_secret_basic",
+                "client_secret_post",
+                "private_key_jwt",
+                "none",
+            ]),
+            "client_secret_basic",
+        ),
+        Field::text(
+            "redirect_uris",
+            "redirect URIs (login types; spaces between)",
+            "",
+            None,
+        ),
+        Field::text(
+            "post_logout_redirect_uris",
+            "post-logout redirect URIs (login types)",
+            "",
+            None,
+        ),
+        Field::toggle("refresh_tokens", "refresh tokens too (login types)", false),
+    ]
+}
+
+/// The create body of the type chosen, refused (naming the field) where the server would
+/// refuse it, and where a login field was filled in for a type that would drop it.
+fn new_client(
+    form: &Form,
+    name: &str,
+    description: &str,
+    scopes: Vec<String>,
+) -> Result<Client, String> {
+    let kind = match form.field("integration_type") {
+        Some(f) => IntegrationType::from(f.value()),
+        None => IntegrationType::Maskinporten,
+    };
+    let words = |field: &str| -> Vec<String> {
+        form.value(field)
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    let client = if kind.family() == Family::Login {
+        Client::new_login(
+            kind,
+            name,
+            description,
+            scopes,
+            Login {
+                application_type: ApplicationType::from(form.value("application_type")),
+                auth_method: TokenEndpointAuthMethod::from(form.value("auth_method")),
+                redirect_uris: words(kinds::REDIRECT_URIS),
+                post_logout_redirect_uris: words(kinds::POST_LOGOUT_REDIRECT_URIS),
+                refresh_tokens: form.field("refresh_tokens").is_some_and(|f| f.is_on()),
+            },
+        )
+    } else {
+        let filled = [kinds::REDIRECT_URIS, kinds::POST_LOGOUT_REDIRECT_URIS]
+            .into_iter()
+            .find(|f| !words(f).is_empty())
+            .or_else(|| {
+                form.field("refresh_tokens")
+                    .is_some_and(|f| f.is_on())
+                    .then_some("refresh_tokens")
+            });
+        if let Some(field) = filled {
+            return Err(format!(
+                "{field}: only login clients (idporten, ansattporten, api_klient) have it;                  clear it or choose a login type"
+            ));
+        }
+        Client::new_server_to_server(kind, name, description, scopes)
+    };
+    match kinds::problems(&client).into_iter().next() {
+        Some((field, why)) => Err(format!("{field}: {why}")),
+        None => Ok(client),
     }
 }
 

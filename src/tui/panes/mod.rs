@@ -13,6 +13,7 @@ use super::widgets::table::FilterTable;
 pub mod access;
 pub mod clients;
 pub mod keys;
+pub mod onbehalfof;
 pub mod scopes;
 
 /// Which pane is in front.
@@ -22,6 +23,9 @@ pub enum PaneId {
     Access,
     Clients,
     Keys,
+    /// The on-behalf-of registrations of one client: reached from the clients pane, so it
+    /// has no tab of its own.
+    OnBehalfOf,
 }
 
 impl PaneId {
@@ -39,6 +43,7 @@ impl PaneId {
             PaneId::Access => &access::PANE,
             PaneId::Clients => &clients::PANE,
             PaneId::Keys => &keys::PANE,
+            PaneId::OnBehalfOf => &onbehalfof::PANE,
         }
     }
 
@@ -46,9 +51,20 @@ impl PaneId {
         self.pane().title
     }
 
+    /// The tab that stands for the pane: its own, or the one it was reached from.
+    pub fn tab(self) -> PaneId {
+        match self {
+            PaneId::OnBehalfOf => PaneId::Clients,
+            p => p,
+        }
+    }
+
     /// Where the pane sits in the tab bar (and which digit jumps to it).
     pub fn index(self) -> usize {
-        PaneId::ALL.iter().position(|&p| p == self).unwrap_or(0)
+        PaneId::ALL
+            .iter()
+            .position(|&p| p == self.tab())
+            .unwrap_or(0)
     }
 
     pub fn next(self) -> PaneId {

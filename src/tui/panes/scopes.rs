@@ -21,7 +21,7 @@ const OWN: &[Column] = &[
     col("visible", Constraint::Length(8)),
     col("active", Constraint::Length(6)),
     col("all", Constraint::Length(3)),
-    col("types", Constraint::Fill(1)),
+    col("types", Constraint::Fill(1)).abbreviated(crate::wire::kinds::short_list),
     num("grants", Constraint::Length(6)),
     col("last updated", Constraint::Length(16)),
 ];
@@ -30,7 +30,7 @@ const PUBLIC: &[Column] = &[
     col("name", Constraint::Fill(3)).keep_end(),
     col("owner", Constraint::Length(9)),
     col("all", Constraint::Length(3)),
-    col("types", Constraint::Fill(1)),
+    col("types", Constraint::Fill(1)).abbreviated(crate::wire::kinds::short_list),
     col("description", Constraint::Fill(2)),
 ];
 

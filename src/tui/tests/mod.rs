@@ -2,6 +2,8 @@
 //! effects and state come out; screens are drawn on ratatui's TestBackend.
 
 mod keys;
+mod kinds;
+mod onbehalfof;
 mod render;
 mod update;
 
@@ -157,6 +159,10 @@ pub fn answer(load: &Load) -> Loaded {
             ids.iter()
                 .map(|id| (id.to_string(), Ok(jwks_of(id.as_str()))))
                 .collect(),
+        ),
+        Load::OnBehalfOf(id) => Loaded::OnBehalfOf(
+            id.to_string(),
+            Ok(onbehalfof::registrations_of(id.as_str())),
         ),
     }
 }

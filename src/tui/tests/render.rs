@@ -396,3 +396,76 @@ fn a_wide_screen_shows_the_selected_scope_and_its_grants_beside_the_table() {
     let narrow = text_of(&draw(&mut app, 100, 30));
     assert!(!narrow.contains("Access grants ("), "{narrow}");
 }
+
+/// Clients of every kind the API returns, beside the fixtures' two Maskinporten ones.
+fn with_other_kinds(app: &mut App) {
+    for (id, name, kind) in [
+        (
+            "5e1d0c4b-0000-4000-8000-000000000003",
+            "Min side (innlogging)",
+            "idporten",
+        ),
+        (
+            "5e1d0c4b-0000-4000-8000-000000000004",
+            "Kontaktregister",
+            "krr",
+        ),
+        (
+            "5e1d0c4b-0000-4000-8000-000000000005",
+            "Gammel SAML",
+            "idporten_saml2",
+        ),
+    ] {
+        app.data.clients.push(
+            serde_json::from_value(serde_json::json!({
+                "client_id": id, "client_name": name, "description": "d",
+                "integration_type": kind, "scopes": ["openid", "profile"]
+            }))
+            .unwrap(),
+        );
+    }
+    app.rebuild();
+}
+
+/// Issue 12 §5: at 80 columns the client id gives way whole, so the scopes keep room and every
+/// integration type shows whole; from 100 columns every column is there.
+#[test]
+fn clients_columns_are_dropped_whole_by_priority() {
+    for (w, h) in [(80, 24), (100, 30), (160, 48)] {
+        let mut app = loaded_app();
+        with_other_kinds(&mut app);
+        press(&mut app, "3");
+        let t = snap!(format!("clients_columns_{w}x{h}"), &mut app, w, h);
+        let table: String = text_of(&t)
+            .lines()
+            .skip(2)
+            .take(8)
+            .map(|l| {
+                l.chars()
+                    .take(if w >= 140 { 96 } else { w.into() })
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect();
+        for kind in ["maskinporten", "idporten", "krr", "idporten_saml2"] {
+            assert!(table.contains(&format!(" {kind} ")), "{w}: {kind}\n{table}");
+        }
+        assert!(table.contains("scopes"), "{w}\n{table}");
+        assert!(table.contains("demo:api/read"), "{w}\n{table}");
+        let ids = table.contains("6b1e2b7c-0000-4000-8000-000000000001");
+        assert_eq!(ids, w >= 100, "{w}: client ids\n{table}");
+        assert!(!table.contains("maskinpo "), "{w}\n{table}");
+    }
+}
+
+/// Issue 12 §5: a scope's integration types show whole where they fit, else in their short
+/// form (`mp`), never cut (`maskinpo`).
+#[test]
+fn integration_types_show_whole_or_in_their_short_form() {
+    let mut app = loaded_app();
+    let narrow = text_of(&draw(&mut app, 80, 24));
+    assert!(narrow.contains(" mp "), "{narrow}");
+    assert!(!narrow.contains("maskinpo "), "{narrow}");
+    let wide = text_of(&draw(&mut app, 160, 30));
+    assert!(wide.contains(" maskinporten "), "{wide}");
+}

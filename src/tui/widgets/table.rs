@@ -68,6 +68,23 @@ pub struct Column {
     /// Too long a cell loses its middle, not its end: scope names and kids of one family
     /// differ at the end (`…/dokumenter.read` and `…/dokumenter.write`).
     pub keep_end: bool,
+    /// When the columns do not fit, the lowest priority goes first, whole; `KEEP` never goes.
+    pub priority: u8,
+    /// Narrower than this the column says nothing useful: it is dropped instead.
+    pub min: u16,
+    /// A cell too long for its column is shown in this shorter form (integration types).
+    pub abbreviate: Option<fn(&str) -> String>,
+}
+
+/// The priority of a column that is never dropped.
+pub const KEEP: u8 = u8::MAX;
+
+/// The narrowest a constraint lets a column become.
+const fn min_of(width: Constraint) -> u16 {
+    match width {
+        Constraint::Length(n) | Constraint::Min(n) | Constraint::Max(n) => n,
+        _ => 1,
+    }
 }
 
 pub const fn col(title: &'static str, width: Constraint) -> Column {
@@ -76,15 +93,16 @@ pub const fn col(title: &'static str, width: Constraint) -> Column {
         width,
         numeric: false,
         keep_end: false,
+        priority: KEEP,
+        min: min_of(width),
+        abbreviate: None,
     }
 }
 
 pub const fn num(title: &'static str, width: Constraint) -> Column {
     Column {
-        title,
-        width,
         numeric: true,
-        keep_end: false,
+        ..col(title, width)
     }
 }
 
@@ -93,6 +111,47 @@ impl Column {
         self.keep_end = true;
         self
     }
+
+    pub const fn abbreviated(mut self, short: fn(&str) -> String) -> Column {
+        self.abbreviate = Some(short);
+        self
+    }
+
+    /// Dropped whole, lowest priority first, when the table is too narrow for every column
+    /// at its `min` width.
+    pub const fn drop_at(mut self, priority: u8, min: u16) -> Column {
+        self.priority = priority;
+        self.min = min;
+        self
+    }
+}
+
+/// The columns shown in `width` cells (one space between columns): all of them when their
+/// minimum widths fit, else without the lowest-priority ones (the rightmost of equals first),
+/// so no column is squeezed to a sliver.
+pub fn fitting(columns: &[Column], width: u16) -> Vec<usize> {
+    let mut kept: Vec<usize> = (0..columns.len()).collect();
+    let need = |kept: &[usize]| -> usize {
+        kept.iter()
+            .map(|&i| usize::from(columns[i].min))
+            .sum::<usize>()
+            + kept.len().saturating_sub(1)
+    };
+    while need(&kept) > usize::from(width) {
+        let victim = kept
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| columns[**i].priority != KEEP)
+            .min_by_key(|(pos, i)| (columns[**i].priority, std::cmp::Reverse(*pos)))
+            .map(|(pos, _)| pos);
+        match victim {
+            Some(pos) => {
+                kept.remove(pos);
+            }
+            None => break,
+        }
+    }
+    kept
 }
 
 /// `text` in `width` columns, its middle replaced by `…` when it does not fit.
@@ -357,27 +416,36 @@ impl FilterTable {
             Tone::Warn => theme.warn,
             Tone::Danger => theme.danger,
         };
-        let widths: Vec<Constraint> = self.columns.iter().map(|c| c.width).collect();
+        let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
+        let shown = fitting(self.columns, inner.width);
+        let widths: Vec<Constraint> = shown.iter().map(|&i| self.columns[i].width).collect();
         // As the table will lay them out (no selection symbol; one space between columns),
         // so a cut cell ends exactly at its column's edge.
-        let inner = Rect::new(0, 0, area.width.saturating_sub(2), 1);
         let laid_out = Layout::horizontal(widths.iter().copied())
             .flex(Flex::Start)
             .spacing(1)
             .split(inner);
         let rows = self.view[offset..end].iter().map(|&i| {
             let r = &self.rows[i];
-            let cells = r.cells.iter().enumerate().map(|(c, text)| {
+            let cells = shown.iter().enumerate().map(|(pos, &c)| {
+                let text = r.cells.get(c).map_or("", String::as_str);
                 let tone = r
                     .cell_tones
                     .iter()
                     .find(|(ci, _)| *ci == c)
                     .map(|(_, t)| *t);
-                let text = match (self.columns.get(c), laid_out.get(c)) {
+                let text = match (self.columns.get(c), laid_out.get(pos)) {
                     (Some(column), Some(rect)) if column.keep_end => {
                         cut_middle(text, usize::from(rect.width))
                     }
-                    _ => text.as_str().into(),
+                    (
+                        Some(Column {
+                            abbreviate: Some(short),
+                            ..
+                        }),
+                        Some(rect),
+                    ) if text.chars().count() > usize::from(rect.width) => short(text).into(),
+                    _ => text.into(),
                 };
                 match tone {
                     Some(t) => Cell::from(text).style(tone_style(t)),
@@ -386,9 +454,9 @@ impl FilterTable {
             });
             TRow::new(cells).style(tone_style(r.tone))
         });
-        let header = TRow::new(self.columns.iter().enumerate().map(|(i, c)| {
+        let header = TRow::new(shown.iter().map(|&i| {
             let mark = if self.sort == Some(i) { "▲" } else { "" };
-            Cell::from(format!("{}{mark}", c.title))
+            Cell::from(format!("{}{mark}", self.columns[i].title))
         }))
         .style(theme.header);
         let count = if self.view.len() == self.rows.len() {
@@ -531,6 +599,23 @@ mod tests {
         rows.push(Row::new("new", vec!["new".into(), "1".into()]));
         t.set_rows(rows);
         assert_eq!(t.selected_row().unwrap().key, "k2");
+    }
+
+    #[test]
+    fn columns_that_do_not_fit_are_dropped_whole_lowest_priority_first() {
+        const WIDE: &[Column] = &[
+            col("name", Constraint::Min(10)),
+            col("id", Constraint::Length(36)).drop_at(1, 36),
+            col("scopes", Constraint::Fill(1)).drop_at(2, 12),
+            num("n", Constraint::Length(4)),
+        ];
+        // 10 + 36 + 12 + 4 and three spaces.
+        assert_eq!(fitting(WIDE, 65), [0, 1, 2, 3]);
+        assert_eq!(fitting(WIDE, 64), [0, 2, 3]);
+        assert_eq!(fitting(WIDE, 28), [0, 2, 3]);
+        assert_eq!(fitting(WIDE, 27), [0, 3]);
+        // Columns that are always kept stay, however narrow.
+        assert_eq!(fitting(WIDE, 5), [0, 3]);
     }
 
     #[test]
