@@ -649,7 +649,9 @@ impl App {
     /// The grants of the scope selected in the scopes pane, when the access pane shows them
     /// and holds another scope's (or, with `again`, in any case).
     pub fn grants_of_selected(&mut self, again: bool) -> Option<Effect> {
-        if self.pane != PaneId::Access || self.access.is_consumer_view() || self.access.requests_view
+        if self.pane != PaneId::Access
+            || self.access.is_consumer_view()
+            || self.access.requests_view
         {
             return None;
         }
@@ -727,9 +729,7 @@ impl App {
                     self.data
                         .grant_counts
                         .retain(|n, _| names.contains(n.as_str()));
-                    self.data
-                        .requests
-                        .retain(|n, _| names.contains(n.as_str()));
+                    self.data.requests.retain(|n, _| names.contains(n.as_str()));
                     self.data.own_scopes = s;
                 }));
             }
@@ -739,7 +739,9 @@ impl App {
                 for (name, r) in list {
                     match r {
                         Ok(counted) => {
-                            self.data.grant_counts.insert(name.clone(), counted.approved);
+                            self.data
+                                .grant_counts
+                                .insert(name.clone(), counted.approved);
                             self.data.requests.insert(name, counted.requests);
                         }
                         Err(e) => keep(Err(e)),
@@ -875,7 +877,10 @@ impl App {
             .filter(|o| !found.contains_key(o.as_str()))
             .count();
         if failed > 0 {
-            tracing::debug!(failed, "organisation names not looked up; numbers shown alone");
+            tracing::debug!(
+                failed,
+                "organisation names not looked up; numbers shown alone"
+            );
         }
         self.data.names.extend(found);
         panes::access::rebuild(self);

@@ -163,7 +163,9 @@ pub fn rebuild(app: &mut App) {
     app.access.marked.retain(|k| waiting.contains(k));
     let named = app.names_on
         || app.access.requests_view
-        || view_rows(app).iter().any(|(_, a)| a.consumer_name().is_some());
+        || view_rows(app)
+            .iter()
+            .any(|(_, a)| a.consumer_name().is_some());
     let columns = if app.access.requests_view {
         REQUESTS
     } else if app.access.consumer.is_some() {
@@ -460,10 +462,7 @@ pub fn ask_unknown(app: &App, m: &Mutation) -> Option<Confirm> {
     Some(Confirm::new(
         "Unknown organisation",
         vec![
-            format!(
-                "The register knows no organisation {}.",
-                unknown.join(", ")
-            ),
+            format!("The register knows no organisation {}.", unknown.join(", ")),
             format!("Grant {scope} anyway?"),
         ],
         m.clone(),

@@ -3,6 +3,7 @@
 
 mod keys;
 mod render;
+mod requests;
 mod update;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

@@ -408,7 +408,10 @@ impl Form {
                 .notes
                 .iter()
                 .map(|(text, warn)| {
-                    Line::styled(format!(" {text}"), if *warn { theme.warn } else { theme.muted })
+                    Line::styled(
+                        format!(" {text}"),
+                        if *warn { theme.warn } else { theme.muted },
+                    )
                 })
                 .collect();
             f.render_widget(Paragraph::new(lines), a);
