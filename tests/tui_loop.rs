@@ -792,6 +792,10 @@ async fn a_request_approved_in_the_requests_view_is_approved_in_the_emulator() {
             .any(|e| e.operation == Operation::AccessApprove && e.result == "ok"),
         "{entries:?}"
     );
+    // Names found went to the on-disk cache.
+    let cache = journal.with_file_name("names-local.json");
+    let cached = std::fs::read_to_string(&cache).unwrap();
+    assert!(cached.contains("NORDLYS REGNSKAP AS"), "{cached}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

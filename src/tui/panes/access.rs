@@ -507,7 +507,8 @@ pub fn submit(
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
-    let marked = match app.access.marked.len() {
+    // Marks on rows of another view do not count here (approve and deny leave them be).
+    let marked = match marked_here(app).len() {
         0 => String::new(),
         n => format!(" · {n} marked"),
     };

@@ -341,6 +341,10 @@ fn space_marks_requests_and_approve_or_deny_takes_every_marked_one() {
             },
         ])]
     );
+    // The org view of another organisation holds none of the marks: its title says none.
+    command(&mut app, "org 889640782");
+    let t = text(&screen(&mut app, 80, 24));
+    assert!(!t.contains("marked"), "{t}");
 }
 
 #[test]
