@@ -469,3 +469,34 @@ fn the_grant_dialog_shows_names_at_80x24() {
         .unwrap();
     assert_eq!(buf[(x, y)].fg, app.theme.warn.fg.unwrap());
 }
+
+/// `--no-names` and the profile's `names = false` reach the UI: its host then looks nothing up.
+#[test]
+fn no_names_and_the_profile_setting_turn_the_uis_lookups_off() {
+    use crate::tui::Host;
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["key.pem", "cert.pem"] {
+        std::fs::write(dir.path().join(f), "x").unwrap();
+    }
+    let profile = |names: &str| {
+        let text = format!(
+            "[profiles.p]\nissuer = \"https://test.maskinporten.no/\"\n\
+             api_base = \"http://127.0.0.1:1/api/v1\"\nclient_id = \"c\"\n\
+             private_key = \"key.pem\"\ncertificate = \"cert.pem\"\n{names}"
+        );
+        let file =
+            crate::config::ProfilesFile::parse(&dir.path().join("keys.toml"), &text).unwrap();
+        file.profile(None).unwrap()
+    };
+    let host = |no_names: bool| crate::tui::RealHost {
+        keys: None,
+        read_only: false,
+        journal: None,
+        no_names,
+    };
+    let on = profile("");
+    assert!(host(false).names(Some(&on)).on);
+    assert!(!host(true).names(Some(&on)).on);
+    assert!(!host(false).names(Some(&profile("names = false\n"))).on);
+    assert!(!host(false).names(None).on);
+}
