@@ -85,6 +85,8 @@ struct TestHost {
     journal: std::path::PathBuf,
     profile: mpadmin::config::Profile,
     keys: std::path::PathBuf,
+    /// The names cache; `None`: names off.
+    names: Option<std::path::PathBuf>,
 }
 
 /// The profiles of the emulator's keys.toml the UI is offered.
@@ -130,6 +132,13 @@ impl Host for TestHost {
 
     fn profile(&self, _session: &Session) -> Option<mpadmin::config::Profile> {
         Some(self.profile.clone())
+    }
+
+    fn names(&self, _profile: Option<&mpadmin::config::Profile>) -> mpadmin::names::Settings {
+        mpadmin::names::Settings {
+            on: self.names.is_some(),
+            cache: self.names.clone(),
+        }
     }
 
     fn doctor(&self, session: &Session) -> mpadmin::tui::DoctorJob {
@@ -228,6 +237,11 @@ struct Launched {
 /// The real loop on a `width` x 40 screen against `emu`'s `emulator` profile, journaling to
 /// a file of its own.
 fn launch(emu: &common::TestEmulator, width: u16) -> Launched {
+    launch_with(emu, width, false)
+}
+
+/// As [`launch`], with organisation names looked up (cached beside the journal) when `names`.
+fn launch_with(emu: &common::TestEmulator, width: u16, names: bool) -> Launched {
     let journal_dir = tempfile::tempdir().unwrap();
     let journal = journal_dir.path().join("journal.jsonl");
     let copies = Arc::new(Mutex::new(Vec::new()));
@@ -246,6 +260,7 @@ fn launch(emu: &common::TestEmulator, width: u16) -> Launched {
         journal: journal.clone(),
         profile,
         keys: emu.keys_toml(),
+        names: names.then(|| journal_dir.path().join("names-local.json")),
     };
     let ui = tokio::spawn(async move { run_loop(&mut terminal, rx, app, api, &mut host).await });
     Launched {
@@ -723,6 +738,103 @@ async fn start_up_reads_each_list_once_and_no_key_set_when_the_listing_carries_t
         "the clients listing carries every key set: {got:?}"
     );
     assert!(got.len() <= 8, "one request per list: {got:?}");
+}
+
+/// The organisation whose request for `scope` waits in the emulator.
+fn requester(emu: &common::TestEmulator, scope: &str) -> String {
+    emu.state().grants[scope]
+        .values()
+        .find(|g| g.state == mpadmin::api::models::AccessState::Requested)
+        .map(|g| g.consumer_orgno.clone())
+        .unwrap()
+}
+
+/// Wait until no request is in flight (no spinner on the screen).
+async fn idle(d: &Driver) {
+    d.wait_until("no request in flight", |t| {
+        !t.chars().any(|c| ('\u{2800}'..='\u{28ff}').contains(&c))
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_approved_in_the_requests_view_is_approved_in_the_emulator() {
+    let emu = common::emulator().await;
+    let orgno = requester(&emu, "demo:rapport");
+    let Launched { d, ui, journal, .. } = launch_with(&emu, 120, true);
+    d.wait_for("demo:rapport").await;
+    // The demo holds three requests.
+    d.wait_for("3 requests").await;
+    d.press(":requests");
+    d.key(KeyCode::Enter);
+    d.wait_for("Requests waiting for an answer").await;
+    // Named from the emulator's register, looked up off the UI thread.
+    d.wait_for("NORDLYS REGNSKAP AS").await;
+    d.press("/NORDLYS");
+    d.key(KeyCode::Enter);
+    d.press("a");
+    d.wait_for("Approve this request?").await;
+    d.press("y");
+    d.wait_for("approved").await;
+    d.wait_for("2 requests").await;
+    assert_eq!(
+        emu.state().grants["demo:rapport"][&orgno].state,
+        mpadmin::api::models::AccessState::Approved
+    );
+    idle(&d).await;
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.pending, 0, "requests still in flight at quit");
+    let entries = Journal::at(&journal).read().unwrap();
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.operation == Operation::AccessApprove && e.result == "ok"),
+        "{entries:?}"
+    );
+    // Names found went to the on-disk cache.
+    let cache = journal.with_file_name("names-local.json");
+    let cached = std::fs::read_to_string(&cache).unwrap();
+    assert!(cached.contains("NORDLYS REGNSKAP AS"), "{cached}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_name_lookup_leaves_the_number_alone() {
+    let emu = common::emulator().await;
+    let orgno = requester(&emu, "demo:rapport");
+    let path = format!("/api/v1/organizations/{orgno}");
+    emu.faults().always(
+        &path,
+        mpadmin::emulator::Fault::Status {
+            status: 500,
+            retry_after: None,
+        },
+    );
+    let Launched { d, ui, .. } = launch_with(&emu, 120, true);
+    d.wait_for("3 requests").await;
+    d.press(":requests");
+    d.key(KeyCode::Enter);
+    d.wait_for(&orgno).await;
+    // Another number is named: lookups happen, only this one fails.
+    d.wait_for("KORALL HELSE AS").await;
+    served(&emu, &path, 1).await;
+    idle(&d).await;
+    let screen = d.screen.text();
+    let line = screen.lines().find(|l| l.contains(&orgno)).unwrap();
+    assert!(!line.contains("NORDLYS"), "{line}");
+    d.press("q");
+    let app = ui.await.unwrap().unwrap();
+    assert_eq!(app.data.name_of(&orgno), None);
+    assert!(app.data.names_pending.is_empty(), "the answer came back");
+    // No dialog and no error to dismiss.
+    assert!(app.modal.is_none());
+    assert!(
+        app.toast
+            .as_ref()
+            .is_none_or(|t| t.level != mpadmin::tui::widgets::status::Level::Error),
+        "{:?}",
+        app.toast
+    );
 }
 
 /// Issue 13 §3: the demo ID-porten client's on-behalf-of registrations are added, edited and

@@ -159,6 +159,7 @@ fn demo(
         read_only: global.read_only,
         user_keys: global.keys.clone(),
         journal: Some(dir.path().join("journal.jsonl")),
+        no_names: global.no_names,
     });
     rt.block_on(emu.shutdown());
     code
@@ -221,6 +222,7 @@ pub fn main() -> ExitCode {
             read_only: cli.global.read_only,
             user_keys: cli.global.keys.clone(),
             journal: crate::config::paths(cli.global.keys.as_deref()).journal(),
+            no_names: cli.global.no_names,
         }),
         Some(Command::Emulator(args)) => crate::emulator::run_command(args),
         Some(Command::Admin(cmd)) => commands::run(&cli.global, cmd),

@@ -48,4 +48,9 @@ pub enum Action {
     TokenTested(Result<Doctored, String>),
     /// The checks `:doctor` asked for.
     Doctor(Box<crate::doctor::Report>),
+    /// Names looked up for `asked`; a number absent from `found` could not be looked up.
+    Names {
+        asked: Vec<crate::api::types::OrgNumber>,
+        found: crate::names::Names,
+    },
 }

@@ -66,6 +66,14 @@ pub struct Data {
     pub public_scopes: Vec<Scope>,
     /// Own scope name -> how many APPROVED grants it has.
     pub grant_counts: HashMap<String, usize>,
+    /// Own scope name -> its REQUESTED rows (read with the counts).
+    pub requests: HashMap<String, Vec<ScopeAccess>>,
+    /// Organisation names by number: the server's own on access rows, else looked up.
+    pub names: crate::names::Names,
+    /// Numbers looked up already, answered or not (a failed lookup is not retried until `r`).
+    pub names_asked: HashSet<String>,
+    /// Numbers whose lookup is on its way.
+    pub names_pending: HashSet<String>,
     /// Every grant of one scope: the one the access pane (or a scope's detail) shows.
     pub grants: Option<(String, Vec<ScopeAccess>)>,
     pub consumer: Option<(OrgNumber, Vec<ScopeAccess>)>,
@@ -83,6 +91,26 @@ pub struct Data {
 }
 
 impl Data {
+    /// Every request waiting for an answer, oldest first.
+    pub fn all_requests(&self) -> Vec<&ScopeAccess> {
+        let mut all: Vec<&ScopeAccess> = self.requests.values().flatten().collect();
+        all.sort_by_cached_key(|r| {
+            (
+                r.created
+                    .as_deref()
+                    .and_then(|c| chrono::DateTime::parse_from_rfc3339(c).ok()),
+                r.scope.clone(),
+                r.consumer_orgno.clone(),
+            )
+        });
+        all
+    }
+
+    /// The known name of `orgnr`, if any.
+    pub fn name_of(&self, orgnr: &str) -> Option<&str> {
+        crate::names::known(&self.names, orgnr)
+    }
+
     /// Why a table has nothing to show yet: the error of a load in `from` that failed, else
     /// that they are still on their way.
     pub fn unread(&self, from: &[LoadKind]) -> Cow<'static, str> {
@@ -218,6 +246,9 @@ pub struct App {
     pub quit: bool,
     /// Set by `update` when the screen must be drawn again.
     pub dirty: bool,
+    /// Organisation names are looked up (`--no-names` and the profile's `names = false` turn
+    /// this off; the loop sets it from its host).
+    pub names_on: bool,
 }
 
 impl App {
@@ -248,6 +279,7 @@ impl App {
             select_after: None,
             quit: false,
             dirty: true,
+            names_on: true,
         }
     }
 
@@ -257,6 +289,7 @@ impl App {
         let mut fresh = App::new(session, keymap, self.now);
         fresh.theme = self.theme.clone();
         fresh.size = self.size;
+        fresh.names_on = self.names_on;
         fresh.ok(format!("profile {}", fresh.session.profile));
         *self = fresh;
     }
@@ -271,6 +304,8 @@ impl App {
         effects.extend(self.side_panel_loads());
         let registrations = panes::onbehalfof::follow_selection(self);
         effects.extend(self.admit(registrations.into_iter().collect()));
+        let lookups = panes::access::grant_dialog_names(self);
+        effects.extend(self.admit(lookups));
         effects
     }
 
@@ -340,6 +375,11 @@ impl App {
                 self.pending = self.pending.saturating_sub(1);
                 let overlay = super::widgets::doctor::overlay(&report);
                 self.modal = Some(Modal::Detail(overlay));
+                Vec::new()
+            }
+            Action::Names { asked, found } => {
+                self.pending = self.pending.saturating_sub(1);
+                self.names_arrived(asked, found);
                 Vec::new()
             }
             Action::TokenTested(answer) => {
@@ -466,6 +506,10 @@ impl App {
             | Mutation::DeleteKey(id, _) => client_name(id),
             Mutation::GenerateKey(k) => client_name(&k.client),
             Mutation::RotateKey(r) => client_name(&r.key.client),
+            Mutation::Changes(list) => list
+                .first()
+                .map(|c| self.subject_name(&Mutation::Apply(Box::new(c.clone()))))
+                .unwrap_or_default(),
             Mutation::Apply(c) => match &**c {
                 Change::CreateScope { scope } => changes::scope_name(scope),
                 Change::UpdateScope { name, .. }
@@ -642,7 +686,10 @@ impl App {
     /// The grants of the scope selected in the scopes pane, when the access pane shows them
     /// and holds another scope's (or, with `again`, in any case).
     pub fn grants_of_selected(&mut self, again: bool) -> Option<Effect> {
-        if self.pane != PaneId::Access || self.access.is_consumer_view() {
+        if self.pane != PaneId::Access
+            || self.access.is_consumer_view()
+            || self.access.requests_view
+        {
             return None;
         }
         self.grants_of_scope(self.scopes.selected_own()?.to_owned(), again)
@@ -723,6 +770,7 @@ impl App {
                     self.data
                         .grant_counts
                         .retain(|n, _| names.contains(n.as_str()));
+                    self.data.requests.retain(|n, _| names.contains(n.as_str()));
                     self.data.own_scopes = s;
                 }));
             }
@@ -731,8 +779,11 @@ impl App {
             Loaded::GrantCounts(list) => {
                 for (name, r) in list {
                     match r {
-                        Ok(n) => {
-                            self.data.grant_counts.insert(name, n);
+                        Ok(counted) => {
+                            self.data
+                                .grant_counts
+                                .insert(name.clone(), counted.approved);
+                            self.data.requests.insert(name, counted.requests);
                         }
                         Err(e) => keep(Err(e)),
                     }
@@ -743,9 +794,11 @@ impl App {
                     self.grants_asked = None;
                 }
                 keep(r.map(|g| {
+                    let counted = super::effect::Counted::of(&g);
                     self.data
                         .grant_counts
-                        .insert(name.clone(), super::effect::approved(&g));
+                        .insert(name.clone(), counted.approved);
+                    self.data.requests.insert(name.clone(), counted.requests);
                     self.data.grants = Some((name, g));
                 }));
             }
@@ -808,12 +861,77 @@ impl App {
             LoadKind::OnBehalfOf => panes::onbehalfof::rebuild(self),
             LoadKind::Token | LoadKind::Prefixes | LoadKind::GrantedToUs => {}
         }
+        if matches!(
+            kind,
+            LoadKind::GrantCounts | LoadKind::Grants | LoadKind::Consumer
+        ) {
+            next.extend(self.lookup_names());
+        }
         self.select_created(kind);
         if counts_wanted {
             // After the rebuild, so the rows on screen are known.
             next.extend(self.load_grant_counts());
         }
         next
+    }
+
+    /// The names of the organisations the access pane, the org view and the requests show,
+    /// except those known or asked for already: the server's own names on the rows count as
+    /// known. Nothing when names are off.
+    fn lookup_names(&mut self) -> Option<Effect> {
+        let rows = self
+            .data
+            .grants
+            .iter()
+            .flat_map(|(_, g)| g)
+            .chain(self.data.consumer.iter().flat_map(|(_, g)| g))
+            .chain(self.data.requests.values().flatten());
+        let given = crate::names::from_rows(rows.clone());
+        let mut wanted: Vec<OrgNumber> = rows
+            .map(|r| r.consumer_orgno.as_str())
+            .chain(self.data.consumer.iter().map(|(o, _)| o.as_str()))
+            .filter_map(|o| o.parse().ok())
+            .collect();
+        self.data.names.extend(given);
+        wanted.sort();
+        wanted.dedup();
+        self.names_effect(wanted)
+    }
+
+    /// Look up those of `wanted` not known or asked for yet (nothing when names are off).
+    pub fn names_effect(&mut self, wanted: Vec<OrgNumber>) -> Option<Effect> {
+        if !self.names_on {
+            return None;
+        }
+        let fresh: Vec<OrgNumber> = wanted
+            .into_iter()
+            .filter(|o| !self.data.names.contains_key(o.as_str()))
+            .filter(|o| self.data.names_asked.insert(o.to_string()))
+            .collect();
+        self.data
+            .names_pending
+            .extend(fresh.iter().map(ToString::to_string));
+        (!fresh.is_empty()).then_some(Effect::LookupNames(fresh))
+    }
+
+    /// Names came back: each is kept under its own number, so an answer that arrives late
+    /// never stands for another number typed since.
+    fn names_arrived(&mut self, asked: Vec<OrgNumber>, found: crate::names::Names) {
+        for o in &asked {
+            self.data.names_pending.remove(o.as_str());
+        }
+        let failed = asked
+            .iter()
+            .filter(|o| !found.contains_key(o.as_str()))
+            .count();
+        if failed > 0 {
+            tracing::debug!(
+                failed,
+                "organisation names not looked up; numbers shown alone"
+            );
+        }
+        self.data.names.extend(found);
+        panes::access::rebuild(self);
     }
 
     /// Select what was just created once it shows up, clearing a filter that hides it.
@@ -1001,6 +1119,10 @@ impl App {
             Cmd::Filter => self.current_table_mut().start_filter(),
             Cmd::Sort => self.current_table_mut().cycle_sort(),
             Cmd::Refresh => {
+                // Numbers whose lookup failed are tried again with what is re-read.
+                self.data
+                    .names_asked
+                    .retain(|o| self.data.names.contains_key(o));
                 let area = (self.pane.pane().refresh)();
                 let mut out = self.reload(area);
                 out.push(self.load(Load::Token));
@@ -1033,6 +1155,11 @@ impl App {
     fn back(&mut self) -> Vec<Effect> {
         if self.current_table().filter_text().is_empty() {
             match self.pane {
+                PaneId::Access if self.access.requests_view => {
+                    self.access.leave_requests();
+                    panes::access::rebuild(self);
+                    return self.grants_of_selected(true).into_iter().collect();
+                }
                 PaneId::Access if self.access.is_consumer_view() => {
                     self.access.leave_consumer();
                     self.data.consumer = None;
@@ -1230,6 +1357,12 @@ impl App {
                     };
                     match built {
                         Ok(m) => {
+                            if let Some(mut c) = panes::access::ask_unknown(self, &m) {
+                                form.error = None;
+                                c.back = Some((form, purpose));
+                                self.confirm(c);
+                                return Vec::new();
+                            }
                             form.submitting = true;
                             form.error = None;
                             self.modal = Some(Modal::Form(form, purpose));
@@ -1299,6 +1432,7 @@ impl App {
             Command::Keys => panes::keys::show(self, false),
             Command::Expiring => panes::keys::show(self, true),
             Command::Org(org) => panes::access::show_consumer(self, org),
+            Command::Requests => panes::access::show_requests(self),
             Command::Profile(p) => {
                 if !self.session.profiles.is_empty() && !self.session.profiles.contains(&p) {
                     self.error(format!(

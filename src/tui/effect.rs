@@ -45,6 +45,9 @@ pub enum Effect {
     /// Ask Maskinporten for a token as a client, with one of its private keys (changes
     /// nothing, so it is no `Mutation`).
     TokenTest(Box<TokenTestRequest>),
+    /// Look up the names of these organisations (the on-disk cache first, then the open
+    /// register, at most eight at a time); answered by `Action::Names`.
+    LookupNames(Vec<OrgNumber>),
 }
 
 impl Effect {
@@ -59,6 +62,7 @@ impl Effect {
                 | Effect::Plan(_)
                 | Effect::Export(_)
                 | Effect::Doctor
+                | Effect::LookupNames(_)
         )
     }
 }
@@ -70,8 +74,9 @@ pub enum Load {
     Prefixes,
     OwnScopes,
     PublicScopes,
-    /// The APPROVED grants of each scope, counted as each answer arrives: holding every
-    /// grant of every scope to show a number per row would cost ~0.5 kB per grant.
+    /// The APPROVED grants of each scope, counted as each answer arrives (holding every
+    /// grant of every scope to show a number per row would cost ~0.5 kB per grant), and its
+    /// REQUESTED rows, which are few and wait for an answer.
     GrantCounts(Vec<ScopeName>),
     /// Every grant of one scope (the access pane, the scope's detail).
     Grants(ScopeName),
@@ -132,7 +137,7 @@ pub enum Loaded {
     Prefixes(Res<Vec<ScopePrefix>>),
     OwnScopes(Res<Vec<Scope>>),
     PublicScopes(Res<Vec<Scope>>),
-    GrantCounts(Vec<(String, Res<usize>)>),
+    GrantCounts(Vec<(String, Res<Counted>)>),
     Grants(String, Res<Vec<ScopeAccess>>),
     Consumer(OrgNumber, Res<Vec<ScopeAccess>>),
     GrantedToUs(Res<Vec<ScopeAccess>>),
@@ -286,6 +291,9 @@ pub enum Mutation {
     /// Every change of a plan, in its order, as `mpadmin apply` does; each row's progress
     /// comes back as `Action::PlanStep`.
     ApplyPlan(Box<crate::estate::Plan>),
+    /// Changes built whole, one after another, a refusal of one not stopping the others:
+    /// approving or denying the marked requests.
+    Changes(Vec<Change>),
 }
 
 /// Which data to re-read after a change: exactly what it touched (a grant re-reads its one
@@ -321,6 +329,11 @@ impl Mutation {
             Mutation::GenerateKey(k) => Area::KeysOf(k.client.clone()),
             Mutation::RotateKey(r) => Area::KeysOf(r.key.client.clone()),
             Mutation::ApplyPlan(_) => Area::All,
+            Mutation::Changes(list) => match list.as_slice() {
+                [one] => Mutation::Apply(Box::new(one.clone())).area(),
+                // Several scopes: every count, and the requests with them.
+                _ => Area::Access,
+            },
             Mutation::Apply(c) => match c.touches() {
                 changes::Touched::Scopes => Area::Scopes,
                 changes::Touched::Grants(scope) => Area::Grants(scope),
@@ -344,7 +357,7 @@ impl Mutation {
             Mutation::DeleteClient(id) => Change::DeleteClient { id },
             Mutation::DeleteKey(client, kid) => Change::RemoveKey { client, kid },
             Mutation::Apply(change) => *change,
-            Mutation::ApplyPlan(_) => return None,
+            Mutation::ApplyPlan(_) | Mutation::Changes(_) => return None,
             Mutation::Grant(..)
             | Mutation::AddKey(..)
             | Mutation::GenerateKey(_)
@@ -369,6 +382,11 @@ impl Mutation {
             Mutation::GenerateKey(k) => format!("generate a key for {}", k.client),
             Mutation::Apply(c) => c.describe(),
             Mutation::ApplyPlan(p) => format!("apply the plan ({} changes)", p.items.len()),
+            Mutation::Changes(list) => match list.as_slice() {
+                [one] => one.describe(),
+                [first, rest @ ..] => format!("{} and {} more", first.describe(), rest.len()),
+                [] => "nothing".to_owned(),
+            },
             Mutation::RotateKey(r) => match &r.old {
                 Some(old) => format!("rotate key {old} of {}", r.key.client),
                 None => format!("rotate a key of {}", r.key.client),
@@ -390,6 +408,8 @@ pub struct Runner {
     tx: UnboundedSender<Action>,
     /// Issuer and token endpoint for tokens of other clients (doctor, rotation proof).
     profile: Option<Arc<Profile>>,
+    /// Whether organisation names are looked up, and their cache.
+    names: Arc<crate::names::Settings>,
 }
 
 impl Runner {
@@ -403,7 +423,14 @@ impl Runner {
             engine: Arc::new(Engine::new(api, journal)),
             tx,
             profile: profile.map(Arc::new),
+            names: Arc::default(),
         }
+    }
+
+    /// Look organisation names up with `settings` (without: never).
+    pub fn with_names(mut self, settings: crate::names::Settings) -> Runner {
+        self.names = Arc::new(settings);
+        self
     }
 
     /// A note for the status line when the journal could not be written; "" when it could.
@@ -511,6 +538,13 @@ impl Runner {
                     let _ = tx.send(Action::TokenTested(r));
                 });
             }
+            Effect::LookupNames(asked) => {
+                let settings = self.names.clone();
+                tokio::spawn(async move {
+                    let found = crate::names::resolve(&api, &settings, asked.clone()).await;
+                    let _ = tx.send(Action::Names { asked, found });
+                });
+            }
             Effect::Copy(_) | Effect::SwitchProfile(_) | Effect::Doctor => {}
         }
     }
@@ -592,7 +626,7 @@ async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {
             futures::stream::iter(names)
                 .map(|n| async move {
                     let r = reach.note(api.scope_access(&n).await);
-                    (String::from(n), r.map(|g| approved(&g)))
+                    (String::from(n), r.map(|g| Counted::of(&g)))
                 })
                 .buffer_unordered(CONCURRENCY)
                 .collect()
@@ -621,6 +655,27 @@ async fn load_data(api: &AdminApi, load: Load, reach: &Reach) -> Loaded {
         Load::OnBehalfOf(id) => {
             let r = reach.note(api.onbehalfof(&id).await);
             Loaded::OnBehalfOf(String::from(id), r)
+        }
+    }
+}
+
+/// What the scopes pane shows of one scope's grants: how many give access now, and the
+/// requests waiting for an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Counted {
+    pub approved: usize,
+    pub requests: Vec<ScopeAccess>,
+}
+
+impl Counted {
+    pub fn of(grants: &[ScopeAccess]) -> Counted {
+        Counted {
+            approved: approved(grants),
+            requests: grants
+                .iter()
+                .filter(|a| a.state == crate::api::models::AccessState::Requested)
+                .cloned()
+                .collect(),
         }
     }
 }
@@ -713,6 +768,7 @@ async fn mutate(
     match m {
         Mutation::Grant(n, orgs) => grant(engine, &n, &orgs).await,
         Mutation::ApplyPlan(plan) => apply_plan(engine, &plan, tx).await,
+        Mutation::Changes(list) => apply_each(engine, &list).await,
         Mutation::AddKey(id, path) => add_key(engine, &id, path).await.map(Done::say),
         Mutation::GenerateKey(req) => {
             let (jwk, jwks) = generate(engine, &req).await?;
@@ -856,6 +912,28 @@ async fn grant(engine: &Engine, scope: &ScopeName, orgs: &[OrgNumber]) -> Result
             orgs.len(),
             failed.join("; ")
         )))
+    }
+}
+
+/// Apply `changes` one by one through the engine; a refusal of one does not stop the others.
+async fn apply_each(engine: &Engine, changes: &[Change]) -> Result<Done, Failure> {
+    let mut done = Vec::new();
+    let mut failed = Vec::new();
+    for change in changes {
+        match engine.apply(change).await {
+            Ok(applied) => done.push(applied.summary),
+            Err(e) => failed.push(format!("{}: {e}", change.describe())),
+        }
+    }
+    match (done.as_slice(), failed.is_empty()) {
+        ([one], true) => Ok(Done::say(one.clone())),
+        (_, true) => Ok(Done::say(format!("done: {} changes", done.len()))),
+        _ => Err(Failure::from(format!(
+            "{} of {} failed: {}",
+            failed.len(),
+            changes.len(),
+            failed.join("; ")
+        ))),
     }
 }
 

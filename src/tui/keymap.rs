@@ -46,6 +46,8 @@ pub enum Cmd {
     Grant,
     Revoke,
     Reapprove,
+    /// Mark the selected row (approve and deny then act on every marked request).
+    Mark,
     NewClient,
     EditClient,
     DeleteClient,
@@ -203,9 +205,17 @@ const DEFAULTS: &[Def] = &[
         )),
         "grant",
     ),
+    // On a REQUESTED row (or the marked ones) revoke denies and re-approve approves the
+    // request: one key each, whatever the row's state, as the web portal's buttons.
     foot(
-        mutating(def(Cmd::Revoke, "revoke", ACCESS, &["x", "d"], "revoke")),
-        "revoke",
+        mutating(def(
+            Cmd::Revoke,
+            "revoke",
+            ACCESS,
+            &["x", "d"],
+            "revoke; deny a request (every marked one)",
+        )),
+        "revoke/deny",
     ),
     foot(
         mutating(def(
@@ -213,9 +223,19 @@ const DEFAULTS: &[Def] = &[
             "reapprove",
             ACCESS,
             &["a"],
-            "re-approve a DENIED row",
+            "approve a request (every marked one); re-approve a DENIED row",
         )),
-        "re-approve",
+        "approve",
+    ),
+    foot(
+        def(
+            Cmd::Mark,
+            "mark",
+            ACCESS,
+            &["space"],
+            "mark a request (approve and deny act on every marked one)",
+        ),
+        "mark",
     ),
     foot(
         def(

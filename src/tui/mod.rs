@@ -52,6 +52,11 @@ pub trait Host {
     fn profile(&self, session: &Session) -> Option<Profile>;
     /// The checks of `:doctor` on `session`'s profile; the loop runs them on tokio.
     fn doctor(&self, session: &Session) -> DoctorJob;
+    /// Whether organisation names are looked up with `profile`, and where they are cached
+    /// (the default: never).
+    fn names(&self, _profile: Option<&Profile>) -> crate::names::Settings {
+        crate::names::Settings::default()
+    }
 }
 
 pub type Connector = Box<dyn FnOnce() -> Result<Switched, String> + Send>;
@@ -92,12 +97,11 @@ where
 {
     let io_err = |e: B::Error| io::Error::other(e);
     let (mut tx, mut rx) = mpsc::unbounded_channel();
-    let mut runner = Runner::new(
-        api,
-        tx.clone(),
-        host.journal(&app.session),
-        host.profile(&app.session),
-    );
+    let profile = host.profile(&app.session);
+    let names = host.names(profile.as_ref());
+    app.names_on = names.on;
+    let mut runner =
+        Runner::new(api, tx.clone(), host.journal(&app.session), profile).with_names(names);
     let size = terminal.size().map_err(io_err)?;
     let mut effects = app.update(Action::Resize(size.width, size.height));
     effects.extend(app.update(Action::Start));
@@ -155,8 +159,11 @@ where
                         // A fresh channel: answers still on their way for the old profile
                         // land in the dropped receiver instead of the new state.
                         (tx, rx) = mpsc::unbounded_channel();
-                        runner = Runner::new(sw.api, tx.clone(), host.journal(&sw.session), sw.profile);
+                        let names = host.names(sw.profile.as_ref());
+                        runner = Runner::new(sw.api, tx.clone(), host.journal(&sw.session), sw.profile)
+                            .with_names(names.clone());
                         app.reset(sw.session);
+                        app.names_on = names.on;
                         effects = app.update(Action::Start);
                     }
                     Ok(Err(msg)) => app.error(msg),
@@ -225,6 +232,8 @@ struct RealHost {
     read_only: bool,
     /// `None` when the system has no data dir.
     journal: Option<PathBuf>,
+    /// `--no-names`.
+    no_names: bool,
 }
 
 impl Host for RealHost {
@@ -271,6 +280,12 @@ impl Host for RealHost {
             )
         };
         Box::pin(async move { crate::doctor::run(&setup).await })
+    }
+
+    fn names(&self, profile: Option<&Profile>) -> crate::names::Settings {
+        profile.map_or_else(crate::names::Settings::default, |p| {
+            crate::names::Settings::of(p, self.keys.as_deref(), self.no_names)
+        })
     }
 }
 
@@ -322,6 +337,8 @@ pub struct Options {
     pub user_keys: Option<PathBuf>,
     /// The journal of changes (`--demo` keeps its own beside the emulator, never the user's).
     pub journal: Option<PathBuf>,
+    /// Look up no organisation names (`--no-names`).
+    pub no_names: bool,
 }
 
 /// `mpadmin` without a subcommand (and `mpadmin --demo`, once its emulator runs).
@@ -409,6 +426,7 @@ async fn start(options: Options) -> Result<(), Failure> {
         keys: options.keys,
         read_only: options.read_only,
         journal: options.journal,
+        no_names: options.no_names,
     };
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;

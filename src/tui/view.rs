@@ -95,6 +95,11 @@ fn header(app: &App, f: &mut Frame, area: Rect) {
             spans.push(Span::styled("  org ", t.muted));
             spans.push(Span::raw(org.clone()));
         }
+        let requests: usize = app.data.requests.values().map(Vec::len).sum();
+        if requests > 0 {
+            let s = if requests == 1 { "" } else { "s" };
+            spans.push(Span::styled(format!("  {requests} request{s}"), t.warn));
+        }
         if let Some(left) = app.token_secs_left() {
             spans.push(Span::styled("  token ", t.muted));
             let style = if left < 60 { t.warn } else { Style::default() };
@@ -168,11 +173,7 @@ fn side_panel(app: &App, f: &mut Frame, area: Rect) {
                     t.title,
                 ));
                 for g in grants {
-                    let name = g
-                        .extra
-                        .get("consumer_organization_name")
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default();
+                    let name = app.data.name_of(&g.consumer_orgno).unwrap_or_default();
                     lines.push(Line::from(vec![
                         Span::raw(format!("{} ", g.consumer_orgno)),
                         Span::styled(format!("{:<9} ", g.state.to_string()), t.muted),

@@ -5,10 +5,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 
+use std::collections::BTreeSet;
+
 use super::short_time;
 use crate::api::models::{AccessState, ScopeAccess};
 use crate::api::types::{OrgNumber, ScopeName};
-use crate::tui::app::{App, Data, FormPurpose};
+use crate::changes::Change;
+use crate::names::Name;
+use crate::tui::app::{App, Data, FormPurpose, Modal};
 use crate::tui::effect::{Effect, Load, LoadKind, Mutation};
 use crate::tui::keymap::Cmd;
 use crate::tui::panes::PaneId;
@@ -18,6 +22,7 @@ use crate::tui::widgets::form::{Field, Form};
 use crate::tui::widgets::table::{Column, FilterTable, Row, Tone, col};
 
 const BY_SCOPE: &[Column] = &[
+    col("", Constraint::Length(1)),
     col("consumer", Constraint::Length(9)),
     col("name", Constraint::Fill(1)),
     col("state", Constraint::Length(9)),
@@ -25,25 +30,43 @@ const BY_SCOPE: &[Column] = &[
     col("last updated", Constraint::Length(16)),
 ];
 
-/// When no grant carries an organisation name (Digdir sends them only at times).
+/// Names off (`--no-names`) and none on the rows.
 const BY_SCOPE_NO_NAMES: &[Column] = &[
+    col("", Constraint::Length(1)),
     col("consumer", Constraint::Length(9)),
     col("state", Constraint::Length(9)),
     col("created", Constraint::Length(16)),
     col("last updated", Constraint::Length(16)),
 ];
 
+/// One organisation's rows: its name is in the title, not on every row.
 const BY_CONSUMER: &[Column] = &[
+    col("", Constraint::Length(1)),
     col("scope", Constraint::Fill(1)),
     col("state", Constraint::Length(9)),
     col("created", Constraint::Length(16)),
     col("last updated", Constraint::Length(16)),
 ];
 
+const REQUESTS: &[Column] = &[
+    col("", Constraint::Length(1)),
+    col("scope", Constraint::Fill(1)),
+    col("consumer", Constraint::Length(9)),
+    col("name", Constraint::Fill(1)),
+    col("requested", Constraint::Length(16)),
+];
+
+/// What the marks column shows on a marked row.
+const MARK: &str = "•";
+
 #[derive(Debug, Clone)]
 pub struct AccessPane {
     /// The reverse view's org number; `None` shows the selected scope's grants.
     consumer: Option<OrgNumber>,
+    /// `:requests`: every REQUESTED row of every own scope (over either other view).
+    pub requests_view: bool,
+    /// Requests marked with Space as (scope, org): approve and deny act on all of them.
+    pub marked: BTreeSet<(String, String)>,
     pub table: FilterTable,
 }
 
@@ -51,6 +74,8 @@ impl Default for AccessPane {
     fn default() -> Self {
         AccessPane {
             consumer: None,
+            requests_view: false,
+            marked: BTreeSet::new(),
             table: FilterTable::new(BY_SCOPE),
         }
     }
@@ -64,6 +89,11 @@ impl AccessPane {
     pub fn leave_consumer(&mut self) {
         self.consumer = None;
     }
+
+    pub fn leave_requests(&mut self) {
+        self.requests_view = false;
+        self.table.clear_filter();
+    }
 }
 
 fn tone(state: &AccessState) -> Tone {
@@ -74,59 +104,107 @@ fn tone(state: &AccessState) -> Tone {
     }
 }
 
-fn consumer_name(a: &ScopeAccess) -> String {
-    a.extra
-        .get("consumer_organization_name")
-        .and_then(|v| v.as_str())
-        .unwrap_or("")
-        .to_owned()
+/// The name to show beside `orgnr` ("" when not known).
+fn name_cell(data: &Data, orgnr: &str) -> String {
+    data.name_of(orgnr).unwrap_or_default().to_owned()
+}
+
+/// `974760673 (REGISTERENHETEN I BRØNNØYSUND)`, or the number alone.
+pub fn org_with_name(data: &Data, orgnr: &str) -> String {
+    match data.name_of(orgnr) {
+        Some(name) => format!("{orgnr} ({name})"),
+        None => orgnr.to_owned(),
+    }
+}
+
+fn mark_cell(app: &App, a: &ScopeAccess) -> String {
+    let marked = app
+        .access
+        .marked
+        .contains(&(a.scope.clone(), a.consumer_orgno.clone()));
+    if marked { MARK.into() } else { String::new() }
+}
+
+/// The rows the pane shows now, with the key each row is selected by.
+fn view_rows(app: &App) -> Vec<(String, &ScopeAccess)> {
+    if app.access.requests_view {
+        return app
+            .data
+            .all_requests()
+            .into_iter()
+            .map(|a| (format!("{} {}", a.scope, a.consumer_orgno), a))
+            .collect();
+    }
+    match &app.access.consumer {
+        Some(_) => app
+            .data
+            .consumer
+            .iter()
+            .flat_map(|(_, g)| g)
+            .map(|a| (a.scope.clone(), a))
+            .collect(),
+        None => shown_grants(&app.scopes, &app.data)
+            .unwrap_or_default()
+            .iter()
+            .map(|a| (a.consumer_orgno.clone(), a))
+            .collect(),
+    }
 }
 
 pub fn rebuild(app: &mut App) {
-    let rows: Vec<Row> = match &app.access.consumer {
-        Some(_) => {
-            app.access.table.set_columns(BY_CONSUMER);
-            app.data
-                .consumer
-                .iter()
-                .flat_map(|(_, g)| g)
-                .map(|a| {
-                    Row::new(
-                        a.scope.clone(),
-                        vec![
-                            a.scope.clone(),
-                            a.state.to_string(),
-                            short_time(a.created.as_deref()),
-                            short_time(a.last_updated.as_deref()),
-                        ],
-                    )
-                    .tone(tone(&a.state))
-                })
-                .collect()
-        }
-        None => {
-            let grants = shown_grants(&app.scopes, &app.data).unwrap_or_default();
-            let named = grants.iter().any(|a| !consumer_name(a).is_empty());
-            app.access
-                .table
-                .set_columns(if named { BY_SCOPE } else { BY_SCOPE_NO_NAMES });
-            grants
-                .iter()
-                .map(|a| {
-                    let mut cells = vec![a.consumer_orgno.clone()];
-                    if named {
-                        cells.push(consumer_name(a));
-                    }
-                    cells.extend([
-                        a.state.to_string(),
-                        short_time(a.created.as_deref()),
-                        short_time(a.last_updated.as_deref()),
-                    ]);
-                    Row::new(a.consumer_orgno.clone(), cells).tone(tone(&a.state))
-                })
-                .collect()
-        }
+    // Marks stay on requests only: an approved or denied row drops its mark.
+    let waiting: BTreeSet<(String, String)> = app
+        .data
+        .requests
+        .values()
+        .flatten()
+        .map(|a| (a.scope.clone(), a.consumer_orgno.clone()))
+        .collect();
+    app.access.marked.retain(|k| waiting.contains(k));
+    let named = app.names_on
+        || app.access.requests_view
+        || view_rows(app)
+            .iter()
+            .any(|(_, a)| a.consumer_name().is_some());
+    let columns = if app.access.requests_view {
+        REQUESTS
+    } else if app.access.consumer.is_some() {
+        BY_CONSUMER
+    } else if named {
+        BY_SCOPE
+    } else {
+        BY_SCOPE_NO_NAMES
     };
+    let rows: Vec<Row> = view_rows(app)
+        .into_iter()
+        .map(|(key, a)| {
+            let mut cells = vec![mark_cell(app, a)];
+            if app.access.requests_view {
+                cells.extend([
+                    a.scope.clone(),
+                    a.consumer_orgno.clone(),
+                    name_cell(&app.data, &a.consumer_orgno),
+                    short_time(a.created.as_deref()),
+                ]);
+            } else {
+                if app.access.consumer.is_some() {
+                    cells.push(a.scope.clone());
+                } else {
+                    cells.push(a.consumer_orgno.clone());
+                    if named {
+                        cells.push(name_cell(&app.data, &a.consumer_orgno));
+                    }
+                }
+                cells.extend([
+                    a.state.to_string(),
+                    short_time(a.created.as_deref()),
+                    short_time(a.last_updated.as_deref()),
+                ]);
+            }
+            Row::new(key, cells).tone(tone(&a.state))
+        })
+        .collect();
+    app.access.table.set_columns(columns);
     app.access.table.set_rows(rows);
 }
 
@@ -142,32 +220,92 @@ fn shown_grants<'a>(scopes: &ScopesPane, data: &'a Data) -> Option<&'a [ScopeAcc
 /// The reverse view for one org number (`:org N`, or Enter on a grant).
 pub fn show_consumer(app: &mut App, org: OrgNumber) -> Vec<Effect> {
     app.pane = PaneId::Access;
+    app.access.requests_view = false;
     app.access.consumer = Some(org.clone());
     if app.data.consumer.as_ref().is_some_and(|(o, _)| *o != org) {
         app.data.consumer = None;
     }
     app.access.table.clear_filter();
     rebuild(app);
-    vec![app.load(Load::Consumer(org))]
+    let mut out = vec![app.load(Load::Consumer(org.clone()))];
+    out.extend(app.names_effect(vec![org]));
+    out
+}
+
+/// `:requests`: every request of every own scope, oldest first (read with the grant counts).
+pub fn show_requests(app: &mut App) -> Vec<Effect> {
+    app.pane = PaneId::Access;
+    app.access.requests_view = true;
+    app.access.table.clear_filter();
+    rebuild(app);
+    Vec::new()
+}
+
+/// (scope, org, state) of the row with `key`, whichever view.
+fn target(app: &App, key: &str) -> Option<(ScopeName, OrgNumber, AccessState)> {
+    let (_, a) = view_rows(app).into_iter().find(|(k, _)| k == key)?;
+    Some((
+        a.scope.parse().ok()?,
+        a.consumer_orgno.parse().ok()?,
+        a.state.clone(),
+    ))
 }
 
 /// (scope, org, state) of the selected row, whichever view.
 fn selected(app: &App) -> Option<(ScopeName, OrgNumber, AccessState)> {
-    let key = app.access.table.selected_row()?.key.clone();
-    match &app.access.consumer {
-        Some(org) => {
-            let (_, grants) = app.data.consumer.as_ref()?;
-            let a = grants.iter().find(|a| a.scope == key)?;
-            Some((a.scope.parse().ok()?, org.clone(), a.state.clone()))
-        }
-        None => {
-            let scope = app.scopes.selected_own()?;
-            let a = shown_grants(&app.scopes, &app.data)?
-                .iter()
-                .find(|a| a.consumer_orgno == key)?;
-            Some((scope.parse().ok()?, key.parse().ok()?, a.state.clone()))
-        }
+    target(app, &app.access.table.selected_row()?.key)
+}
+
+/// The marked requests this view shows, as (scope, org).
+fn marked_here(app: &App) -> Vec<(ScopeName, OrgNumber)> {
+    view_rows(app)
+        .into_iter()
+        .filter(|(_, a)| a.state == AccessState::Requested)
+        .filter(|(_, a)| {
+            app.access
+                .marked
+                .contains(&(a.scope.clone(), a.consumer_orgno.clone()))
+        })
+        .filter_map(|(_, a)| Some((a.scope.parse().ok()?, a.consumer_orgno.parse().ok()?)))
+        .collect()
+}
+
+/// Ask, then approve (or deny) the requests `rows`, through the engine as one change each.
+fn answer_requests(app: &mut App, rows: Vec<(ScopeName, OrgNumber)>, approve: bool) {
+    const LISTED: usize = 8;
+    let (title, verb) = if approve {
+        ("Approve requests", "Approve")
+    } else {
+        ("Deny requests", "Deny")
+    };
+    let mut lines = vec![match rows.len() {
+        1 => format!("{verb} this request?"),
+        n => format!("{verb} these {n} requests?"),
+    }];
+    lines.extend(
+        rows.iter()
+            .take(LISTED)
+            .map(|(scope, org)| format!("  {scope}  {}", org_with_name(&app.data, org.as_str()))),
+    );
+    if rows.len() > LISTED {
+        lines.push(format!("  and {} more", rows.len() - LISTED));
     }
+    lines.push(if approve {
+        "Their clients can then get tokens with the scope.".into()
+    } else {
+        "They get no access; a later grant can still give it.".into()
+    });
+    let changes = rows
+        .into_iter()
+        .map(|(scope, consumer)| {
+            if approve {
+                Change::Approve { scope, consumer }
+            } else {
+                Change::Deny { scope, consumer }
+            }
+        })
+        .collect();
+    app.confirm(Confirm::new(title, lines, Mutation::Changes(changes)));
 }
 
 pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
@@ -181,7 +319,7 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
                 app.error("select one of your scopes in the scopes pane (1) first");
                 return Vec::new();
             };
-            if app.access.consumer.is_some() {
+            if app.access.consumer.is_some() || app.access.requests_view {
                 app.error("Esc back to the scope's grants to grant it to more organisations");
                 return Vec::new();
             }
@@ -196,35 +334,67 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             );
             app.open_form(form, FormPurpose::Grant(scope));
         }
-        Cmd::Revoke => {
+        Cmd::Mark => {
             let Some((scope, org, state)) = selected(app) else {
                 return Vec::new();
             };
-            if state == AccessState::Denied {
-                app.info(format!(
-                    "{org} has no access to {scope} (DENIED); a re-approves"
-                ));
+            if state != AccessState::Requested {
+                app.info("only requests are marked (for approve and deny)");
                 return Vec::new();
             }
-            app.confirm(Confirm::new(
-                "Revoke access",
-                vec![
-                    format!("Revoke {scope} from organisation {org}?"),
-                    "Its clients stop getting tokens with this scope.".into(),
-                ],
-                Mutation::Revoke(scope, org),
-            ));
+            let k = (scope.to_string(), org.to_string());
+            if !app.access.marked.remove(&k) {
+                app.access.marked.insert(k);
+            }
+            let page = app.page();
+            app.access.table.move_by(1, page);
+            rebuild(app);
+        }
+        Cmd::Revoke => {
+            let marked = marked_here(app);
+            if !marked.is_empty() {
+                answer_requests(app, marked, false);
+                return Vec::new();
+            }
+            let Some((scope, org, state)) = selected(app) else {
+                return Vec::new();
+            };
+            match state {
+                AccessState::Requested => answer_requests(app, vec![(scope, org)], false),
+                AccessState::Denied => app.info(format!(
+                    "{org} has no access to {scope} (DENIED); {} re-approves",
+                    app.keymap.key(PaneId::Access, Cmd::Reapprove)
+                )),
+                _ => {
+                    let who = org_with_name(&app.data, org.as_str());
+                    app.confirm(Confirm::new(
+                        "Revoke access",
+                        vec![
+                            format!("Revoke {scope} from organisation {who}?"),
+                            "Its clients stop getting tokens with this scope.".into(),
+                        ],
+                        Mutation::Revoke(scope, org),
+                    ));
+                }
+            }
         }
         Cmd::Reapprove => {
+            let marked = marked_here(app);
+            if !marked.is_empty() {
+                answer_requests(app, marked, true);
+                return Vec::new();
+            }
             let Some((scope, org, state)) = selected(app) else {
                 return Vec::new();
             };
-            if state == AccessState::Approved {
-                app.info(format!("{org} already has {scope}"));
-                return Vec::new();
+            match state {
+                AccessState::Requested => answer_requests(app, vec![(scope, org)], true),
+                AccessState::Approved => app.info(format!("{org} already has {scope}")),
+                _ => {
+                    app.info(format!("approving {scope} for {org}…"));
+                    return vec![Effect::Mutate(Mutation::Grant(scope, vec![org]))];
+                }
             }
-            app.info(format!("approving {scope} for {org}…"));
-            return vec![Effect::Mutate(Mutation::Grant(scope, vec![org]))];
         }
         Cmd::Open => {
             if app.access.consumer.is_none()
@@ -236,6 +406,67 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         _ => {}
     }
     Vec::new()
+}
+
+/// The grant dialog's names, kept up to date as numbers are typed: each valid number's name,
+/// `unknown organisation` (a warning), or an ellipsis while it is looked up. Returns the
+/// lookups still needed. Shown by number, so a late answer never names another number.
+pub fn grant_dialog_names(app: &mut App) -> Vec<Effect> {
+    let Some(Modal::Form(form, FormPurpose::Grant(_))) = &app.modal else {
+        return Vec::new();
+    };
+    let typed: Vec<OrgNumber> = form
+        .value("orgs")
+        .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    let lookups = app.names_effect(typed.clone());
+    let notes: Vec<(String, bool)> = if app.names_on {
+        typed
+            .iter()
+            .filter_map(|o| match app.data.names.get(o.as_str()) {
+                Some(Name::Known(n)) => Some((format!("{o}  {n}"), false)),
+                Some(Name::Unknown) => Some((format!("{o}  {}", crate::names::UNKNOWN), true)),
+                None if app.data.names_pending.contains(o.as_str()) => {
+                    Some((format!("{o}  …"), false))
+                }
+                None => None,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    if let Some(Modal::Form(form, _)) = &mut app.modal
+        && form.notes != notes
+    {
+        form.notes = notes;
+        app.dirty = true;
+    }
+    lookups.into_iter().collect()
+}
+
+/// Before a grant to numbers the register does not know, one more question: a typo that
+/// passes the MOD11 check names another organisation, or none.
+pub fn ask_unknown(app: &App, m: &Mutation) -> Option<Confirm> {
+    let Mutation::Grant(scope, orgs) = m else {
+        return None;
+    };
+    let unknown: Vec<&str> = orgs
+        .iter()
+        .map(OrgNumber::as_str)
+        .filter(|o| matches!(app.data.names.get(*o), Some(Name::Unknown)))
+        .collect();
+    if unknown.is_empty() {
+        return None;
+    }
+    Some(Confirm::new(
+        "Unknown organisation",
+        vec![
+            format!("The register knows no organisation {}.", unknown.join(", ")),
+            format!("Grant {scope} anyway?"),
+        ],
+        m.clone(),
+    ))
 }
 
 /// Org numbers typed or pasted as a list.
@@ -276,9 +507,27 @@ pub fn submit(
 }
 
 pub fn render(app: &App, f: &mut Frame, area: Rect) {
+    // Marks on rows of another view do not count here (approve and deny leave them be).
+    let marked = match marked_here(app).len() {
+        0 => String::new(),
+        n => format!(" · {n} marked"),
+    };
+    if app.access.requests_view {
+        let title = format!(
+            "Requests waiting for an answer{marked} · {} approve {} deny · Esc: back",
+            app.keymap.key(PaneId::Access, Cmd::Reapprove),
+            app.keymap.key(PaneId::Access, Cmd::Revoke)
+        );
+        let empty = app
+            .data
+            .no_rows(&[LoadKind::GrantCounts], "no requests wait for an answer");
+        app.access.table.render(f, area, &title, &empty, &app.theme);
+        return;
+    }
     match &app.access.consumer {
         Some(org) => {
-            let title = format!("Everything {org} has from us · Esc: back");
+            let who = org_with_name(&app.data, org.as_str());
+            let title = format!("Everything {who} has from us{marked} · Esc: back");
             let empty = if app.data.consumer.is_some() {
                 "this organisation has no grants from us".into()
             } else {
@@ -289,7 +538,7 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
         None => {
             let (title, empty) = match app.scopes.selected_own() {
                 Some(s) => (
-                    format!("Grants of {s}"),
+                    format!("Grants of {s}{marked}"),
                     if shown_grants(&app.scopes, &app.data).is_some() {
                         format!(
                             "no grants: press {} to grant org numbers",

@@ -23,6 +23,8 @@ const OWN: &[Column] = &[
     col("all", Constraint::Length(3)),
     col("types", Constraint::Fill(1)).abbreviated(crate::wire::kinds::short_list),
     num("grants", Constraint::Length(6)),
+    // Requests waiting for an answer, beside the grants they may become.
+    num("req", Constraint::Length(3)),
     col("last updated", Constraint::Length(16)),
 ];
 
@@ -103,6 +105,12 @@ pub fn rebuild(app: &mut App) {
         .filter(|s| s.active || show_inactive)
         .map(|s| {
             let grants = approved_count(app, &s.name).map_or(String::new(), |n| n.to_string());
+            let requests = app
+                .data
+                .requests
+                .get(&s.name)
+                .filter(|r| !r.is_empty())
+                .map_or(String::new(), |r| r.len().to_string());
             let row = Row::new(
                 s.name.clone(),
                 vec![
@@ -112,9 +120,15 @@ pub fn rebuild(app: &mut App) {
                     yes(s.accessible_for_all),
                     types(s),
                     grants,
+                    requests.clone(),
                     short_time(s.last_updated.as_deref()),
                 ],
             );
+            let row = if requests.is_empty() {
+                row
+            } else {
+                row.cell_tone(6, Tone::Warn)
+            };
             if s.active { row } else { row.tone(Tone::Muted) }
         })
         .collect();

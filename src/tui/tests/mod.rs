@@ -5,6 +5,7 @@ mod keys;
 mod kinds;
 mod onbehalfof;
 mod render;
+mod requests;
 mod update;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -14,7 +15,7 @@ use serde_json::json;
 
 use super::action::Action;
 use super::app::{App, Session};
-use super::effect::{Effect, Load, Loaded, TokenInfo, approved};
+use super::effect::{Counted, Effect, Load, Loaded, TokenInfo};
 use super::keymap::Keymap;
 use crate::api::models::{Client, Jwks, Scope, ScopeAccess, ScopePrefix};
 use crate::config::Environment;
@@ -60,7 +61,7 @@ pub fn own_scopes() -> Vec<Scope> {
     ]
 }
 
-fn access(scope: &str, org: &str, state: &str) -> ScopeAccess {
+pub fn access(scope: &str, org: &str, state: &str) -> ScopeAccess {
     let mut a: ScopeAccess = serde_json::from_value(json!({"scope":scope,"consumer_orgno":org,"owner_orgno":"991825827","state":state,"created":"2026-01-02T03:04:05.000+01:00","last_updated":"2026-02-02T03:04:05.000+01:00"})).unwrap();
     // Digdir names the consumer at times; the access pane shows a name column only then.
     if org == "974760673" && scope == "demo:api/read" {
@@ -137,7 +138,7 @@ pub fn answer(load: &Load) -> Loaded {
         Load::GrantCounts(names) => Loaded::GrantCounts(
             names
                 .iter()
-                .map(|n| (n.to_string(), Ok(approved(&grants_of(n.as_str())))))
+                .map(|n| (n.to_string(), Ok(Counted::of(&grants_of(n.as_str())))))
                 .collect(),
         ),
         Load::Grants(name) => Loaded::Grants(name.to_string(), Ok(grants_of(name.as_str()))),
@@ -167,7 +168,33 @@ pub fn answer(load: &Load) -> Loaded {
     }
 }
 
-/// Answer every load among `effects` (and the loads those answers cause); return the rest.
+/// The register's answer for one number: a few are named, 123456785 is unknown, and
+/// 987654309 cannot be looked up (no answer).
+pub fn register(org: &str) -> Option<crate::names::Name> {
+    use crate::names::Name;
+    Some(match org {
+        "974760673" => Name::Known("REGISTERENHETEN I BRØNNØYSUND".into()),
+        "889640782" => Name::Known("ARBEIDS- OG VELFERDSETATEN".into()),
+        "974761076" => Name::Known("SKATTEETATEN".into()),
+        "910000004" => Name::Known("TESTBEDRIFT AS".into()),
+        "987654309" => return None,
+        _ => Name::Unknown,
+    })
+}
+
+/// The `Action::Names` answering a lookup of `asked` from [`register`].
+pub fn names_answer(asked: &[crate::api::types::OrgNumber]) -> Action {
+    Action::Names {
+        asked: asked.to_vec(),
+        found: asked
+            .iter()
+            .filter_map(|o| Some((o.to_string(), register(o.as_str())?)))
+            .collect(),
+    }
+}
+
+/// Answer every load and name lookup among `effects` (and those their answers cause);
+/// return the rest.
 pub fn settle(app: &mut App, effects: Vec<Effect>) -> Vec<Effect> {
     settle_with(app, effects, |_| None)
 }
@@ -188,6 +215,7 @@ pub fn settle_with(
                     let data = answer_with(&load).unwrap_or_else(|| answer(&load));
                     next.extend(app.update(Action::Loaded { generation, data }));
                 }
+                Effect::LookupNames(asked) => next.extend(app.update(names_answer(&asked))),
                 other => rest.push(other),
             }
         }

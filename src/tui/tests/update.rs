@@ -908,7 +908,13 @@ fn loads_that_failed_for_some_scopes_keep_the_others() {
                 "demo:api/read".into(),
                 Err("HTTP 500 [correlation id z]".into()),
             ),
-            ("demo:private".into(), Ok(0)),
+            (
+                "demo:private".into(),
+                Ok(crate::tui::effect::Counted {
+                    approved: 0,
+                    requests: Vec::new(),
+                }),
+            ),
         ]),
     });
     assert_eq!(app.data.grant_counts["demo:api/read"], 2);

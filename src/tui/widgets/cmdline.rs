@@ -12,6 +12,8 @@ pub enum Command {
     Keys,
     Expiring,
     Org(OrgNumber),
+    /// Every request waiting for an answer, of every own scope.
+    Requests,
     Profile(String),
     Journal,
     /// Plan an estate file against the live estate.
@@ -36,6 +38,11 @@ pub const COMMANDS: &[(&str, bool, &str)] = &[
         "every key of every client, soonest expiry first",
     ),
     ("org", true, "everything one org number has from us"),
+    (
+        "requests",
+        false,
+        "every access request waiting for an answer, oldest first",
+    ),
     ("profile", true, "switch to another profile"),
     ("journal", false, "the latest changes made with mpadmin"),
     (
@@ -68,6 +75,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         ("expiring" | "x", None) => Command::Expiring,
         ("journal" | "j", None) => Command::Journal,
         ("doctor", None) => Command::Doctor,
+        ("requests" | "r", None) => Command::Requests,
         ("help" | "h", None) => Command::Help,
         ("quit" | "q", None) => Command::Quit,
         ("org" | "o", Some(n)) => Command::Org(n.parse().map_err(|e| format!(":org: {e}"))?),

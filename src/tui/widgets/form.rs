@@ -219,6 +219,9 @@ pub struct Form {
     /// The server's answer to the last save, shown above the fields.
     pub error: Option<String>,
     pub submitting: bool,
+    /// Lines under the fields that the app keeps up to date as they are typed (the names of
+    /// the organisations in a grant dialog); `true` draws one as a warning.
+    pub notes: Vec<(String, bool)>,
 }
 
 /// What a key did to the form.
@@ -237,6 +240,7 @@ impl Form {
             focus: 0,
             error: None,
             submitting: false,
+            notes: Vec::new(),
         }
     }
 
@@ -344,7 +348,8 @@ impl Form {
             .error
             .as_deref()
             .map_or(0, |e| wrapped_lines(e, width.saturating_sub(2)));
-        let extra = form_error + error_lines;
+        let notes = u16::try_from(self.notes.len()).unwrap_or(u16::MAX);
+        let extra = form_error + error_lines + notes;
         if body + extra + 2 > area.height {
             return self.render_compact(f, area, focused_error, theme);
         }
@@ -369,6 +374,7 @@ impl Form {
                 constraints.push(Constraint::Length(error_lines));
             }
         }
+        constraints.push(Constraint::Length(notes));
         constraints.push(Constraint::Fill(1));
         let areas = Layout::vertical(constraints).split(inner);
         let mut slots = areas.iter().copied();
@@ -396,6 +402,19 @@ impl Form {
                     a,
                 );
             }
+        }
+        if let Some(a) = slots.next() {
+            let lines: Vec<Line> = self
+                .notes
+                .iter()
+                .map(|(text, warn)| {
+                    Line::styled(
+                        format!(" {text}"),
+                        if *warn { theme.warn } else { theme.muted },
+                    )
+                })
+                .collect();
+            f.render_widget(Paragraph::new(lines), a);
         }
     }
 }
