@@ -324,7 +324,9 @@ async fn every_kind_of_change_is_accepted_by_the_emulator() {
     assert_eq!(served(&emu, GRANTS_PATH, 2).await.requests, 2);
 
     // Edit a client.
-    d.press("3/rapportering\re");
+    d.press("3");
+    d.wait_for("rapportering").await;
+    d.press("/rapportering\re");
     d.wait_for("Edit rapportering").await;
     d.press(" (edited)\r");
     d.wait_for("updated client").await;
@@ -546,7 +548,9 @@ async fn keys_pane_generates_rotates_with_proof_deletes_or_keeps_the_old_key_and
     let passphrase = "correct horse battery";
     assert_eq!(kids_on(&emu, RAPPORTERING), [OLD_KID]);
 
-    d.press("3/rapportering\rK");
+    d.press("3");
+    d.wait_for("rapportering").await;
+    d.press("/rapportering\rK");
     d.wait_for("Keys of rapportering").await;
     d.wait_for(OLD_KID).await;
 
@@ -721,6 +725,12 @@ async fn start_up_reads_each_list_once_and_no_key_set_when_the_listing_carries_t
     d.wait_for("Own scopes · i: inactive · t: public  200")
         .await;
     served(&emu, GRANTS_PATH, 200).await;
+    // The clients are read when their pane first opens, not at start.
+    assert_eq!(emu.path_stats("/api/v1/clients").requests, 0);
+    d.press("3");
+    d.wait_for("klient-").await;
+    d.press("1");
+    d.press("3");
     d.press("q");
     ui.await.unwrap().unwrap();
     let got: Vec<(String, u64)> = emu
@@ -847,7 +857,10 @@ async fn onbehalfof_registrations_are_added_edited_and_removed_from_the_ui() {
     let stored = |key: &str| emu.state().onbehalfof[idp].get(key).cloned();
     let Launched { d, ui, journal, .. } = launch(&emu, 120);
     d.wait_for("token ").await;
-    d.press("3/rapportering\rb");
+    // The clients list is read when its pane first opens.
+    d.press("3");
+    d.wait_for("rapportering").await;
+    d.press("/rapportering\rb");
     d.wait_for("on-behalf-of registrations are only for idporten")
         .await;
     d.esc();
@@ -911,7 +924,9 @@ async fn an_idporten_client_is_created_from_the_ui() {
     let emu = common::emulator().await;
     let Launched { d, ui, .. } = launch(&emu, 120);
     d.wait_for("token ").await;
-    d.press("3n");
+    d.press("3");
+    d.wait_for("rapportering").await;
+    d.press("n");
     d.wait_for("New client").await;
     d.press("Min side 2\tInnlogging\t\t \t\t\thttps://minside2.example.no/cb\r");
     d.wait_for("Min side 2").await;

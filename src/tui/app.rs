@@ -211,6 +211,27 @@ impl Offline {
     }
 }
 
+/// The lists the panes show, each read with one request.
+const LIST_KINDS: [LoadKind; 5] = [
+    LoadKind::OwnScopes,
+    LoadKind::Prefixes,
+    LoadKind::PublicScopes,
+    LoadKind::GrantedToUs,
+    LoadKind::Clients,
+];
+
+/// The load of a whole list (`None` for loads that take an argument).
+fn list_load(kind: LoadKind) -> Option<Load> {
+    Some(match kind {
+        LoadKind::OwnScopes => Load::OwnScopes,
+        LoadKind::Prefixes => Load::Prefixes,
+        LoadKind::PublicScopes => Load::PublicScopes,
+        LoadKind::GrantedToUs => Load::GrantedToUs,
+        LoadKind::Clients => Load::Clients,
+        _ => return None,
+    })
+}
+
 pub struct App {
     pub session: Session,
     pub keymap: Keymap,
@@ -230,8 +251,8 @@ pub struct App {
     pub pending: usize,
     pub spin: usize,
     generations: HashMap<LoadKind, u64>,
-    /// Lists that wait for the answer of the list on screen (`load_lists`).
-    waiting: Vec<Load>,
+    /// Lists not read yet: each is read the first time a view that shows it is on screen.
+    unread: HashSet<LoadKind>,
     /// A token refresh is on its way (so the tick asks only once).
     token_asked: bool,
     /// The scope whose grants were asked for last, answered or on the way (so opening the
@@ -271,7 +292,7 @@ impl App {
             pending: 0,
             spin: 0,
             generations: HashMap::new(),
-            waiting: Vec::new(),
+            unread: HashSet::new(),
             token_asked: false,
             grants_asked: None,
             prod_confirmed: false,
@@ -301,6 +322,8 @@ impl App {
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = self.update_inner(action);
+        let lists = self.read_on_screen();
+        effects.extend(self.admit(lists));
         effects.extend(self.side_panel_loads());
         let registrations = panes::onbehalfof::follow_selection(self);
         effects.extend(self.admit(registrations.into_iter().collect()));
@@ -544,39 +567,46 @@ impl App {
     }
 
     fn load_all(&mut self) -> Vec<Effect> {
+        self.unread = LIST_KINDS.into_iter().collect();
         let mut all = vec![self.load(Load::Token)];
-        all.extend(self.load_lists());
+        all.extend(self.read_on_screen());
         all
     }
 
-    /// Every list the panes show (grants and keys follow the scope and client lists). The
-    /// list of the pane on screen goes first, the others when it has been answered: parsed side
-    /// by side on two cores, 2 500 clients and 5 000 public scopes held 5 000 own scopes back by
-    /// ~30 ms and doubled the peak memory, while on a network they trail by one round trip,
-    /// less than it takes to switch panes.
-    fn load_lists(&mut self) -> Vec<Effect> {
-        let (first, then) = if matches!(self.pane, PaneId::Clients | PaneId::Keys) {
-            (
-                vec![Load::Clients],
-                vec![Load::OwnScopes, Load::Prefixes, Load::PublicScopes],
-            )
-        } else {
-            (
-                vec![Load::OwnScopes, Load::Prefixes],
-                vec![Load::Clients, Load::PublicScopes],
-            )
-        };
-        self.waiting = then;
-        self.waiting.push(Load::GrantedToUs);
-        first.into_iter().map(|l| self.load(l)).collect()
+    /// The lists the view on screen shows.
+    fn lists_on_screen(&self) -> &'static [LoadKind] {
+        match self.pane {
+            PaneId::Scopes if self.scopes.public => &[LoadKind::PublicScopes],
+            PaneId::Scopes | PaneId::Access => &[LoadKind::OwnScopes, LoadKind::Prefixes],
+            // A client's scopes may be any granted to us, open to all, or our own.
+            PaneId::Clients | PaneId::Keys | PaneId::OnBehalfOf => &[
+                LoadKind::Clients,
+                LoadKind::GrantedToUs,
+                LoadKind::PublicScopes,
+            ],
+        }
     }
 
-    /// The lists `load_lists` held back, once the first has been answered.
-    fn load_waiting(&mut self) -> Vec<Effect> {
-        std::mem::take(&mut self.waiting)
-            .into_iter()
+    /// Read the lists of the view on screen that have not been read yet. A list is read the
+    /// first time it is shown, not all at start: 2 500 clients with their keys and 5 000 public
+    /// scopes parsed beside 5 000 own scopes held those back by ~30 ms on two cores and kept
+    /// ~20 MB that a user who never opens those views does not need.
+    fn read_on_screen(&mut self) -> Vec<Effect> {
+        let due: Vec<LoadKind> = self
+            .lists_on_screen()
+            .iter()
+            .copied()
+            .filter(|k| self.unread.remove(k))
+            .collect();
+        due.into_iter()
+            .filter_map(list_load)
             .map(|l| self.load(l))
             .collect()
+    }
+
+    /// `load`, unless its list has not been read yet: then it is read when first shown.
+    fn reread(&mut self, load: Load) -> Option<Effect> {
+        (!self.unread.contains(&load.kind())).then(|| self.load(load))
     }
 
     // ---- offline ----
@@ -601,7 +631,8 @@ impl App {
         }
     }
 
-    /// Offline and the wait is over: read everything again (the token too if it never came).
+    /// Offline and the wait is over: read the lists on screen again (the token too if it never
+    /// came); the other lists read so far are read again when next shown.
     fn retry_when_due(&mut self, now: SystemTime) -> Vec<Effect> {
         let due = self
             .offline
@@ -611,7 +642,8 @@ impl App {
             return Vec::new();
         };
         o.probing = true;
-        let mut loads = self.load_lists();
+        self.unread = LIST_KINDS.into_iter().collect();
+        let mut loads = self.read_on_screen();
         if self.data.token.is_none() {
             loads.push(self.load(Load::Token));
         }
@@ -637,7 +669,10 @@ impl App {
                 all
             }
             // Grants follow the scope list (see `on_loaded`).
-            Area::Scopes => vec![self.load(Load::OwnScopes), self.load(Load::PublicScopes)],
+            Area::Scopes => [Load::OwnScopes, Load::PublicScopes]
+                .into_iter()
+                .filter_map(|l| self.reread(l))
+                .collect(),
             Area::Access => {
                 let mut out: Vec<Effect> = self.load_grant_counts().into_iter().collect();
                 out.extend(self.grants_of_selected(true));
@@ -645,7 +680,10 @@ impl App {
             }
             // One scope's grants (its count comes with them), never every scope's.
             Area::Grants(scope) => vec![self.load(Load::Grants(scope.clone()))],
-            Area::Clients => vec![self.load(Load::Clients), self.load(Load::GrantedToUs)],
+            Area::Clients => [Load::Clients, Load::GrantedToUs]
+                .into_iter()
+                .filter_map(|l| self.reread(l))
+                .collect(),
             Area::Keys => vec![self.load_jwks()],
             Area::KeysOf(id) => vec![self.load(Load::Jwks(vec![id.clone()]))],
         };
@@ -745,11 +783,7 @@ impl App {
             // A newer request of the same kind is on its way; this answer is stale.
             return Vec::new();
         }
-        let mut next = if matches!(kind, LoadKind::OwnScopes | LoadKind::Clients) {
-            self.load_waiting()
-        } else {
-            Vec::new()
-        };
+        let mut next = Vec::new();
         let mut counts_wanted = false;
         let mut errors = Vec::new();
         let mut keep = |r: Result<(), String>| {

@@ -229,6 +229,11 @@ pub fn app_with(session: Session) -> App {
     let start = app.update(Action::Start);
     let rest = settle(&mut app, start);
     assert!(rest.is_empty());
+    // Every list, as after a visit to the clients pane (lists are read when first shown).
+    for pane in ["3", "1"] {
+        let rest = press_settled(&mut app, pane);
+        assert!(rest.is_empty());
+    }
     app
 }
 

@@ -35,14 +35,16 @@ fn scopes_pane() {
 fn empty_and_loading() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     snap!("loading_80x24", &mut app, 80, 24);
-    let effects = app.update(Action::Start);
-    settle_with(&mut app, effects, |load| match load {
+    let empty = |load: &Load| match load {
         Load::OwnScopes => Some(Loaded::OwnScopes(Ok(Vec::new()))),
         Load::Clients => Some(Loaded::Clients(Ok(Vec::new()))),
         _ => None,
-    });
+    };
+    let effects = app.update(Action::Start);
+    settle_with(&mut app, effects, empty);
     snap!("empty_scopes_80x24", &mut app, 80, 24);
-    press(&mut app, "3");
+    let effects = press(&mut app, "3");
+    settle_with(&mut app, effects, empty);
     snap!("empty_clients_80x24", &mut app, 80, 24);
     press(&mut app, "4");
     snap!("keys_without_client_80x24", &mut app, 80, 24);
@@ -229,14 +231,15 @@ fn screen(app: &mut App) -> String {
 fn a_failed_load_is_never_drawn_as_an_empty_list() {
     const ERR: &str = "GET /scopes: HTTP 400: bad gateway page";
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
-    let effects = app.update(Action::Start);
-    settle_with(&mut app, effects, |load| match load {
+    let failing = |load: &Load| match load {
         Load::OwnScopes => Some(Loaded::OwnScopes(Err(ERR.into()))),
         Load::PublicScopes => Some(Loaded::PublicScopes(Err(ERR.into()))),
         Load::Clients => Some(Loaded::Clients(Err(ERR.into()))),
         Load::Prefixes => Some(Loaded::Prefixes(Err(ERR.into()))),
         _ => None,
-    });
+    };
+    let effects = app.update(Action::Start);
+    settle_with(&mut app, effects, failing);
     let unread = format!("could not read this (r tries again): {ERR}");
     let scopes = snap!("failed_scopes_80x24", &mut app, 80, 24);
     assert!(!format!("{}", scopes.backend()).contains("no scopes yet"));
@@ -248,7 +251,8 @@ fn a_failed_load_is_never_drawn_as_an_empty_list() {
         ("4", "select a client"),
         ("o", "no client has keys"),
     ] {
-        press(&mut app, keys);
+        let effects = press(&mut app, keys);
+        settle_with(&mut app, effects, failing);
         let text = screen(&mut app);
         assert!(!text.contains(empty), "after {keys:?}: {text}");
         assert!(text.contains(&unread[..60]), "after {keys:?}: {text}");
@@ -284,6 +288,8 @@ fn a_failed_load_is_never_drawn_as_an_empty_list() {
 fn keys_that_could_not_be_read_are_not_no_keys() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     let mut queue = app.update(Action::Start);
+    // The clients pane reads the clients (and their keys) when it opens.
+    queue.extend(app.update(key('3')));
     while !queue.is_empty() {
         let mut next = Vec::new();
         for e in queue {

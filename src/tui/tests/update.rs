@@ -42,7 +42,7 @@ fn field_error(app: &App, name: &str) -> Option<String> {
 fn start_loads_everything_and_counts_requests() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     let effects = app.update(Action::Start);
-    // The scopes pane's lists first; the others wait for its answer.
+    // The scopes pane's lists; the others are read when first shown.
     let kinds: Vec<LoadKind> = effects.iter().filter_map(load_kind).collect();
     assert_eq!(
         kinds,
@@ -59,6 +59,8 @@ fn start_loads_everything_and_counts_requests() {
     assert_eq!(app.data.grant_counts.len(), 4);
     // Counts only: the grants themselves are read for the scope the access pane shows.
     assert!(app.data.grants.is_none());
+    assert!(app.data.jwks.is_empty(), "no clients read yet");
+    press_settled(&mut app, "3");
     assert_eq!(app.data.jwks.len(), 2);
 }
 
@@ -69,39 +71,51 @@ fn load_kind(e: &Effect) -> Option<LoadKind> {
     }
 }
 
-/// The lists of other panes follow the answer of the pane on screen, and the clients pane's
-/// list goes first when that pane is on screen (a profile switch starts on it).
+/// A list is read the first time a view that shows it is on screen, and once: the scopes
+/// pane never reads the clients, the public view reads the public scopes, the clients pane
+/// its lists; `r` re-reads only lists already read.
 #[test]
-fn the_list_on_screen_is_read_first_and_the_others_follow_its_answer() {
+fn each_list_is_read_when_first_shown() {
     let mut app = App::new(session(false, Environment::Test), Keymap::default(), now());
     let start = app.update(Action::Start);
-    let first = start
-        .into_iter()
-        .find_map(|e| match e {
-            Effect::Load { generation, load } if load.kind() == LoadKind::OwnScopes => {
-                Some((generation, load))
-            }
-            _ => None,
-        })
-        .unwrap();
-    let after: Vec<LoadKind> = app
-        .update(Action::Loaded {
-            generation: first.0,
-            data: answer(&first.1),
-        })
+    let after: Vec<LoadKind> = settle_with(&mut app, start, |_| None)
         .iter()
         .filter_map(load_kind)
         .collect();
+    assert!(after.is_empty(), "{after:?}");
     for kind in [
         LoadKind::Clients,
         LoadKind::PublicScopes,
         LoadKind::GrantedToUs,
-        LoadKind::GrantCounts,
     ] {
-        assert!(after.contains(&kind), "{kind:?} not in {after:?}");
+        assert!(!app.data.loaded.contains(&kind), "{kind:?} read at start");
     }
+    let refresh: Vec<LoadKind> = app.update(key('r')).iter().filter_map(load_kind).collect();
+    assert!(
+        refresh.contains(&LoadKind::OwnScopes) && !refresh.contains(&LoadKind::Clients),
+        "{refresh:?}"
+    );
+    let public: Vec<LoadKind> = app.update(key('t')).iter().filter_map(load_kind).collect();
+    assert_eq!(public, [LoadKind::PublicScopes]);
+    let clients: Vec<LoadKind> = app.update(key('3')).iter().filter_map(load_kind).collect();
+    assert_eq!(clients, [LoadKind::Clients, LoadKind::GrantedToUs]);
+    assert!(
+        app.update(key('1'))
+            .iter()
+            .filter_map(load_kind)
+            .next()
+            .is_none()
+    );
+    assert!(
+        app.update(key('3'))
+            .iter()
+            .filter_map(load_kind)
+            .next()
+            .is_none()
+    );
 
-    // Offline on the clients pane, the retry probes with the clients list.
+    // Offline on the clients pane, the retry reads that pane's lists; the scopes are read
+    // again when next shown.
     let mut app = loaded_app();
     let t0 = app.now;
     press(&mut app, "3");
@@ -112,7 +126,16 @@ fn the_list_on_screen_is_read_first_and_the_others_follow_its_answer() {
         .iter()
         .filter_map(load_kind)
         .collect();
-    assert_eq!(retried, [LoadKind::Clients]);
+    assert_eq!(
+        retried,
+        [
+            LoadKind::Clients,
+            LoadKind::GrantedToUs,
+            LoadKind::PublicScopes
+        ]
+    );
+    let back: Vec<LoadKind> = app.update(key('1')).iter().filter_map(load_kind).collect();
+    assert_eq!(back, [LoadKind::OwnScopes, LoadKind::Prefixes]);
 }
 
 #[test]
