@@ -21,6 +21,8 @@ enum Kind {
 
 fn kind(c: char) -> Kind {
     match c {
+        // Printable ASCII first: almost every character shown is one.
+        ' '..='~' => Kind::Plain,
         '\t' | '\n' | '\u{b}' | '\u{c}' | '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => Kind::Space,
         c if c.is_control() || is_format(c) => Kind::Hidden,
         _ => Kind::Plain,

@@ -86,24 +86,17 @@ impl<W: Write> TerminalSafe<W> {
     }
 }
 
-impl<W: Write> Write for TerminalSafe<W> {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.partial.extend_from_slice(buf);
-        let (text, rest) = match std::str::from_utf8(&self.partial) {
-            Ok(text) => (text, 0),
-            // serde_json writes UTF-8 only; an error here is a character cut off at the end.
-            Err(e) if e.error_len().is_none() => {
-                let end = e.valid_up_to();
-                (
-                    std::str::from_utf8(&self.partial[..end]).unwrap_or_default(),
-                    self.partial.len() - end,
-                )
-            }
-            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
-        };
+/// Printable ASCII and line breaks: nearly all of any JSON, passed through without decoding.
+fn plain_ascii(b: u8) -> bool {
+    b == b'\n' || (0x20..0x7f).contains(&b)
+}
+
+impl<W: Write> TerminalSafe<W> {
+    /// `text` with every character a terminal might act on written as JSON's `\uXXXX`.
+    fn escape(&mut self, text: &str) -> io::Result<()> {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
-            if c == '\n' || text::is_plain(c) {
+            if text::is_plain(c) {
                 out.push(c);
             } else {
                 for unit in c.encode_utf16(&mut [0; 2]) {
@@ -111,8 +104,49 @@ impl<W: Write> Write for TerminalSafe<W> {
                 }
             }
         }
-        self.inner.write_all(out.as_bytes())?;
-        self.partial.drain(..self.partial.len() - rest);
+        self.inner.write_all(out.as_bytes())
+    }
+}
+
+impl<W: Write> Write for TerminalSafe<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let joined;
+        let mut rest = if self.partial.is_empty() {
+            buf
+        } else {
+            self.partial.extend_from_slice(buf);
+            joined = std::mem::take(&mut self.partial);
+            &joined[..]
+        };
+        while !rest.is_empty() {
+            let plain = rest.iter().position(|&b| !plain_ascii(b));
+            let (run, after) = rest.split_at(plain.unwrap_or(rest.len()));
+            self.inner.write_all(run)?;
+            // The bytes up to the next plain ASCII one: whole characters, as a multi-byte
+            // character has no ASCII byte in it, except one cut off at the end of the write.
+            let other = after
+                .iter()
+                .position(|&b| plain_ascii(b))
+                .unwrap_or(after.len());
+            let (text, cut) = match std::str::from_utf8(&after[..other]) {
+                Ok(text) => (text, 0),
+                // serde_json writes UTF-8 only; an error here is a character cut off at the end.
+                Err(e) if e.error_len().is_none() && other == after.len() => {
+                    let end = e.valid_up_to();
+                    (
+                        std::str::from_utf8(&after[..end]).unwrap_or_default(),
+                        other - end,
+                    )
+                }
+                Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+            };
+            self.escape(text)?;
+            if cut > 0 {
+                self.partial = after[other - cut..].to_vec();
+                break;
+            }
+            rest = &after[other..];
+        }
         Ok(buf.len())
     }
 
