@@ -1,0 +1,214 @@
+//! Supplier mode (`idporten:dcr.supplier`): a vendor creates and manages clients for its
+//! customers; the server sets `supplier_orgno` to the vendor, and only clients with our number
+//! there may be changed. The emulator's rules over HTTP, then mpadmin refusing before sending.
+
+mod common;
+
+use common::{Grant, TestEmulator, post_grant};
+use mpadmin::emulator::{
+    ADMIN_KID, OTHER_SUPPLIER_ORGNO, OWN_ORGNO, SUPPLIER_ADMIN_CLIENT_ID, SUPPLIER_ORGNO,
+};
+use reqwest::Method;
+use serde_json::{Value, json};
+
+const SUPPLIER_SCOPES: &str = "idporten:dcr.read idporten:dcr.write idporten:dcr.supplier";
+
+/// The supplier's admin API, as raw HTTP.
+struct Supplier<'a> {
+    emu: &'a TestEmulator,
+    token: String,
+}
+
+impl<'a> Supplier<'a> {
+    async fn new(emu: &'a TestEmulator, scopes: &str) -> Supplier<'a> {
+        let grant = Grant::kid(
+            emu,
+            SUPPLIER_ADMIN_CLIENT_ID,
+            scopes,
+            "admin-own.key.pem",
+            ADMIN_KID,
+        );
+        let (status, body) = post_grant(emu, &grant.sign()).await;
+        assert_eq!(status, 200, "supplier token: {body}");
+        Supplier {
+            emu,
+            token: body["access_token"].as_str().unwrap().to_owned(),
+        }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (u16, Value) {
+        let url = format!("{}{path}", self.emu.api_base());
+        let mut req = self
+            .emu
+            .http()
+            .request(method, url)
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.unwrap();
+        let value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        (status, value)
+    }
+}
+
+fn new_client(orgno: &str) -> Value {
+    json!({
+        "integration_type": "maskinporten",
+        "client_name": "ny-for-kunde",
+        "description": "Made by the vendor",
+        "scopes": ["difitest:statistikk"],
+        "client_orgno": orgno,
+    })
+}
+
+fn id_of(emu: &TestEmulator, name: &str) -> String {
+    emu.state()
+        .clients
+        .values()
+        .find(|c| c.client_name == name)
+        .map(|c| c.client_id.clone())
+        .unwrap()
+}
+
+/// The demo's first customer (a supplier client's `client_orgno`).
+fn customer(emu: &TestEmulator) -> String {
+    let id = id_of(emu, "regnskap-bilag");
+    emu.state().clients[&id].client_orgno.clone().unwrap()
+}
+
+fn description(body: &Value) -> String {
+    body.to_string()
+}
+
+#[tokio::test]
+async fn a_supplier_creates_for_a_customer_and_the_server_sets_supplier_orgno() {
+    let emu = common::emulator().await;
+    let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
+    let customer = customer(&emu);
+    let (status, body) = api
+        .call(Method::POST, "/clients", Some(new_client(&customer)))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["client_orgno"], customer.as_str());
+    assert_eq!(body["supplier_orgno"], SUPPLIER_ORGNO);
+
+    let (status, body) = api
+        .call(Method::POST, "/clients", Some(new_client("123456789")))
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(description(&body).contains("client_orgno"), "{body}");
+}
+
+#[tokio::test]
+async fn without_dcr_supplier_a_client_for_another_organisation_is_forbidden() {
+    let emu = common::emulator().await;
+    let api = Supplier::new(&emu, "idporten:dcr.read idporten:dcr.write").await;
+    let (status, body) = api
+        .call(Method::POST, "/clients", Some(new_client(&customer(&emu))))
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        description(&body).contains("idporten:dcr.supplier"),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn a_supplier_lists_its_own_and_its_supplied_clients_only() {
+    let emu = common::emulator().await;
+    let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
+    let (status, body) = api.call(Method::GET, "/clients", None).await;
+    assert_eq!(status, 200);
+    let names: Vec<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_name"].as_str().unwrap())
+        .collect();
+    for name in ["regnskap-bilag", "fakturering", "lonnssystem"] {
+        assert!(names.contains(&name), "{name} in {names:?}");
+    }
+    assert!(
+        !names.contains(&"byggesak"),
+        "another vendor's client for a customer is not ours to see: {names:?}"
+    );
+    assert!(!names.contains(&"saksbehandling"), "{names:?}");
+    let customers: std::collections::BTreeSet<&str> = body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["supplier_orgno"] == SUPPLIER_ORGNO)
+        .map(|c| c["client_orgno"].as_str().unwrap())
+        .collect();
+    assert!((4..=6).contains(&customers.len()), "{customers:?}");
+}
+
+#[tokio::test]
+async fn another_suppliers_client_cannot_be_changed_deleted_or_given_keys() {
+    let emu = common::emulator().await;
+    let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
+    let id = id_of(&emu, "lonnssystem");
+    let before = emu.state().clients[&id].clone();
+    assert_eq!(before.supplier_orgno.as_deref(), Some(OTHER_SUPPLIER_ORGNO));
+    let path = format!("/clients/{id}");
+    let (status, body) = api.call(Method::GET, &path, None).await;
+    assert_eq!(status, 200, "visible: {body}");
+
+    let update = json!({
+        "client_name": "lonnssystem",
+        "description": "changed",
+        "scopes": ["difitest:statistikk"],
+    });
+    let jwks = format!("{path}/jwks");
+    let mut keys = serde_json::to_value(emu.state().keys(&id)).unwrap();
+    keys[0]["kid"] = json!("replacement");
+    let key = format!("{path}/jwks/lonnssystem-1");
+    for (method, path, body) in [
+        (Method::PUT, path.as_str(), Some(update)),
+        (Method::DELETE, path.as_str(), None),
+        (Method::POST, jwks.as_str(), Some(json!({ "keys": keys }))),
+        (Method::DELETE, jwks.as_str(), None),
+        (Method::DELETE, key.as_str(), None),
+    ] {
+        let (status, answer) = api.call(method.clone(), path, body).await;
+        assert_eq!(status, 403, "{method} {path}: {answer}");
+        assert!(answer["correlation_id"].is_string(), "{answer}");
+        let text = description(&answer);
+        assert!(
+            text.contains(OTHER_SUPPLIER_ORGNO) && text.contains("supplier_orgno"),
+            "{text}"
+        );
+    }
+    let after = emu.state();
+    assert_eq!(after.clients[&id], before, "unchanged");
+    assert_eq!(after.keys(&id).len(), 1, "keys unchanged");
+}
+
+#[tokio::test]
+async fn a_supplier_changes_the_clients_it_supplies() {
+    let emu = common::emulator().await;
+    let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
+    let id = id_of(&emu, "fakturering");
+    let update = json!({
+        "client_name": "fakturering",
+        "description": "changed by the vendor",
+        "scopes": ["difitest:statistikk"],
+    });
+    let (status, body) = api
+        .call(Method::PUT, &format!("/clients/{id}"), Some(update))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["supplier_orgno"], SUPPLIER_ORGNO);
+    let (status, _) = api
+        .call(Method::DELETE, &format!("/clients/{id}"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert!(!emu.state().clients[&id].active);
+    assert_ne!(
+        emu.state().clients[&id].client_orgno.as_deref(),
+        Some(OWN_ORGNO)
+    );
+}
