@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::bin::run;
 use common::{Grant, TestEmulator, post_grant};
 use mpadmin::emulator::{
     ADMIN_KID, OTHER_SUPPLIER_ORGNO, OWN_ORGNO, SUPPLIER_ADMIN_CLIENT_ID, SUPPLIER_ORGNO,
@@ -210,5 +211,201 @@ async fn a_supplier_changes_the_clients_it_supplies() {
     assert_ne!(
         emu.state().clients[&id].client_orgno.as_deref(),
         Some(OWN_ORGNO)
+    );
+}
+
+fn cli<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    let mut all = vec!["--profile", "emulator-supplier", "--yes"];
+    all.extend_from_slice(args);
+    all
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_create_and_list_for_a_customer_from_the_command_line() {
+    let emu = common::emulator().await;
+    let keys = emu.keys_toml();
+    let customer = customer(&emu);
+    let created = run(
+        &emu,
+        &keys,
+        &cli(&[
+            "clients",
+            "create",
+            "--customer",
+            &customer,
+            "--name",
+            "ny-for-kunde",
+            "--description",
+            "Laget av leverandøren",
+            "--scope",
+            "difitest:statistikk",
+        ]),
+    )
+    .await
+    .ok();
+    assert!(
+        created.stdout.contains("NORDLYS REGNSKAP AS"),
+        "the customer's name: {created:?}"
+    );
+    let id = id_of(&emu, "ny-for-kunde");
+    let made = emu.state().clients[&id].clone();
+    assert_eq!(made.client_orgno.as_deref(), Some(customer.as_str()));
+    assert_eq!(made.supplier_orgno.as_deref(), Some(SUPPLIER_ORGNO));
+
+    let listed = run(
+        &emu,
+        &keys,
+        &cli(&["--json", "clients", "list", "--customer", &customer]),
+    )
+    .await
+    .ok();
+    let names: Vec<String> = listed
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["client_name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["ny-for-kunde", "regnskap-bilag", "regnskap-lonn"]);
+
+    let human = run(
+        &emu,
+        &keys,
+        &cli(&["clients", "list", "--customer", &customer]),
+    )
+    .await
+    .ok();
+    assert!(human.stdout.contains("NORDLYS REGNSKAP AS"), "{human:?}");
+
+    let before = emu.path_stats("/api/v1/clients").requests;
+    let typo = run(
+        &emu,
+        &keys,
+        &cli(&["clients", "list", "--customer", "810079194"]),
+    )
+    .await
+    .failed(2);
+    assert!(
+        typo.stderr.contains("--customer") && typo.stderr.contains("MOD11"),
+        "{typo:?}"
+    );
+    assert_eq!(emu.path_stats("/api/v1/clients").requests, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn keys_expiring_groups_by_customer_soonest_first() {
+    let emu = common::emulator().await;
+    let keys = emu.keys_toml();
+    let out = run(
+        &emu,
+        &keys,
+        &cli(&["--json", "keys", "expiring", "--days", "1"]),
+    )
+    .await;
+    let groups = out.json();
+    let groups = groups.as_array().unwrap();
+    let soonest: Vec<i64> = groups
+        .iter()
+        .map(|g| g["keys"][0]["days_left"].as_i64().unwrap())
+        .collect();
+    assert!(
+        soonest.is_sorted(),
+        "customers by their soonest key: {soonest:?}"
+    );
+    for g in groups {
+        let days: Vec<i64> = g["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["days_left"].as_i64().unwrap())
+            .collect();
+        assert!(days.is_sorted(), "{g}");
+    }
+    let orgnos: Vec<&str> = groups
+        .iter()
+        .map(|g| g["customer_orgno"].as_str().unwrap())
+        .collect();
+    let unique: std::collections::BTreeSet<&&str> = orgnos.iter().collect();
+    assert_eq!(
+        unique.len(),
+        orgnos.len(),
+        "one group per customer: {orgnos:?}"
+    );
+    assert!(
+        groups
+            .iter()
+            .any(|g| g["customer_name"] == "BERGLUND TRANSPORT AS")
+    );
+
+    let human = run(&emu, &keys, &cli(&["keys", "expiring", "--days", "1"])).await;
+    let first = human.stdout.lines().nth(1).unwrap_or_default().to_owned();
+    assert!(first.contains("BERGLUND TRANSPORT AS"), "{human:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_to_another_suppliers_client_are_refused_before_sending() {
+    let emu = common::emulator().await;
+    let keys = emu.keys_toml();
+    let id = id_of(&emu, "lonnssystem");
+    let client_path = format!("/api/v1/clients/{id}");
+    let key_path = format!("{client_path}/jwks/lonnssystem-1");
+    let update = run(
+        &emu,
+        &keys,
+        &cli(&["clients", "update", &id, "--description", "Endret"]),
+    )
+    .await
+    .failed(2);
+    assert!(
+        update.stderr.contains(OTHER_SUPPLIER_ORGNO) && update.stderr.contains(SUPPLIER_ORGNO),
+        "both numbers named: {update:?}"
+    );
+    let removed = run(&emu, &keys, &cli(&["keys", "remove", &id, "lonnssystem-1"]))
+        .await
+        .failed(2);
+    assert!(removed.stderr.contains("supplier_orgno"), "{removed:?}");
+    let deleted = run(&emu, &keys, &cli(&["clients", "delete", &id]))
+        .await
+        .failed(2);
+    assert!(deleted.stderr.contains(OTHER_SUPPLIER_ORGNO), "{deleted:?}");
+    assert!(
+        emu.last_body("PUT", &client_path).is_none(),
+        "no update sent"
+    );
+    assert_eq!(emu.path_stats(&key_path).requests, 0, "no key removal sent");
+    let st = emu.state();
+    assert!(st.clients[&id].active && st.clients[&id].description != "Endret");
+    assert_eq!(st.keys(&id).len(), 1);
+}
+
+/// The engine itself refuses (the TUI goes through it too), with the request never sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_engine_refuses_an_update_of_another_suppliers_client_without_a_request() {
+    use mpadmin::changes::{Before, Change, Engine};
+    let emu = common::emulator().await;
+    let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator-supplier")).unwrap();
+    let engine = Engine::new(mpadmin::api::connect(&profile).unwrap(), None);
+    let id = id_of(&emu, "lonnssystem");
+    let mut client = emu.state().clients[&id].clone();
+    client.description = "Endret".into();
+    let path = format!("/api/v1/clients/{id}");
+    let change = Change::UpdateClient {
+        id: id.parse().unwrap(),
+        client: Box::new(client.clone()),
+    };
+    let err = engine
+        .apply_from(&change, Before::Client(Box::new(client)))
+        .await
+        .unwrap_err();
+    assert!(err.is_refusal(), "{err}");
+    assert!(err.to_string().contains(OTHER_SUPPLIER_ORGNO), "{err}");
+    assert_eq!(
+        emu.path_stats(&path).requests,
+        0,
+        "nothing reached the emulator"
+    );
+    assert_eq!(
+        engine.supplier().await.unwrap().as_deref(),
+        Some(SUPPLIER_ORGNO)
     );
 }

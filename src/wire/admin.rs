@@ -34,14 +34,14 @@ pub fn is_supplier(granted: &[String]) -> bool {
 pub fn not_our_supply(
     id: &str,
     supplier: Option<&str>,
-    customer: Option<&str>,
+    owner: Option<&str>,
     ours: &str,
 ) -> Option<String> {
     let supplier = supplier.filter(|s| !s.is_empty() && *s != ours)?;
     Some(format!(
-        "client {id} of customer {} is supplied by {supplier}, not by us ({ours}): only the \
-         organisation in a client's supplier_orgno may change it, its keys or delete it",
-        customer.unwrap_or("?")
+        "client {id} (of organisation {}) has supplier_orgno {supplier}, not ours ({ours}): \
+         only that supplier may change it, its keys or delete it",
+        owner.unwrap_or("?")
     ))
 }
 
@@ -82,5 +82,24 @@ mod tests {
         );
         let write = vec!["idporten:dcr.write".to_owned()];
         assert_eq!(missing(DCR_MODIFY, &write), None);
+        assert!(!is_supplier(&write));
+    }
+
+    #[test]
+    fn only_the_supplier_in_supplier_orgno_may_change_a_client() {
+        let why = not_our_supply("c1", Some("921456794"), Some("810079193"), "921456786");
+        let why = why.unwrap();
+        assert!(
+            why.contains("921456794") && why.contains("921456786"),
+            "{why}"
+        );
+        assert_eq!(
+            not_our_supply("c1", Some("921456786"), None, "921456786"),
+            None
+        );
+        assert_eq!(
+            not_our_supply("c1", None, Some("921456786"), "921456786"),
+            None
+        );
     }
 }
