@@ -3,6 +3,7 @@
 
 mod keys;
 mod render;
+mod supplier;
 mod update;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
