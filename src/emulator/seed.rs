@@ -45,6 +45,7 @@ pub const MODIFY_ADMIN_SCOPES: &[&str] = &[
 pub const SUPPLIER_ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c05";
 /// The admin scopes of that client.
 pub const SUPPLIER_ADMIN_SCOPES: &[&str] = &[
+    "idporten:scopes.read",
     "idporten:dcr.read",
     "idporten:dcr.write",
     "idporten:dcr.supplier",

@@ -814,7 +814,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let overview = key(Cmd::ToggleOverview);
     let (title, empty) = if app.keys.overview {
         (
-            format!("All keys of all clients, soonest expiry first · {overview}: one client"),
+            if crate::tui::supplier::ours(app).is_some() {
+                format!("All keys by customer, soonest first · {overview}: one client")
+            } else {
+                format!("All keys of all clients, soonest expiry first · {overview}: one client")
+            },
             app.data.no_rows(&lists, "no client has keys"),
         )
     } else {
