@@ -409,3 +409,27 @@ async fn the_engine_refuses_an_update_of_another_suppliers_client_without_a_requ
         Some(SUPPLIER_ORGNO)
     );
 }
+
+#[tokio::test]
+async fn on_behalf_of_writes_on_another_suppliers_client_are_forbidden() {
+    let emu = common::emulator().await;
+    let id = id_of(&emu, "lonnssystem");
+    // An ID-porten client (on-behalf-of registrations allowed) another vendor supplied to us.
+    emu.edit_state(|st| {
+        let c = st.clients.get_mut(&id).unwrap();
+        c.integration_type = Some(mpadmin::api::models::IntegrationType::Idporten);
+        c.scopes.clear();
+    })
+    .unwrap();
+    let api = Supplier::new(
+        &emu,
+        "idporten:dcr.read idporten:dcr.write idporten:dcr.supplier",
+    )
+    .await;
+    let reg = json!({"onbehalfof": "kunde-a", "name": "Kunde A", "orgno": customer(&emu)});
+    let path = format!("/clients/{id}/onbehalfof");
+    let (status, body) = api.call(Method::POST, &path, Some(reg)).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(description(&body).contains(OTHER_SUPPLIER_ORGNO), "{body}");
+    assert!(emu.state().onbehalfof.get(&id).is_none_or(|r| r.is_empty()));
+}
