@@ -93,7 +93,7 @@ async fn every_check_passes_against_a_working_emulator_in_order() {
             "keys",
         ]
     );
-    assert_eq!(all(&r, "profile").len(), 6, "one line per profile");
+    assert_eq!(all(&r, "profile").len(), 7, "one line per profile");
     assert_eq!(all(&r, "reach").len(), 2, "token endpoint and admin API");
     assert!(
         check(&r, "token")

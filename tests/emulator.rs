@@ -1526,8 +1526,8 @@ async fn size_and_empty_seeds() {
     assert_eq!(own_clients, 5);
     assert_eq!(
         st.jwks.values().filter(|j| !j.keys.is_empty()).count(),
-        5 + 1,
-        "one key per client + admin kid"
+        5 + 2,
+        "one key per client + the own-key and supplier admin clients' keys"
     );
     let api = Api::new(&emu, ALL_ADMIN).await;
     assert_eq!(api.get("/scopes").await.1.as_array().unwrap().len(), 10);
@@ -1535,7 +1535,11 @@ async fn size_and_empty_seeds() {
     let empty = emulator_with(Seed::Empty).await;
     let st = empty.state();
     assert!(st.scopes.is_empty() && st.grants.is_empty());
-    assert_eq!(st.clients.len(), 4, "only the admin clients");
+    assert_eq!(
+        st.clients.len(),
+        5,
+        "only the admin clients (certificate, own key, other org, modify-only, supplier)"
+    );
     let api = Api::new(&empty, ALL_ADMIN).await;
     assert_eq!(api.get("/scopes").await, (200, json!([])));
     let (s, _) = api

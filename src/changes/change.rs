@@ -278,6 +278,20 @@ impl Change {
         }
     }
 
+    /// The existing client this change alters (its registration, keys or on-behalf-of
+    /// registrations), for the supplier rule.
+    pub fn altered_client(&self) -> Option<&ClientId> {
+        match self {
+            Change::UpdateClient { id, .. } | Change::DeleteClient { id } => Some(id),
+            Change::AddKey { client, .. }
+            | Change::RemoveKey { client, .. }
+            | Change::AddOnBehalfOf { client, .. }
+            | Change::UpdateOnBehalfOf { client, .. }
+            | Change::RemoveOnBehalfOf { client, .. } => Some(client),
+            _ => None,
+        }
+    }
+
     pub fn operation(&self) -> Operation {
         match self {
             Change::CreateScope { .. } => Operation::ScopeCreate,

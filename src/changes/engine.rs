@@ -163,6 +163,65 @@ impl Engine {
         }
     }
 
+    /// Our organisation number when the admin token makes this session a supplier's
+    /// (`idporten:dcr.supplier`), else `None`.
+    pub async fn supplier(&self) -> Result<Option<String>, ApiError> {
+        let token = self.api.tokens().token().await?;
+        if !crate::wire::admin::is_supplier(token.scopes()) {
+            return Ok(None);
+        }
+        Ok(token
+            .claims()
+            .and_then(|c| c.consumer.orgno())
+            .map(str::to_owned))
+    }
+
+    /// Refuse, before anything is sent, what the `idporten:dcr.supplier` rules do not allow:
+    /// a client for another organisation without that scope, and, in supplier mode, a change
+    /// to a client another supplier made (its `supplier_orgno` is not ours). Key and
+    /// on-behalf-of changes read the client for it (supplier mode only).
+    async fn supplier_rule(&self, change: &Change, before: &Before) -> Result<(), ChangeError> {
+        use crate::wire::admin::{DCR_SUPPLIER, is_supplier, missing, not_our_supply, refusal};
+        let token = self.api.tokens().token().await.map_err(ApiError::from)?;
+        let Some(ours) = token.claims().and_then(|c| c.consumer.orgno()) else {
+            return Ok(());
+        };
+        if let Change::CreateClient { client } = change
+            && client.client_orgno.as_deref().is_some_and(|o| o != ours)
+            && !token.scopes().is_empty()
+            && let Some(scope) = missing(DCR_SUPPLIER, token.scopes())
+        {
+            let what = format!(
+                "{} for organisation {}",
+                change.describe(),
+                client.client_orgno.as_deref().unwrap_or("")
+            );
+            return Err(ChangeError::Refused(refusal(&what, scope)));
+        }
+        let Some(id) = change.altered_client() else {
+            return Ok(());
+        };
+        if !is_supplier(token.scopes()) {
+            return Ok(());
+        }
+        let client = match before {
+            Before::Client(c) => (**c).clone(),
+            _ => self.api.client(id).await?,
+        };
+        match not_our_supply(
+            id.as_str(),
+            client.supplier_orgno.as_deref(),
+            client.client_orgno.as_deref(),
+            ours,
+        ) {
+            Some(reason) => Err(ChangeError::Refused(format!(
+                "{}: refused before sending: {reason}",
+                change.describe()
+            ))),
+            None => Ok(()),
+        }
+    }
+
     /// The live state `change` starts from.
     pub async fn read_before(&self, change: &Change) -> Result<Before, ApiError> {
         let api = &self.api;
@@ -212,6 +271,7 @@ impl Engine {
         before: Before,
     ) -> Result<Applied, ChangeError> {
         self.allowed(change).await?;
+        self.supplier_rule(change, &before).await?;
         let request = Request::prepare(change, &before)?;
         tracing::info!(change = %change.describe(), "sending");
         let intent = self.intent(change, &before).await;

@@ -7,13 +7,13 @@ use super::commands::CliError;
 use super::confirm::Change;
 use super::output::{Output, Table, fields, yes_no};
 use crate::api::models::{Client, Jwk};
-use crate::api::types::{ClientId, ScopeName};
+use crate::api::types::{ClientId, OrgNumber, ScopeName};
 use crate::changes::{self, Before, Engine};
 
 #[derive(Debug, Subcommand)]
 pub enum ClientsCommand {
-    /// List your organisation's clients.
-    List,
+    /// List your organisation's clients (and, for a supplier, those it supplies).
+    List(ListArgs),
     /// Show every field of a client and its keys.
     Show {
         /// Client id (a UUID).
@@ -37,6 +37,13 @@ pub enum ClientsCommand {
 }
 
 #[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only the clients of this customer organisation (nine digits, MOD11-checked).
+    #[arg(long, value_name = "ORGNO")]
+    customer: Option<OrgNumber>,
+}
+
+#[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Display name of the client.
     #[arg(long)]
@@ -49,6 +56,10 @@ pub struct CreateArgs {
     scopes: Vec<ScopeName>,
     #[command(flatten)]
     kind: super::kinds::KindArgs,
+    /// As a supplier (`idporten:dcr.supplier`): the customer organisation the client is for
+    /// (its `client_orgno`; the server sets `supplier_orgno` to yours).
+    #[arg(long, value_name = "ORGNO")]
+    customer: Option<OrgNumber>,
 }
 
 #[derive(Debug, Args)]
@@ -80,7 +91,7 @@ fn non_empty(flag: &str, value: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-fn names(scopes: &[ScopeName]) -> Vec<String> {
+fn scope_names(scopes: &[ScopeName]) -> Vec<String> {
     scopes.iter().map(|s| s.as_str().to_owned()).collect()
 }
 
@@ -114,9 +125,9 @@ impl UpdateArgs {
             client.description = d;
         }
         if !self.scopes.is_empty() {
-            client.scopes = names(&self.scopes);
+            client.scopes = scope_names(&self.scopes);
         }
-        for s in names(&self.add_scopes) {
+        for s in scope_names(&self.add_scopes) {
             if !client.scopes.contains(&s) {
                 client.scopes.push(s);
             }
@@ -149,7 +160,7 @@ impl ClientsCommand {
                 non_empty("--name", &a.name)?;
                 non_empty("--description", &a.description)?;
                 a.kind
-                    .client(&a.name, &a.description, names(&a.scopes))
+                    .client(&a.name, &a.description, scope_names(&a.scopes))
                     .map(drop)
             }
             ClientsCommand::Update(a) => a.validate(),
@@ -160,8 +171,11 @@ impl ClientsCommand {
 
     pub(super) fn change(&self) -> Option<Change> {
         match self {
-            ClientsCommand::List | ClientsCommand::Show { .. } => None,
-            ClientsCommand::Create(a) => Some(Change::new(format!("create client '{}'", a.name))),
+            ClientsCommand::List(_) | ClientsCommand::Show { .. } => None,
+            ClientsCommand::Create(a) => Some(Change::new(match &a.customer {
+                Some(c) => format!("create client '{}' for customer {c}", a.name),
+                None => format!("create client '{}'", a.name),
+            })),
             ClientsCommand::Update(a) => Some(Change::new(format!("update client {}", a.id))),
             ClientsCommand::Delete { id } => {
                 Some(Change::destructive(format!("delete client {id}")))
@@ -170,16 +184,15 @@ impl ClientsCommand {
         }
     }
 
-    pub(super) async fn run(self, engine: &Engine, out: &mut Output) -> Result<(), CliError> {
+    pub(super) async fn run(
+        self,
+        engine: &Engine,
+        names: &crate::names::Settings,
+        out: &mut Output,
+    ) -> Result<(), CliError> {
         let api = engine.api();
         match self {
-            ClientsCommand::List => {
-                let mut clients = api.clients().await?;
-                clients.sort_by(|a, b| {
-                    (&a.client_name, &a.client_id).cmp(&(&b.client_name, &b.client_id))
-                });
-                out.show(&clients, |c| table(c))?;
-            }
+            ClientsCommand::List(a) => list(engine, names, a, out).await?,
             ClientsCommand::Show { id } => {
                 let client = api.client(&id).await?;
                 let keys = api.jwks(&id).await?.keys;
@@ -193,11 +206,20 @@ impl ClientsCommand {
                 })?;
             }
             ClientsCommand::Create(a) => {
-                let client = a.kind.client(&a.name, &a.description, names(&a.scopes))?;
+                let mut client = a
+                    .kind
+                    .client(&a.name, &a.description, scope_names(&a.scopes))?;
+                client.client_orgno = a.customer.as_ref().map(ToString::to_string);
                 let change = changes::Change::CreateClient {
                     client: Box::new(client),
                 };
                 let created: Client = engine.apply(&change).await?.after_as().unwrap_or_default();
+                if let Some(c) = &a.customer {
+                    out.say(&format!(
+                        "for customer {}",
+                        customer_label(api, names, c).await
+                    ))?;
+                }
                 out.say(&format!(
                     "created client {} ({}); add a key with `mpadmin keys add {} --file PUBLIC_KEY`",
                     created.client_id, created.client_name, created.client_id
@@ -230,6 +252,76 @@ impl ClientsCommand {
         }
         Ok(())
     }
+}
+
+/// "921456786 NAME" (the number alone when no name is known).
+async fn customer_label(
+    api: &crate::api::AdminApi,
+    names: &crate::names::Settings,
+    orgno: &OrgNumber,
+) -> String {
+    let found = crate::names::resolve(api, names, [orgno.clone()]).await;
+    match crate::names::known(&found, orgno.as_str()) {
+        Some(name) => format!("{orgno} {name}"),
+        None => orgno.to_string(),
+    }
+}
+
+/// `clients list`: by name; for a supplier, by customer (with its name) and then name.
+async fn list(
+    engine: &Engine,
+    names: &crate::names::Settings,
+    args: ListArgs,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let api = engine.api();
+    let mut clients = api.clients().await?;
+    if let Some(c) = &args.customer {
+        clients.retain(|x| x.client_orgno.as_deref() == Some(c.as_str()));
+        out.say(&format!(
+            "clients of customer {} ({})",
+            customer_label(api, names, c).await,
+            clients.len()
+        ))?;
+    }
+    let supplier = engine.supplier().await?.is_some();
+    clients.sort_by(|a, b| {
+        let key = |c: &Client| {
+            (
+                supplier.then(|| c.client_orgno.clone()),
+                c.client_name.clone(),
+                c.client_id.clone(),
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    if !supplier || out.json_mode() {
+        return Ok(out.show(&clients, |c| table(c))?);
+    }
+    let orgnos = clients
+        .iter()
+        .filter_map(|c| c.client_orgno.as_deref()?.parse::<OrgNumber>().ok());
+    let found = crate::names::resolve(api, names, orgnos).await;
+    out.show(&clients, |c| customer_table(c, &found))?;
+    Ok(())
+}
+
+/// A supplier's list: who each client is for and who supplied it.
+fn customer_table(clients: &[Client], names: &crate::names::Names) -> String {
+    let mut t = Table::new(&["CUSTOMER", "NAME", "CLIENT ID", "CLIENT", "SUPPLIER"]);
+    for c in clients {
+        let orgno = c.client_orgno.clone().unwrap_or_default();
+        t.row(vec![
+            orgno.clone(),
+            crate::names::known(names, &orgno)
+                .unwrap_or_default()
+                .to_owned(),
+            c.client_id.clone(),
+            c.client_name.clone(),
+            c.supplier_orgno.clone().unwrap_or_default(),
+        ]);
+    }
+    t.render()
 }
 
 fn table(clients: &[Client]) -> String {

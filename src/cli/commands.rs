@@ -215,8 +215,8 @@ fn execute(global: &GlobalArgs, cmd: AdminCommand) -> Result<u8, CliError> {
             AdminCommand::Scopes(c) => c.run(&engine, &names, &mut out).await,
             AdminCommand::Access(c) => c.run(&engine, &names, &mut out).await,
             AdminCommand::Org(a) => super::org::run(engine.api(), &names, a, &mut out).await,
-            AdminCommand::Clients(c) => c.run(&engine, &mut out).await,
-            AdminCommand::Keys(c) => c.run(&engine, &profile, &mut out).await,
+            AdminCommand::Clients(c) => c.run(&engine, &names, &mut out).await,
+            AdminCommand::Keys(c) => c.run(&engine, &profile, &names, &mut out).await,
             AdminCommand::Compare(a) => {
                 super::compare::run(global, engine.api(), &profile.name, a, &mut out).await
             }

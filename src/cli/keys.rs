@@ -20,7 +20,7 @@ use super::confirm::Change;
 use super::output::{Output, Table, epoch_date};
 use crate::api::AdminApi;
 use crate::api::models::{Client, Jwk, Jwks};
-use crate::api::types::{ClientId, Kid};
+use crate::api::types::{ClientId, Kid, OrgNumber};
 use crate::changes::{self, Before, Engine};
 use crate::config::Profile;
 use crate::keys::{self, KeyError, KeySize, KidChoice, RoomError};
@@ -161,6 +161,7 @@ impl KeysCommand {
         self,
         engine: &Engine,
         profile: &Profile,
+        names: &crate::names::Settings,
         out: &mut Output,
     ) -> Result<(), CliError> {
         let api = engine.api();
@@ -211,7 +212,7 @@ impl KeysCommand {
                 };
                 lint_file(&l.file, &existing, out)?;
             }
-            KeysCommand::Expiring(e) => expiring(api, e.days, out).await?,
+            KeysCommand::Expiring(e) => expiring(engine, names, e.days, out).await?,
             KeysCommand::Rotate(r) => rotate::run(engine, profile, r, out).await?,
         }
         Ok(())
@@ -412,7 +413,21 @@ struct ExpiringRow {
     within: bool,
 }
 
-async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), CliError> {
+/// A supplier's customer and its keys, soonest first (`keys expiring --json` in supplier mode).
+#[derive(Debug, Serialize)]
+struct CustomerKeys {
+    customer_orgno: Option<String>,
+    customer_name: Option<String>,
+    keys: Vec<ExpiringRow>,
+}
+
+async fn expiring(
+    engine: &Engine,
+    names: &crate::names::Settings,
+    days: i64,
+    out: &mut Output,
+) -> Result<(), CliError> {
+    let api = engine.api();
     let clients = api.clients().await?;
     let key_sets: Vec<(Client, Vec<Jwk>)> = futures::stream::iter(clients)
         .map(|mut client| async move {
@@ -427,37 +442,63 @@ async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), Cli
         .try_collect()
         .await?;
     let now = Utc::now();
-    let rows: Vec<ExpiringRow> =
-        keys::expiry_overview(key_sets.iter().map(|(c, k)| (c, k.as_slice())), now)
-            .into_iter()
-            .map(|r| ExpiringRow {
-                within: r.expires_within(days),
-                days_left: r.days_left(),
-                expires: r.exp.map(epoch_date),
-                client_id: r.client_id,
-                client_name: r.client_name,
-                kid: r.kid,
-            })
-            .collect();
-    let soon = rows.iter().filter(|r| r.within).count();
-    out.show(&rows, |rows| {
-        let mut t = Table::new(&["DAYS LEFT", "EXPIRES", "CLIENT", "CLIENT ID", "KID", ""]);
-        for r in rows {
-            t.row(vec![
-                r.days_left.map(|d| d.to_string()).unwrap_or_default(),
-                r.expires.clone().unwrap_or_default(),
-                r.client_name.clone(),
-                r.client_id.clone(),
-                r.kid.clone(),
-                if r.within {
-                    format!("<= {days} days")
-                } else {
-                    String::new()
-                },
-            ]);
+    let overview = keys::expiry_overview(key_sets.iter().map(|(c, k)| (c, k.as_slice())), now);
+    let row = |r: keys::ExpiryRow| ExpiringRow {
+        within: r.expires_within(days),
+        days_left: r.days_left(),
+        expires: r.exp.map(epoch_date),
+        client_id: r.client_id,
+        client_name: r.client_name,
+        kid: r.kid,
+    };
+    let soon = overview.iter().filter(|r| r.expires_within(days)).count();
+    let within = |r: &ExpiringRow| {
+        if r.within {
+            format!("<= {days} days")
+        } else {
+            String::new()
         }
-        t.render()
-    })?;
+    };
+    if engine.supplier().await?.is_some() {
+        let groups = customer_groups(api, names, keys::by_customer(overview), row).await;
+        out.show(&groups, |groups| {
+            let mut t = Table::new(&["CUSTOMER", "DAYS LEFT", "EXPIRES", "CLIENT", "KID", ""]);
+            for g in groups {
+                let who = match (&g.customer_orgno, &g.customer_name) {
+                    (Some(o), Some(n)) => format!("{o} {n}"),
+                    (Some(o), None) => o.clone(),
+                    _ => String::new(),
+                };
+                for (i, r) in g.keys.iter().enumerate() {
+                    t.row(vec![
+                        if i == 0 { who.clone() } else { String::new() },
+                        r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                        r.expires.clone().unwrap_or_default(),
+                        r.client_name.clone(),
+                        r.kid.clone(),
+                        within(r),
+                    ]);
+                }
+            }
+            t.render()
+        })?;
+    } else {
+        let rows: Vec<ExpiringRow> = overview.into_iter().map(row).collect();
+        out.show(&rows, |rows| {
+            let mut t = Table::new(&["DAYS LEFT", "EXPIRES", "CLIENT", "CLIENT ID", "KID", ""]);
+            for r in rows {
+                t.row(vec![
+                    r.days_left.map(|d| d.to_string()).unwrap_or_default(),
+                    r.expires.clone().unwrap_or_default(),
+                    r.client_name.clone(),
+                    r.client_id.clone(),
+                    r.kid.clone(),
+                    within(r),
+                ]);
+            }
+            t.render()
+        })?;
+    }
     if soon > 0 {
         return Err(CliError::Failed(format!(
             "{soon} key(s) expire within {days} days: rotate them with `mpadmin keys rotate CLIENT --out FILE`"
@@ -465,6 +506,41 @@ async fn expiring(api: &AdminApi, days: i64, out: &mut Output) -> Result<(), Cli
     }
     out.say(&format!("no key expires within {days} days"))?;
     Ok(())
+}
+
+/// Rows already grouped by customer (`keys::by_customer`), as one entry per customer with its
+/// name when known.
+async fn customer_groups(
+    api: &AdminApi,
+    names: &crate::names::Settings,
+    rows: Vec<keys::ExpiryRow>,
+    row: impl Fn(keys::ExpiryRow) -> ExpiringRow,
+) -> Vec<CustomerKeys> {
+    let orgnos = rows
+        .iter()
+        .filter_map(|r| r.client_orgno.as_deref()?.parse::<OrgNumber>().ok());
+    let found = crate::names::resolve(api, names, orgnos).await;
+    let mut groups: Vec<CustomerKeys> = Vec::new();
+    for r in rows {
+        if groups
+            .last()
+            .is_none_or(|g| g.customer_orgno != r.client_orgno)
+        {
+            groups.push(CustomerKeys {
+                customer_name: r
+                    .client_orgno
+                    .as_deref()
+                    .and_then(|o| crate::names::known(&found, o))
+                    .map(str::to_owned),
+                customer_orgno: r.client_orgno.clone(),
+                keys: Vec::new(),
+            });
+        }
+        if let Some(g) = groups.last_mut() {
+            g.keys.push(row(r));
+        }
+    }
+    groups
 }
 
 /// Keys as a table (also used by `clients show`), soonest expiry first.

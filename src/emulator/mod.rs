@@ -32,8 +32,9 @@ use url::Url;
 pub use certs::{ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORGNO};
 pub use faults::{Fault, FaultArg, Faults, HOSTILE_TEXT};
 pub use seed::{
-    ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX, OWN_PREFIXES, Seed,
-    orgnos,
+    ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, OTHER_ADMIN_CLIENT_ID, OTHER_PREFIX,
+    OTHER_SUPPLIER_ORGNO, OWN_PREFIXES, SUPPLIER_ADMIN_CLIENT_ID, SUPPLIER_ORG_NAME,
+    SUPPLIER_ORGNO, Seed, orgnos,
 };
 pub use state::StateSnapshot;
 pub use stats::{ALL as ALL_PATHS, PathStats};

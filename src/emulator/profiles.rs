@@ -10,7 +10,7 @@ use super::certs::ADMIN_KID;
 use super::files;
 use super::seed::{
     ADMIN_CLIENT_ID, ADMIN_KID_CLIENT_ID, MODIFY_ADMIN_CLIENT_ID, MODIFY_ADMIN_SCOPES,
-    OTHER_ADMIN_CLIENT_ID,
+    OTHER_ADMIN_CLIENT_ID, SUPPLIER_ADMIN_CLIENT_ID, SUPPLIER_ADMIN_SCOPES,
 };
 use super::{EmulatorError, P12_PASSWORD_ENV};
 
@@ -51,7 +51,8 @@ struct ProfileOut {
 }
 
 /// `keys.toml` with one profile per way of signing: PEM pair (`emulator`, the default),
-/// PKCS#12 modern and legacy, own key with kid, and the other organisation's certificate.
+/// PKCS#12 modern and legacy, own key with kid, a `dcr.modify`-only admin, a supplier's
+/// admin (`dcr.supplier`) and the other organisation's certificate.
 pub fn write_keys_toml(dir: &Path, issuer: &str) -> Result<(), EmulatorError> {
     let base = |client_id| ProfileOut {
         issuer: issuer.to_owned(),
@@ -99,6 +100,15 @@ pub fn write_keys_toml(dir: &Path, issuer: &str) -> Result<(), EmulatorError> {
                     "business.key.pem",
                     "business.cert.pem",
                 )
+            },
+        ),
+        (
+            "emulator-supplier",
+            ProfileOut {
+                private_key: Some(dir.join("admin-own.key.pem")),
+                kid: Some(ADMIN_KID),
+                scopes: SUPPLIER_ADMIN_SCOPES,
+                ..base(SUPPLIER_ADMIN_CLIENT_ID)
             },
         ),
         (

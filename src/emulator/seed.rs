@@ -7,6 +7,7 @@ use super::EmulatorError;
 use super::certs::{self, ADMIN_KID, OTHER_ORG_NAME, OTHER_ORGNO, OWN_ORG_NAME, OWN_ORGNO, Pki};
 use super::state::{StateSnapshot, now_secs, timestamp_now};
 use super::token::ADMIN_SCOPES;
+use crate::wire::admin::DCR_SUPPLIER;
 use crate::wire::models::{
     AccessState, Client, ClientOnBehalfOf, IntegrationType, Jwk, Jwks, Scope, ScopeAccess,
     ScopePrefix, TokenEndpointAuthMethod, TokenType, Visibility,
@@ -39,6 +40,22 @@ pub const MODIFY_ADMIN_SCOPES: &[&str] = &[
     "idporten:dcr.read",
     "idporten:dcr.modify",
 ];
+/// A system vendor's admin client: Digdir gave it `idporten:dcr.supplier`, so it creates and
+/// manages clients for its customers. It signs with the admin's own key (kid `ADMIN_KID`).
+pub const SUPPLIER_ADMIN_CLIENT_ID: &str = "0b7c9a3e-2f41-4c6d-8e5a-3d2f1a9b7c05";
+/// The admin scopes of that client.
+pub const SUPPLIER_ADMIN_SCOPES: &[&str] = &[
+    "idporten:scopes.read",
+    "idporten:dcr.read",
+    "idporten:dcr.write",
+    "idporten:dcr.supplier",
+];
+/// The vendor organisation of the supplier admin client.
+pub const SUPPLIER_ORGNO: &str = "921456786";
+pub const SUPPLIER_ORG_NAME: &str = "SYSTEMLEVERANDØREN AS";
+/// Another vendor, whose supplied clients the supplier sees but may not change.
+pub const OTHER_SUPPLIER_ORGNO: &str = "921456794";
+pub const OTHER_SUPPLIER_ORG_NAME: &str = "KONKURRENT IT AS";
 /// The prefixes the demo organisation owns.
 pub const OWN_PREFIXES: [&str; 2] = ["difitest", "demo"];
 /// The other organisation's prefix.
@@ -100,6 +117,12 @@ impl Builder {
                     extra: Map::new(),
                 },
             );
+        }
+        for (orgno, name) in [
+            (SUPPLIER_ORGNO, SUPPLIER_ORG_NAME),
+            (OTHER_SUPPLIER_ORGNO, OTHER_SUPPLIER_ORG_NAME),
+        ] {
+            st.organizations.insert(orgno.into(), name.into());
         }
         Builder { st, now }
     }
@@ -224,11 +247,16 @@ pub fn build(seed: Seed, pki: &Pki) -> Result<StateSnapshot, EmulatorError> {
 /// file too, since the key material is new on every start.
 pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), EmulatorError> {
     let now = timestamp_now();
+    // Digdir adds dcr.supplier to vendors' admin clients only.
     let admin = |id: &str, orgno: &str, name: &str| {
         let mut c = Client::new_maskinporten(
             name,
             "Admin client for the self-service API (registered by Digdir)",
-            ADMIN_SCOPES.iter().map(|s| (*s).to_owned()).collect(),
+            ADMIN_SCOPES
+                .iter()
+                .filter(|s| !DCR_SUPPLIER.contains(s))
+                .map(|s| (*s).to_owned())
+                .collect(),
         );
         c.client_id = id.into();
         c.client_orgno = Some(orgno.into());
@@ -271,20 +299,29 @@ pub fn ensure_admin_clients(st: &mut StateSnapshot, pki: &Pki) -> Result<(), Emu
         .map(|s| (*s).to_owned())
         .collect();
     st.clients.insert(MODIFY_ADMIN_CLIENT_ID.into(), modify);
+    let mut supplier = admin(
+        SUPPLIER_ADMIN_CLIENT_ID,
+        SUPPLIER_ORGNO,
+        "leverandør admin (dcr.supplier)",
+    );
+    supplier.scopes = SUPPLIER_ADMIN_SCOPES
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    st.clients.insert(SUPPLIER_ADMIN_CLIENT_ID.into(), supplier);
     st.jwks.remove(ADMIN_CLIENT_ID);
     st.jwks.remove(OTHER_ADMIN_CLIENT_ID);
     st.jwks.remove(MODIFY_ADMIN_CLIENT_ID);
     let mut key = certs::public_jwk(&pki.admin_own, ADMIN_KID)?;
     key.exp = Some(now_secs() + 365 * DAY);
-    st.jwks.insert(
-        ADMIN_KID_CLIENT_ID.into(),
-        Jwks {
-            keys: vec![key],
-            created: Some(now.clone()),
-            last_updated: Some(now),
-            extra: Map::new(),
-        },
-    );
+    let set = Jwks {
+        keys: vec![key],
+        created: Some(now.clone()),
+        last_updated: Some(now),
+        extra: Map::new(),
+    };
+    st.jwks.insert(SUPPLIER_ADMIN_CLIENT_ID.into(), set.clone());
+    st.jwks.insert(ADMIN_KID_CLIENT_ID.into(), set);
     Ok(())
 }
 
@@ -469,6 +506,103 @@ fn demo(b: &mut Builder, template: &Jwk) {
         ],
     );
     demo_idporten(b);
+    demo_supplier(b, template, &consumers[..5]);
+}
+
+/// The vendor's clients for five customers (some with two), keys expiring from next week to
+/// next year, and one client of its own that another vendor supplied (visible, not ours to
+/// change), plus one that vendor supplied to a customer (not visible to us).
+fn demo_supplier(b: &mut Builder, template: &Jwk, customers: &[String]) {
+    // (id tail, customer, another supplier, name, scopes, days each key has left)
+    type Supplied<'a> = (
+        &'a str,
+        usize,
+        Option<&'a str>,
+        &'a str,
+        &'a [&'a str],
+        &'a [i64],
+    );
+    let supplied: [Supplied<'_>; 8] = [
+        (
+            "6a2c",
+            0,
+            None,
+            "regnskap-bilag",
+            &["difitest:statistikk"],
+            &[9, 190],
+        ),
+        ("6a2d", 0, None, "regnskap-lonn", &["ks:fiks"], &[120]),
+        (
+            "6a2e",
+            1,
+            None,
+            "sak-arkiv",
+            &["ks:fiks", "difitest:statistikk"],
+            &[34],
+        ),
+        (
+            "6a2f",
+            2,
+            None,
+            "flate-rapport",
+            &["difitest:statistikk"],
+            &[3, 300],
+        ),
+        (
+            "6a30",
+            3,
+            None,
+            "fangstdagbok",
+            &["difitest:statistikk"],
+            &[75],
+        ),
+        ("6a31", 3, None, "kvoteoversikt", &["ks:fiks"], &[]),
+        (
+            "6a32",
+            4,
+            None,
+            "fakturering",
+            &["difitest:statistikk"],
+            &[250],
+        ),
+        (
+            "6a33",
+            1,
+            Some(OTHER_SUPPLIER_ORGNO),
+            "byggesak",
+            &["ks:fiks"],
+            &[60],
+        ),
+    ];
+    for (tail, customer, supplier, name, scopes, days) in supplied {
+        let id = format!("7c1e4d2a-8b3f-4a6c-9d5e-0f1a2b3c{tail}");
+        let c = b.client(
+            &id,
+            &customers[customer],
+            name,
+            &format!("{name}, run by the vendor for its customer"),
+            scopes,
+        );
+        c.supplier_orgno = Some(supplier.unwrap_or(SUPPLIER_ORGNO).to_owned());
+        if !days.is_empty() {
+            let keys = days
+                .iter()
+                .enumerate()
+                .map(|(i, d)| demo_key(template, &format!("{name}-{}", i + 1), *d))
+                .collect();
+            b.keys(&id, keys);
+        }
+    }
+    let id = "7c1e4d2a-8b3f-4a6c-9d5e-0f1a2b3c6a40";
+    let c = b.client(
+        id,
+        SUPPLIER_ORGNO,
+        "lonnssystem",
+        "Our own payroll, supplied to us by another vendor",
+        &["difitest:statistikk"],
+    );
+    c.supplier_orgno = Some(OTHER_SUPPLIER_ORGNO.to_owned());
+    b.keys(id, vec![demo_key(template, "lonnssystem-1", 20)]);
 }
 
 /// An ID-porten login client acting for two municipalities through on-behalf-of

@@ -32,6 +32,7 @@ pub const ADMIN_SCOPES: &[&str] = &[
     "idporten:dcr.read",
     "idporten:dcr.write",
     "idporten:dcr.modify",
+    "idporten:dcr.supplier",
 ];
 
 /// Seconds a grant's `iat` may differ from the server clock.

@@ -18,7 +18,7 @@ mod pem;
 mod rsa;
 
 pub use doctor::{Diagnosis, DoctorContext, diagnose};
-pub use expiry::{ExpiryRow, days_left, expiry_overview};
+pub use expiry::{ExpiryRow, by_customer, days_left, expiry_overview};
 pub use generate::{
     GeneratedKey, KeySize, KidChoice, LoadedKey, Protection, default_kid, generate,
     load_private_key,

@@ -441,14 +441,19 @@ impl App {
     }
 
     /// The one gate every effect leaves through: in read-only mode no change reaches the
-    /// server, whatever asked for it; every request is counted for the spinner.
+    /// server, whatever asked for it, nor in supplier mode a change to another supplier's
+    /// client; every request is counted for the spinner.
     fn admit(&mut self, effects: Vec<Effect>) -> Vec<Effect> {
         let mut out = Vec::with_capacity(effects.len());
         for e in effects {
-            if let Effect::Mutate(m) = &e
-                && self.session.read_only
-            {
-                let msg = format!("read-only: refused to {}", m.describe());
+            let refused = match &e {
+                Effect::Mutate(m) if self.session.read_only => {
+                    Some(format!("read-only: refused to {}", m.describe()))
+                }
+                Effect::Mutate(m) => super::supplier::refusal(self, m),
+                _ => None,
+            };
+            if let Some(msg) = refused {
                 if let Some(Modal::Form(form, _)) = &mut self.modal {
                     form.submitting = false;
                     form.error = Some(msg.clone());

@@ -315,6 +315,20 @@ pub enum Area {
 }
 
 impl Mutation {
+    /// The existing client this mutation changes (its registration or keys).
+    pub fn client(&self) -> Option<&str> {
+        match self {
+            Mutation::UpdateClient(id, _)
+            | Mutation::DeleteClient(id)
+            | Mutation::AddKey(id, _)
+            | Mutation::DeleteKey(id, _) => Some(id.as_str()),
+            Mutation::GenerateKey(k) => Some(k.client.as_str()),
+            Mutation::RotateKey(r) => Some(r.key.client.as_str()),
+            Mutation::Apply(c) => c.altered_client().map(|id| id.as_str()),
+            _ => None,
+        }
+    }
+
     pub fn area(&self) -> Area {
         match self {
             Mutation::CreateScope(_)

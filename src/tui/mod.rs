@@ -9,6 +9,7 @@ pub mod effect;
 pub mod keymap;
 pub mod panes;
 pub mod plan_view;
+pub mod supplier;
 pub mod terminal;
 pub mod theme;
 pub mod view;

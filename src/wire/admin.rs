@@ -19,6 +19,31 @@ pub const DCR_MODIFY: &[&str] = &["idporten:dcr.modify", "idporten:dcr.write"];
 pub const ONBEHALFOF_WRITE: &[&str] = &["idporten:dcr/onbehalfof:write", "idporten:dcr.write"];
 /// Create and delete clients.
 pub const DCR_WRITE: &[&str] = &["idporten:dcr.write"];
+/// Create and manage clients for customer organisations (`client_orgno` = the customer):
+/// the server sets `supplier_orgno` to ours, and only clients with our number there may be
+/// changed.
+pub const DCR_SUPPLIER: &[&str] = &["idporten:dcr.supplier"];
+
+/// Whether a token with `granted` works as a supplier for customer organisations.
+pub fn is_supplier(granted: &[String]) -> bool {
+    missing(DCR_SUPPLIER, granted).is_none()
+}
+
+/// Why a client supplied by `supplier` may not be changed by organisation `ours` (the
+/// `idporten:dcr.supplier` rule); `None` when it may.
+pub fn not_our_supply(
+    id: &str,
+    supplier: Option<&str>,
+    owner: Option<&str>,
+    ours: &str,
+) -> Option<String> {
+    let supplier = supplier.filter(|s| !s.is_empty() && *s != ours)?;
+    Some(format!(
+        "client {id} (of organisation {}) has supplier_orgno {supplier}, not ours ({ours}): \
+         only that supplier may change it, its keys or delete it",
+        owner.unwrap_or("?")
+    ))
+}
 
 /// The scope to ask for when `granted` holds none of `needs`: the one that allows the most
 /// (the last), `None` when one is there.
@@ -57,5 +82,24 @@ mod tests {
         );
         let write = vec!["idporten:dcr.write".to_owned()];
         assert_eq!(missing(DCR_MODIFY, &write), None);
+        assert!(!is_supplier(&write));
+    }
+
+    #[test]
+    fn only_the_supplier_in_supplier_orgno_may_change_a_client() {
+        let why = not_our_supply("c1", Some("921456794"), Some("810079193"), "921456786");
+        let why = why.unwrap();
+        assert!(
+            why.contains("921456794") && why.contains("921456786"),
+            "{why}"
+        );
+        assert_eq!(
+            not_our_supply("c1", Some("921456786"), None, "921456786"),
+            None
+        );
+        assert_eq!(
+            not_our_supply("c1", None, Some("921456786"), "921456786"),
+            None
+        );
     }
 }

@@ -6,7 +6,9 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
-use super::{ApiResult, DCR_MODIFY, DCR_READ, DCR_WRITE, Problems, body, caller, empty, ok};
+use super::{
+    ApiResult, DCR_MODIFY, DCR_READ, DCR_SUPPLIER, DCR_WRITE, Problems, body, caller, empty, ok,
+};
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
 use crate::emulator::state::{StateSnapshot, allows_type, timestamp_now};
@@ -16,18 +18,43 @@ use crate::wire::models::{
     ApplicationType, Client, IntegrationType, JWT_BEARER_GRANT, TokenEndpointAuthMethod,
 };
 
-/// The active client `id` of `orgno`: 404 when unknown or deleted, 403 when someone else's.
+/// Whether `orgno` sees `client`: its own, or one it supplies to a customer.
+fn visible_to(client: &Client, orgno: &str) -> bool {
+    client.active
+        && (client.client_orgno.as_deref() == Some(orgno)
+            || client.supplier_orgno.as_deref() == Some(orgno))
+}
+
+/// The active client `id` `orgno` sees: 404 when unknown or deleted, 403 when someone else's.
 pub fn own_client<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'a Client, ApiFail> {
     let client = st
         .client(id)
         .filter(|c| c.active)
         .ok_or_else(|| ApiFail::not_found(format!("Client '{id}' not found")))?;
-    if client.client_orgno.as_deref() != Some(orgno) {
+    if !visible_to(client, orgno) {
         return Err(ApiFail::forbidden(format!(
             "Client '{id}' does not belong to organization {orgno}"
         )));
     }
     Ok(client)
+}
+
+/// `own_client`, and one `orgno` may change: a client with a `supplier_orgno` belongs, for
+/// changes, to that supplier alone (the `idporten:dcr.supplier` rule), even for its customer.
+pub fn changeable_client<'a>(
+    st: &'a StateSnapshot,
+    orgno: &str,
+    id: &str,
+) -> Result<&'a Client, ApiFail> {
+    let client = own_client(st, orgno, id)?;
+    match client.supplier_orgno.as_deref() {
+        Some(supplier) if !supplier.is_empty() && supplier != orgno => {
+            Err(ApiFail::forbidden(format!(
+                "Client '{id}' has supplier_orgno {supplier}: only clients with your organization {orgno} as supplier_orgno may be changed"
+            )))
+        }
+        _ => Ok(client),
+    }
 }
 
 /// A client as the backend's `ClientResponse`: with its key set (`{"keys": [...]}`, empty
@@ -45,7 +72,9 @@ pub async fn list(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> ApiResul
     let me = caller(&sh, &headers, DCR_READ)?;
     let embed = !sh.faults.clients_without_keys();
     let list: Vec<Client> = sh.store.read(|st| {
-        st.clients_of(&me.orgno)
+        st.clients
+            .values()
+            .filter(|c| visible_to(c, &me.orgno))
             .map(|c| response(st, c, embed))
             .collect()
     });
@@ -136,26 +165,35 @@ fn check(
 pub async fn create(State(sh): State<Arc<Shared>>, headers: HeaderMap, bytes: Bytes) -> ApiResult {
     let me = caller(&sh, &headers, DCR_WRITE)?;
     let (raw, mut client): (_, Client) = body(&bytes, "Client")?;
-    if client
+    let customer = client
         .client_orgno
-        .as_deref()
-        .is_some_and(|o| o != me.orgno)
-    {
-        return Err(ApiFail::forbidden(format!(
-            "client_orgno {} is not your organization {}: creating clients for others needs idporten:dcr.supplier",
-            client.client_orgno.as_deref().unwrap_or(""),
-            me.orgno
-        )));
+        .clone()
+        .filter(|o| !o.is_empty() && *o != me.orgno);
+    if let Some(c) = &customer {
+        me.require(DCR_SUPPLIER).map_err(|_| {
+            ApiFail::forbidden(format!(
+                "client_orgno {c} is not your organization {}: creating clients for others needs idporten:dcr.supplier",
+                me.orgno
+            ))
+        })?;
+        if c.parse::<crate::wire::types::OrgNumber>().is_err() {
+            return Err(ApiFail::field(
+                "Client",
+                "client_orgno",
+                format!("client_orgno '{c}' is not a valid organization number (9 digits, MOD11)"),
+            ));
+        }
     }
     let created = sh.store.mutate(|st| {
         let mut problems = Problems::new("Client");
         problems.server_owned(&raw, Client::SERVER_OWNED);
-        check(st, &me.orgno, &mut client, &[], &mut problems);
+        let owner = customer.clone().unwrap_or_else(|| me.orgno.clone());
+        check(st, &owner, &mut client, &[], &mut problems);
         problems.check()?;
         let now = timestamp_now();
         client.client_id = uuid::Uuid::new_v4().to_string();
-        client.client_orgno = Some(me.orgno.clone());
-        client.supplier_orgno = None;
+        client.client_orgno = Some(owner);
+        client.supplier_orgno = customer.map(|_| me.orgno.clone());
         // An absent `active` is true (the model's default); `false` makes a client Digdir
         // never synchronises to Maskinporten, which here means it gets no tokens and is not
         // listed.
@@ -176,7 +214,7 @@ pub async fn update(
     let me = caller(&sh, &headers, DCR_MODIFY)?;
     let (raw, mut client): (_, Client) = body(&bytes, "Client")?;
     let updated = sh.store.mutate(|st| {
-        let current = own_client(st, &me.orgno, &id)?.clone();
+        let current = changeable_client(st, &me.orgno, &id)?.clone();
         let mut problems = Problems::new("Client");
         problems.server_owned(&raw, Client::SERVER_OWNED);
         if !client.client_id.is_empty() && client.client_id != id {
@@ -210,7 +248,8 @@ pub async fn update(
             );
         }
         client.integration_type = current.integration_type.clone();
-        check(st, &me.orgno, &mut client, &current.scopes, &mut problems);
+        let owner = current.client_orgno.clone().unwrap_or_default();
+        check(st, &owner, &mut client, &current.scopes, &mut problems);
         problems.check()?;
         client.client_id = current.client_id.clone();
         client.client_orgno = current.client_orgno.clone();
@@ -231,7 +270,7 @@ pub async fn delete_one(
 ) -> ApiResult {
     let me = caller(&sh, &headers, DCR_WRITE)?;
     sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         if let Some(c) = st.clients.get_mut(&id) {
             c.active = false;
             c.last_updated = Some(timestamp_now());

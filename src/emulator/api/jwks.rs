@@ -11,7 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use serde_json::{Map, Value, json};
 
-use super::clients::own_client;
+use super::clients::{changeable_client, own_client};
 use super::{ApiResult, DCR_MODIFY, DCR_READ, Problems, caller, empty, ok};
 use crate::emulator::Shared;
 use crate::emulator::certs::jwk_public_key;
@@ -168,7 +168,7 @@ pub async fn replace(
     }
     problems.check()?;
     let set = sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         let previous = st.jwks.get(&id);
         let cap = now + MAX_KEY_LIFETIME;
         for key in &mut keys {
@@ -195,7 +195,7 @@ pub async fn delete_all(
 ) -> ApiResult {
     let me = caller(&sh, &headers, DCR_MODIFY)?;
     sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         st.jwks.remove(&id);
         Ok(())
     })?;
@@ -278,7 +278,7 @@ pub async fn put_one(
     check_key("", &key, &mut HashSet::new(), now, &mut problems);
     problems.check()?;
     let key = sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         let previous = st.keys(&id).to_vec();
         let others = previous.iter().filter(|k| k.kid != key.kid).count();
         if others + 1 > MAX_KEYS {
@@ -313,7 +313,7 @@ pub async fn delete_one(
     single_key_endpoint(&sh, "DELETE", &id, &kid)?;
     let me = caller(&sh, &headers, DCR_MODIFY)?;
     sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         let not_found = || ApiFail::not_found(format!("Client '{id}' has no key with kid '{kid}'"));
         let set = st.jwks.get_mut(&id).ok_or_else(not_found)?;
         let before = set.keys.len();

@@ -26,7 +26,9 @@ pub use auth::caller;
 pub type ApiResult = Result<Response, ApiFail>;
 pub type Query = HashMap<String, String>;
 
-pub use crate::wire::admin::{DCR_MODIFY, DCR_READ, DCR_WRITE, SCOPES_READ, SCOPES_WRITE};
+pub use crate::wire::admin::{
+    DCR_MODIFY, DCR_READ, DCR_SUPPLIER, DCR_WRITE, SCOPES_READ, SCOPES_WRITE,
+};
 
 pub fn router() -> Router<Arc<Shared>> {
     Router::new()

@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 
-use super::clients::own_client;
+use super::clients::{changeable_client, own_client};
 use super::{ApiResult, DCR_READ, Problems, body, caller, empty, ok};
 use crate::emulator::Shared;
 use crate::emulator::errors::ApiFail;
@@ -17,10 +17,10 @@ use crate::wire::admin::ONBEHALFOF_WRITE;
 use crate::wire::models::{Client, ClientOnBehalfOf};
 use crate::wire::types::OrgNumber;
 
-/// The caller's client `id`, refused when its type cannot have registrations or one of its
+/// The caller's client `id` (one it may change), refused when its type cannot have registrations or one of its
 /// scopes is delegated through Altinn.
 fn host<'a>(st: &'a StateSnapshot, orgno: &str, id: &str) -> Result<&'a Client, ApiFail> {
-    let client = own_client(st, orgno, id)?;
+    let client = changeable_client(st, orgno, id)?;
     let itype = client.integration_type.as_ref();
     if !itype.is_some_and(|t| t.allows_onbehalfof()) {
         return Err(ApiFail::bad_request(format!(
@@ -209,7 +209,7 @@ pub async fn delete_one(
 ) -> ApiResult {
     let me = caller(&sh, &headers, ONBEHALFOF_WRITE)?;
     sh.store.mutate(|st| {
-        own_client(st, &me.orgno, &id)?;
+        changeable_client(st, &me.orgno, &id)?;
         registration(st, &id, &obo)?;
         if let Some(m) = st.onbehalfof.get_mut(&id) {
             m.remove(&obo);

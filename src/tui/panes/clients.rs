@@ -57,40 +57,59 @@ impl ClientsPane {
 
 pub fn rebuild(app: &mut App) {
     let now = chrono::DateTime::<chrono::Utc>::from(app.now);
-    let rows: Vec<Row> = app
-        .data
-        .clients
-        .iter()
-        .map(|c| {
-            let keys = app.data.jwks.get(&c.client_id);
-            let soonest = keys.and_then(|j| {
-                j.keys
-                    .iter()
-                    .filter_map(|k| crate::keys::days_left(k, now))
-                    .min()
-            });
-            let mut row = Row::new(
+    let row_of = |c: &Client| {
+        let keys = app.data.jwks.get(&c.client_id);
+        let soonest = keys.and_then(|j| {
+            j.keys
+                .iter()
+                .filter_map(|k| crate::keys::days_left(k, now))
+                .min()
+        });
+        let mut row = Row::new(
+            c.client_id.clone(),
+            vec![
+                c.client_name.clone(),
                 c.client_id.clone(),
-                vec![
-                    c.client_name.clone(),
-                    c.client_id.clone(),
-                    c.integration_type
-                        .as_ref()
-                        .map_or(String::new(), |t| t.to_string()),
-                    c.scopes.join(" "),
-                    keys.map_or(String::new(), |j| j.keys.len().to_string()),
-                    soonest.map_or(String::new(), |d| format!("{d}d")),
-                ],
-            );
-            if soonest.is_some_and(|d| d < EXPIRY_WARN_DAYS) {
-                row = row.cell_tone(5, Tone::Danger);
-            }
-            if !c.active {
-                row = row.tone(Tone::Muted);
-            }
-            row
-        })
-        .collect();
+                c.integration_type
+                    .as_ref()
+                    .map_or(String::new(), |t| t.to_string()),
+                c.scopes.join(" "),
+                keys.map_or(String::new(), |j| j.keys.len().to_string()),
+                soonest.map_or(String::new(), |d| format!("{d}d")),
+            ],
+        );
+        if soonest.is_some_and(|d| d < EXPIRY_WARN_DAYS) {
+            row = row.cell_tone(5, Tone::Danger);
+        }
+        if !c.active || crate::tui::supplier::refusal_for(app, c).is_some() {
+            row = row.tone(Tone::Muted);
+        }
+        row
+    };
+    let rows: Vec<Row> = if crate::tui::supplier::ours(app).is_some() {
+        let clients = &app.data.clients;
+        let mut counts = std::collections::HashMap::new();
+        for c in clients {
+            *counts.entry(c.client_orgno.as_deref()).or_insert(0) += 1;
+        }
+        let group = crate::tui::supplier::grouped(clients);
+        group
+            .iter()
+            .enumerate()
+            .filter_map(|(i, c)| match c {
+                Some(c) => Some(row_of(c)),
+                None => {
+                    let first = group.get(i + 1).copied().flatten()?;
+                    let orgno = first.client_orgno.as_deref();
+                    let count = counts.get(&orgno).copied().unwrap_or(0);
+                    let header = crate::tui::supplier::header;
+                    Some(header(app, orgno.unwrap_or(""), count, COLUMNS.len()))
+                }
+            })
+            .collect()
+    } else {
+        app.data.clients.iter().map(row_of).collect()
+    };
     app.clients.table.set_rows(rows);
 }
 
@@ -161,12 +180,20 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
         Cmd::NewClient => {
             let mut form = client_form(app, "New client", &Client::default());
             form.fields.extend(kind_fields());
+            if crate::tui::supplier::ours(app).is_some() {
+                form.fields
+                    .insert(0, crate::tui::supplier::customer_field());
+            }
             app.open_form(form, FormPurpose::NewClient);
         }
         Cmd::EditClient => {
             let Some(c) = selected_client(app).cloned() else {
                 return Vec::new();
             };
+            if let Some(why) = crate::tui::supplier::refusal_for(app, &c) {
+                app.error(why);
+                return Vec::new();
+            }
             let Ok(id) = c.client_id.parse::<ClientId>() else {
                 return Vec::new();
             };
@@ -177,6 +204,10 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
             let Some(c) = selected_client(app).cloned() else {
                 return Vec::new();
             };
+            if let Some(why) = crate::tui::supplier::refusal_for(app, &c) {
+                app.error(why);
+                return Vec::new();
+            }
             let Ok(id) = c.client_id.parse::<ClientId>() else {
                 return Vec::new();
             };
@@ -243,12 +274,14 @@ pub fn submit(app: &App, form: &Form, purpose: &FormPurpose) -> Result<Mutation,
     let description = form.value("description").trim().to_owned();
     let scopes = form.field("scopes").map(|f| f.values()).unwrap_or_default();
     match purpose {
-        FormPurpose::NewClient => Ok(Mutation::CreateClient(Box::new(new_client(
-            form,
-            &name,
-            &description,
-            scopes,
-        )?))),
+        FormPurpose::NewClient => {
+            let mut c = new_client(form, &name, &description, scopes)?;
+            // Supplier mode: the customer the client is for.
+            if form.field("customer").is_some() {
+                c.client_orgno = Some(form.value("customer").trim().to_owned());
+            }
+            Ok(Mutation::CreateClient(Box::new(c)))
+        }
         FormPurpose::EditClient(id) => {
             let mut c = app
                 .data

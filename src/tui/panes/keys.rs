@@ -95,26 +95,46 @@ pub fn rebuild(app: &mut App) {
             .iter()
             .filter_map(|c| Some((c, app.data.jwks.get(&c.client_id)?.keys.as_slice())))
             .collect();
-        keys::expiry_overview(with_keys, now)
-            .into_iter()
-            .map(|r| {
-                let days = r.days_left();
-                let row = Row::new(
-                    overview_key(&r.client_id, &r.kid),
-                    vec![
-                        r.client_name,
-                        r.kid,
-                        r.exp.map_or(String::new(), date),
-                        days.map_or(String::new(), |d| d.to_string()),
-                    ],
-                );
-                if expiring(days) {
-                    row.cell_tone(2, Tone::Danger).cell_tone(3, Tone::Danger)
-                } else {
-                    row
-                }
-            })
-            .collect()
+        let overview = keys::expiry_overview(with_keys, now);
+        // Supplier mode: each customer's keys together, the soonest customer first.
+        let supplier = crate::tui::supplier::ours(app).is_some();
+        let overview = if supplier {
+            keys::by_customer(overview)
+        } else {
+            overview
+        };
+        let mut rows = Vec::with_capacity(overview.len());
+        for (i, r) in overview.iter().enumerate() {
+            if supplier && (i == 0 || overview[i - 1].client_orgno != r.client_orgno) {
+                let orgno = r.client_orgno.as_deref().unwrap_or("");
+                let count = overview[i..]
+                    .iter()
+                    .take_while(|x| x.client_orgno == r.client_orgno)
+                    .count();
+                rows.push(crate::tui::supplier::header(
+                    app,
+                    orgno,
+                    count,
+                    ALL_CLIENTS.len(),
+                ));
+            }
+            let days = r.days_left();
+            let row = Row::new(
+                overview_key(&r.client_id, &r.kid),
+                vec![
+                    r.client_name.clone(),
+                    r.kid.clone(),
+                    r.exp.map_or(String::new(), date),
+                    days.map_or(String::new(), |d| d.to_string()),
+                ],
+            );
+            rows.push(if expiring(days) {
+                row.cell_tone(2, Tone::Danger).cell_tone(3, Tone::Danger)
+            } else {
+                row
+            });
+        }
+        rows
     } else {
         let jwks = selected_client(app).and_then(|c| app.data.jwks.get(&c.client_id));
         let dated = jwks.is_some_and(|j| j.keys.iter().any(|k| k.last_updated().is_some()));
@@ -794,7 +814,11 @@ pub fn render(app: &App, f: &mut Frame, area: Rect) {
     let overview = key(Cmd::ToggleOverview);
     let (title, empty) = if app.keys.overview {
         (
-            format!("All keys of all clients, soonest expiry first · {overview}: one client"),
+            if crate::tui::supplier::ours(app).is_some() {
+                format!("All keys by customer, soonest first · {overview}: one client")
+            } else {
+                format!("All keys of all clients, soonest expiry first · {overview}: one client")
+            },
             app.data.no_rows(&lists, "no client has keys"),
         )
     } else {

@@ -6,6 +6,7 @@ mod kinds;
 mod onbehalfof;
 mod render;
 mod requests;
+mod supplier;
 mod update;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};

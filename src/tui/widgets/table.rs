@@ -33,6 +33,8 @@ pub struct Row {
     pub tone: Tone,
     /// Per-cell tone override (e.g. a red "days left").
     pub cell_tones: Vec<(usize, Tone)>,
+    /// A group's heading: its first cell is drawn across the whole row.
+    pub span: bool,
     haystack: String,
 }
 
@@ -44,12 +46,19 @@ impl Row {
             cells,
             tone: Tone::Normal,
             cell_tones: Vec::new(),
+            span: false,
             haystack,
         }
     }
 
     pub fn tone(mut self, tone: Tone) -> Row {
         self.tone = tone;
+        self
+    }
+
+    /// Draw the first cell across every column (a group heading).
+    pub fn spanning(mut self) -> Row {
+        self.span = true;
         self
     }
 
@@ -485,6 +494,23 @@ impl FilterTable {
             state.select(Some(self.selected - offset));
         }
         f.render_stateful_widget(table, area, &mut state);
+        // Group headings over the cells the table drew for them: below the border and the
+        // column titles, above the bottom border.
+        for (line, &i) in self.view[offset..end].iter().enumerate() {
+            let r = &self.rows[i];
+            let y = area.y.saturating_add(2).saturating_add(line as u16);
+            if !r.span || y >= area.bottom().saturating_sub(1) || area.width < 3 {
+                continue;
+            }
+            let rect = Rect::new(area.x + 1, y, area.width - 2, 1);
+            let style = if offset + line == self.selected {
+                theme.selected
+            } else {
+                theme.header.patch(tone_style(r.tone))
+            };
+            f.buffer_mut().set_style(rect, style);
+            f.render_widget(Line::styled(cell(r, 0).to_owned(), style), rect);
+        }
         if self.view.is_empty() && area.height > CHROME && area.width > 4 {
             let msg = if self.rows.is_empty() {
                 empty

@@ -1,0 +1,207 @@
+//! Supplier mode in the TUI: clients grouped by customer, `n` asks for the customer first,
+//! the expiry overview grouped by customer, another supplier's client refused before sending.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+
+use super::*;
+use crate::tui::app::Modal;
+use crate::tui::effect::Mutation;
+use crate::tui::view;
+
+const OURS: &str = "921456786";
+const OTHER_SUPPLIER: &str = "921456794";
+const CUSTOMER_A: &str = "810079193";
+const CUSTOMER_B: &str = "810158387";
+
+fn client(id: u8, name: &str, orgno: &str, supplier: Option<&str>) -> Client {
+    serde_json::from_value(json!({
+        "client_id": format!("6b1e2b7c-0000-4000-8000-00000000010{id}"),
+        "client_name": name, "description": "d", "integration_type": "maskinporten",
+        "scopes": [], "client_orgno": orgno, "supplier_orgno": supplier,
+    }))
+    .unwrap()
+}
+
+fn key_expiring(kid: &str, days: i64) -> Jwks {
+    serde_json::from_value(json!({"keys":[
+        {"kty":"RSA","kid":kid,"alg":"RS256","use":"sig","n":"wAAA","e":"AQAB","exp":epoch(days)}
+    ]}))
+    .unwrap()
+}
+
+/// A supplier's session: customers B and A (two clients), and our own client another
+/// supplier made.
+fn supplier_app() -> App {
+    let mut app = loaded_app();
+    if let Some(t) = app.data.token.as_mut() {
+        t.scopes = vec![
+            "idporten:dcr.read".into(),
+            "idporten:dcr.write".into(),
+            "idporten:dcr.supplier".into(),
+        ];
+        t.org = Some(OURS.into());
+    }
+    app.data.clients = vec![
+        client(1, "bilag", CUSTOMER_B, Some(OURS)),
+        client(2, "lonn", CUSTOMER_A, Some(OURS)),
+        client(3, "arkiv", CUSTOMER_A, Some(OURS)),
+        client(4, "lonnssystem", OURS, Some(OTHER_SUPPLIER)),
+    ];
+    app.data.jwks.clear();
+    for (i, kid, days) in [(1, "b", 5), (2, "l", 90), (3, "a", 40), (4, "x", 20)] {
+        app.data.jwks.insert(
+            format!("6b1e2b7c-0000-4000-8000-00000000010{i}"),
+            key_expiring(kid, days),
+        );
+    }
+    app.rebuild();
+    press(&mut app, "3");
+    app
+}
+
+/// The first cell of every row, top to bottom (walking the selection).
+fn first_cells(app: &mut App) -> Vec<String> {
+    let table = app.current_table_mut();
+    table.top();
+    (0..table.shown())
+        .map(|_| {
+            let cell = table
+                .selected_row()
+                .map(|r| r.cells[0].clone())
+                .unwrap_or_default();
+            table.move_by(1, 100);
+            cell
+        })
+        .collect()
+}
+
+fn select(app: &mut App, name: &str) {
+    let table = app.current_table_mut();
+    table.top();
+    for _ in 0..table.shown() {
+        if table.selected_row().is_some_and(|r| r.cells[0] == name) {
+            return;
+        }
+        table.move_by(1, 100);
+    }
+    panic!("no client {name}");
+}
+
+/// `m` as a confirmed dialog would send it, through the app's one gate.
+fn confirmed(app: &mut App, m: Mutation) -> Vec<Effect> {
+    let c = crate::tui::widgets::confirm::Confirm::new("t", vec![], m);
+    app.modal = Some(Modal::Confirm(Box::new(c)));
+    press(app, "y")
+}
+
+fn toast(app: &App) -> String {
+    app.toast
+        .as_ref()
+        .map(|t| t.text.clone())
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_clients_pane_groups_clients_under_a_row_per_customer() {
+    let mut app = supplier_app();
+    assert_eq!(
+        first_cells(&mut app),
+        [
+            format!("▾ {CUSTOMER_A} · 2"),
+            "arkiv".into(),
+            "lonn".into(),
+            format!("▾ {CUSTOMER_B} · 1"),
+            "bilag".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+        ]
+    );
+    // Outside supplier mode the list is as before: no header rows.
+    let mut plain = loaded_app();
+    press(&mut plain, "3");
+    assert_eq!(first_cells(&mut plain), ["Payroll", "Empty"]);
+}
+
+#[test]
+fn another_suppliers_client_is_refused_in_the_ui_before_anything_is_sent() {
+    let mut app = supplier_app();
+    select(&mut app, "lonnssystem");
+    let effects = press(&mut app, "e");
+    assert!(effects.is_empty());
+    assert!(
+        app.modal.is_none(),
+        "no form for a client we may not change"
+    );
+    let msg = toast(&app);
+    assert!(msg.contains(OTHER_SUPPLIER) && msg.contains(OURS), "{msg}");
+    let effects = press(&mut app, "d");
+    assert!(effects.is_empty() && app.modal.is_none());
+    // Whatever asks (a key removal from the keys pane, an undo), the gate refuses it.
+    let id = "6b1e2b7c-0000-4000-8000-000000000104".parse().unwrap();
+    let out = confirmed(&mut app, Mutation::DeleteKey(id, "x".parse().unwrap()));
+    assert!(mutations(&out).is_empty(), "{out:?}");
+    assert!(toast(&app).contains("supplier_orgno"), "{}", toast(&app));
+    // Our own supply may be changed.
+    select(&mut app, "bilag");
+    press(&mut app, "e");
+    assert!(matches!(app.modal, Some(Modal::Form(..))));
+}
+
+#[test]
+fn n_asks_for_the_customer_first_and_checks_mod11() {
+    let mut app = supplier_app();
+    press(&mut app, "n");
+    let Some(Modal::Form(form, _)) = &app.modal else {
+        panic!("a form");
+    };
+    assert_eq!(form.fields[0].name, "customer");
+    press(&mut app, "810079194");
+    let effects = app.update(code(KeyCode::Enter));
+    assert!(mutations(&effects).is_empty(), "a MOD11 typo is not sent");
+    app.modal = None;
+
+    press(&mut app, "n");
+    press(&mut app, CUSTOMER_A);
+    app.update(code(KeyCode::Tab));
+    press(&mut app, "ny");
+    app.update(code(KeyCode::Tab));
+    press(&mut app, "for kunden");
+    let effects = app.update(code(KeyCode::Enter));
+    match mutations(&effects).as_slice() {
+        [Mutation::CreateClient(c)] => {
+            assert_eq!(c.client_orgno.as_deref(), Some(CUSTOMER_A));
+            assert_eq!(c.client_name, "ny");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn the_expiry_overview_groups_keys_by_customer_soonest_first() {
+    let mut app = supplier_app();
+    press(&mut app, "o");
+    let cells = first_cells(&mut app);
+    assert_eq!(
+        cells,
+        [
+            format!("▾ {CUSTOMER_B} · 1"),
+            "bilag".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+            format!("▾ {CUSTOMER_A} · 2"),
+            "arkiv".into(),
+            "lonn".into(),
+        ]
+    );
+}
+
+#[test]
+fn supplier_clients_pane_80x24() {
+    let mut app = supplier_app();
+    app.update(Action::Resize(80, 24));
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| view::render(&app, f)).unwrap();
+    insta::assert_snapshot!("supplier_clients_80x24", t.backend());
+}
