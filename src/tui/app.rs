@@ -902,7 +902,7 @@ impl App {
         }
         if matches!(
             kind,
-            LoadKind::GrantCounts | LoadKind::Grants | LoadKind::Consumer
+            LoadKind::GrantCounts | LoadKind::Grants | LoadKind::Consumer | LoadKind::Clients
         ) {
             next.extend(self.lookup_names());
         }
@@ -926,9 +926,17 @@ impl App {
             .chain(self.data.consumer.iter().flat_map(|(_, g)| g))
             .chain(self.data.requests.values().flatten());
         let given = crate::names::from_rows(rows.clone());
+        // A supplier's clients are grouped under their customers, named.
+        let customers = crate::tui::supplier::ours(self)
+            .is_some()
+            .then_some(&self.data.clients)
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.client_orgno.as_deref());
         let mut wanted: Vec<OrgNumber> = rows
             .map(|r| r.consumer_orgno.as_str())
             .chain(self.data.consumer.iter().map(|(o, _)| o.as_str()))
+            .chain(customers)
             .filter_map(|o| o.parse().ok())
             .collect();
         self.data.names.extend(given);
@@ -971,6 +979,9 @@ impl App {
         }
         self.data.names.extend(found);
         panes::access::rebuild(self);
+        if crate::tui::supplier::ours(self).is_some() {
+            panes::clients::rebuild(self);
+        }
     }
 
     /// Select what was just created once it shows up, clearing a filter that hides it.

@@ -40,7 +40,10 @@ pub fn customer_label(app: &App, orgno: &str) -> String {
     if ours(app) == Some(orgno) {
         return format!("{orgno} (our own organisation)");
     }
-    orgno.to_owned()
+    match app.data.name_of(orgno) {
+        Some(name) => format!("{orgno} {name}"),
+        None => orgno.to_owned(),
+    }
 }
 
 /// `clients` in the order the pane shows them in supplier mode: by customer organisation,

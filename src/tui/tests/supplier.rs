@@ -205,3 +205,38 @@ fn supplier_clients_pane_80x24() {
     t.draw(|f| view::render(&app, f)).unwrap();
     insta::assert_snapshot!("supplier_clients_80x24", t.backend());
 }
+
+/// The clients listing in supplier mode asks for the customers' names, and each customer's
+/// heading row carries its name once it is known.
+#[test]
+fn customers_are_looked_up_and_named_in_their_heading_rows() {
+    use crate::names::Name;
+    let mut app = supplier_app();
+    let Effect::Load { generation, .. } = app.load(Load::Clients) else {
+        panic!("a load");
+    };
+    let data = Loaded::Clients(Ok(app.data.clients.clone()));
+    let effects = app.update(Action::Loaded { generation, data });
+    let asked = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LookupNames(asked) => Some(asked.clone()),
+            _ => None,
+        })
+        .expect("a name lookup");
+    let asked_for: Vec<&str> = asked.iter().map(|o| o.as_str()).collect();
+    assert!(
+        asked_for.contains(&CUSTOMER_A) && asked_for.contains(&CUSTOMER_B),
+        "{asked_for:?}"
+    );
+    let found = [(CUSTOMER_A.to_owned(), Name::Known("KUNDE A AS".into()))]
+        .into_iter()
+        .collect();
+    app.update(Action::Names { asked, found });
+    let cells = first_cells(&mut app);
+    assert!(
+        cells.contains(&format!("▾ {CUSTOMER_A} KUNDE A AS · 2")),
+        "{cells:?}"
+    );
+    assert!(cells.contains(&format!("▾ {CUSTOMER_B} · 1")), "{cells:?}");
+}
