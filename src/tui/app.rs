@@ -327,7 +327,7 @@ impl App {
         effects.extend(self.side_panel_loads());
         let registrations = panes::onbehalfof::follow_selection(self);
         effects.extend(self.admit(registrations.into_iter().collect()));
-        let lookups = panes::access::grant_dialog_names(self);
+        let lookups = panes::access::typed_org_names(self);
         effects.extend(self.admit(lookups));
         effects
     }

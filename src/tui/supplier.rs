@@ -79,7 +79,7 @@ pub fn header(app: &App, orgno: &str, count: usize, cells: usize) -> Row {
 pub fn customer_field() -> Field {
     Field::text(
         "customer",
-        "customer organisation number (9 digits, the client's client_orgno)",
+        "customer (organisation number)",
         "",
         Some(|v| {
             v.trim()

@@ -408,15 +408,24 @@ pub fn command(app: &mut App, cmd: Cmd) -> Vec<Effect> {
     Vec::new()
 }
 
-/// The grant dialog's names, kept up to date as numbers are typed: each valid number's name,
+/// The names of the organisation numbers typed into a form (the grant dialog; a supplier's
+/// customer in the new-client form), kept up to date as they are typed: each valid number's name,
 /// `unknown organisation` (a warning), or an ellipsis while it is looked up. Returns the
 /// lookups still needed. Shown by number, so a late answer never names another number.
-pub fn grant_dialog_names(app: &mut App) -> Vec<Effect> {
-    let Some(Modal::Form(form, FormPurpose::Grant(_))) = &app.modal else {
+pub fn typed_org_names(app: &mut App) -> Vec<Effect> {
+    // The grant dialog's numbers, and a supplier's customer in the new-client form.
+    let field = match &app.modal {
+        Some(Modal::Form(_, FormPurpose::Grant(_))) => "orgs",
+        Some(Modal::Form(form, FormPurpose::NewClient)) if form.field("customer").is_some() => {
+            "customer"
+        }
+        _ => return Vec::new(),
+    };
+    let Some(Modal::Form(form, _)) = &app.modal else {
         return Vec::new();
     };
     let typed: Vec<OrgNumber> = form
-        .value("orgs")
+        .value(field)
         .split(|c: char| c.is_whitespace() || c == ',' || c == ';')
         .filter_map(|w| w.parse().ok())
         .collect();

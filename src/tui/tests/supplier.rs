@@ -240,3 +240,26 @@ fn customers_are_looked_up_and_named_in_their_heading_rows() {
     );
     assert!(cells.contains(&format!("▾ {CUSTOMER_B} · 1")), "{cells:?}");
 }
+
+/// The customer's number in the new-client form is named as it is typed, as in the grant dialog.
+#[test]
+fn the_customer_typed_into_the_new_client_form_is_named() {
+    let mut app = supplier_app();
+    press(&mut app, "n");
+    let effects = press(&mut app, "974760673");
+    let asked = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::LookupNames(asked) => Some(asked.clone()),
+            _ => None,
+        })
+        .expect("a name lookup for the customer");
+    app.update(names_answer(&asked));
+    let Some(Modal::Form(form, _)) = &app.modal else {
+        panic!("the new-client form");
+    };
+    assert_eq!(
+        form.notes,
+        [("974760673  REGISTERENHETEN I BRØNNØYSUND".to_owned(), false)]
+    );
+}

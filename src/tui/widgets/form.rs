@@ -404,18 +404,23 @@ impl Form {
             }
         }
         if let Some(a) = slots.next() {
-            let lines: Vec<Line> = self
-                .notes
-                .iter()
-                .map(|(text, warn)| {
-                    Line::styled(
-                        format!(" {text}"),
-                        if *warn { theme.warn } else { theme.muted },
-                    )
-                })
-                .collect();
-            f.render_widget(Paragraph::new(lines), a);
+            f.render_widget(self.notes_paragraph(theme), a);
         }
+    }
+
+    /// The notes under the fields (names of typed organisation numbers), warnings in colour.
+    fn notes_paragraph(&self, theme: &Theme) -> Paragraph<'_> {
+        let lines: Vec<Line> = self
+            .notes
+            .iter()
+            .map(|(text, warn)| {
+                Line::styled(
+                    format!(" {text}"),
+                    if *warn { theme.warn } else { theme.muted },
+                )
+            })
+            .collect();
+        Paragraph::new(lines)
     }
 }
 
@@ -463,7 +468,8 @@ impl Form {
             .as_deref()
             .map_or(0, |e| wrapped_lines(e, text_width));
         let error_lines = focused_error.map_or(0, |e| wrapped_lines(e, text_width));
-        let extra = form_error + error_lines;
+        let notes = u16::try_from(self.notes.len()).unwrap_or(u16::MAX);
+        let extra = form_error + error_lines + notes;
         let per_column = if two { n.div_ceil(2) } else { n };
         let row_height: u16 = if two { 2 } else { 1 };
         let wanted = u16::try_from(per_column)
@@ -494,12 +500,14 @@ impl Form {
             .title_bottom(Line::styled(hint, theme.muted));
         let inner = block.inner(area);
         f.render_widget(block, area);
-        let [err_area, fields_area, field_err_area] = Layout::vertical([
+        let [err_area, fields_area, field_err_area, notes_area] = Layout::vertical([
             Constraint::Length(form_error),
             Constraint::Fill(1),
             Constraint::Length(error_lines),
+            Constraint::Length(notes),
         ])
         .areas(inner);
+        f.render_widget(self.notes_paragraph(theme), notes_area);
         if let Some(err) = &self.error {
             f.render_widget(
                 Paragraph::new(err.as_str())
