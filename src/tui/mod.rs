@@ -386,23 +386,14 @@ async fn start(options: Options) -> Result<(), Failure> {
         .profile(options.profile.as_deref())
         .map_err(|e| setup(&e))?;
     // Reading the signing material (OpenSSL's start, two parses of the key: ~3 ms) and
-    // building the HTTP client (the system's root certificates) happen while the first frame
-    // is drawn, unless reading may ask for a password: that needs the terminal first.
+    // building the HTTP client (the system's root certificates) wait for the first frame,
+    // unless reading may ask for a password: that needs the terminal first.
     let early = if crate::auth::Credentials::wants_terminal(&profile, &crate::auth::SystemPasswords)
     {
         Some(api::prepare(&profile, &crate::auth::SystemPasswords).map_err(|e| setup(&e))?)
     } else {
         None
     };
-    let later = profile.clone();
-    let api = tokio::task::spawn_blocking(move || {
-        let prepared = match early {
-            Some(p) => p,
-            None => api::prepare(&later, &EnvOnly)?,
-        };
-        let expires = expiry_of(prepared.certificate());
-        prepared.build().map(|api| (api, expires))
-    });
     // The user's own settings and journal, also in --demo (whose profiles file is temporary).
     let paths = config::paths(options.user_keys.as_deref());
     let keymap = load_keymap(paths.tui_config.as_deref()).map_err(|e| setup(&e))?;
@@ -432,6 +423,16 @@ async fn start(options: Options) -> Result<(), Failure> {
     let stop = terminal::stop_signal().map_err(Failure::Terminal)?;
     let mut guard = terminal::init().map_err(Failure::Terminal)?;
     first_frame(&mut guard.terminal, &mut app).map_err(Failure::Terminal)?;
+    // Started once the frame is out: on a busy machine the two shared the CPU.
+    let later = profile.clone();
+    let api = tokio::task::spawn_blocking(move || {
+        let prepared = match early {
+            Some(p) => p,
+            None => api::prepare(&later, &EnvOnly)?,
+        };
+        let expires = expiry_of(prepared.certificate());
+        prepared.build().map(|api| (api, expires))
+    });
     // Debug builds only: lets the PTY test watch a panic restore the terminal (nothing a
     // user can type makes mpadmin panic).
     #[cfg(debug_assertions)]
