@@ -4,25 +4,15 @@
 
 mod common;
 
-use common::TestEmulator;
 use common::bin::run;
 
 const MODIFY: &str = "emulator-modify";
-
-fn client_id(emu: &TestEmulator, name: &str) -> String {
-    emu.state()
-        .clients
-        .values()
-        .find(|c| c.client_name == name)
-        .map(|c| c.client_id.clone())
-        .unwrap()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_modify_only_profile_changes_clients_and_keys_but_creates_and_deletes_none() {
     let emu = common::emulator().await;
     let keys = emu.keys_toml();
-    let id = client_id(&emu, "rapportering");
+    let id = emu.client_id_named("rapportering");
     let cli = |args: &'static [&'static str]| {
         let mut all = vec!["--profile", MODIFY, "--yes"];
         all.extend_from_slice(args);
@@ -101,7 +91,7 @@ async fn the_emulator_refuses_creating_a_client_with_dcr_modify_alone() {
     let err = api.create_client(&client).await.unwrap_err();
     assert_eq!(err.status().map(|s| s.as_u16()), Some(403), "{err}");
     // Reading and changing are allowed.
-    let id = client_id(&emu, "rapportering");
+    let id = emu.client_id_named("rapportering");
     let mut c = api.client(&id.parse().unwrap()).await.unwrap();
     c.description = "Endret".into();
     api.update_client(&id.parse().unwrap(), &c).await.unwrap();

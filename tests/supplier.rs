@@ -65,18 +65,9 @@ fn new_client(orgno: &str) -> Value {
     })
 }
 
-fn id_of(emu: &TestEmulator, name: &str) -> String {
-    emu.state()
-        .clients
-        .values()
-        .find(|c| c.client_name == name)
-        .map(|c| c.client_id.clone())
-        .unwrap()
-}
-
 /// The demo's first customer (a supplier client's `client_orgno`).
 fn customer(emu: &TestEmulator) -> String {
-    let id = id_of(emu, "regnskap-bilag");
+    let id = emu.client_id_named("regnskap-bilag");
     emu.state().clients[&id].client_orgno.clone().unwrap()
 }
 
@@ -151,7 +142,7 @@ async fn a_supplier_lists_its_own_and_its_supplied_clients_only() {
 async fn another_suppliers_client_cannot_be_changed_deleted_or_given_keys() {
     let emu = common::emulator().await;
     let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
-    let id = id_of(&emu, "lonnssystem");
+    let id = emu.client_id_named("lonnssystem");
     let before = emu.state().clients[&id].clone();
     assert_eq!(before.supplier_orgno.as_deref(), Some(OTHER_SUPPLIER_ORGNO));
     let path = format!("/clients/{id}");
@@ -192,7 +183,7 @@ async fn another_suppliers_client_cannot_be_changed_deleted_or_given_keys() {
 async fn a_supplier_changes_the_clients_it_supplies() {
     let emu = common::emulator().await;
     let api = Supplier::new(&emu, SUPPLIER_SCOPES).await;
-    let id = id_of(&emu, "fakturering");
+    let id = emu.client_id_named("fakturering");
     let update = json!({
         "client_name": "fakturering",
         "description": "changed by the vendor",
@@ -247,7 +238,7 @@ async fn clients_create_and_list_for_a_customer_from_the_command_line() {
         created.stdout.contains("NORDLYS REGNSKAP AS"),
         "the customer's name: {created:?}"
     );
-    let id = id_of(&emu, "ny-for-kunde");
+    let id = emu.client_id_named("ny-for-kunde");
     let made = emu.state().clients[&id].clone();
     assert_eq!(made.client_orgno.as_deref(), Some(customer.as_str()));
     assert_eq!(made.supplier_orgno.as_deref(), Some(SUPPLIER_ORGNO));
@@ -346,7 +337,7 @@ async fn keys_expiring_groups_by_customer_soonest_first() {
 async fn changes_to_another_suppliers_client_are_refused_before_sending() {
     let emu = common::emulator().await;
     let keys = emu.keys_toml();
-    let id = id_of(&emu, "lonnssystem");
+    let id = emu.client_id_named("lonnssystem");
     let client_path = format!("/api/v1/clients/{id}");
     let key_path = format!("{client_path}/jwks/lonnssystem-1");
     let update = run(
@@ -385,7 +376,7 @@ async fn the_engine_refuses_an_update_of_another_suppliers_client_without_a_requ
     let emu = common::emulator().await;
     let profile = mpadmin::config::load(Some(&emu.keys_toml()), Some("emulator-supplier")).unwrap();
     let engine = Engine::new(mpadmin::api::connect(&profile).unwrap(), None);
-    let id = id_of(&emu, "lonnssystem");
+    let id = emu.client_id_named("lonnssystem");
     let mut client = emu.state().clients[&id].clone();
     client.description = "Endret".into();
     let path = format!("/api/v1/clients/{id}");
@@ -413,7 +404,7 @@ async fn the_engine_refuses_an_update_of_another_suppliers_client_without_a_requ
 #[tokio::test]
 async fn on_behalf_of_writes_on_another_suppliers_client_are_forbidden() {
     let emu = common::emulator().await;
-    let id = id_of(&emu, "lonnssystem");
+    let id = emu.client_id_named("lonnssystem");
     // An ID-porten client (on-behalf-of registrations allowed) another vendor supplied to us.
     emu.edit_state(|st| {
         let c = st.clients.get_mut(&id).unwrap();

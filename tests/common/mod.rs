@@ -40,6 +40,16 @@ impl Deref for TestEmulator {
 }
 
 impl TestEmulator {
+    /// The id of the client named `name` (the first such).
+    pub fn client_id_named(&self, name: &str) -> String {
+        self.state()
+            .clients
+            .values()
+            .find(|c| c.client_name == name)
+            .map(|c| c.client_id.clone())
+            .unwrap()
+    }
+
     /// Stop the server (the dir stays until the handle is dropped).
     pub async fn shutdown(&mut self) {
         if let Some(emu) = self.emu.take() {
