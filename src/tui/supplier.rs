@@ -67,12 +67,12 @@ pub fn grouped(clients: &[Client]) -> Vec<Option<&Client>> {
     out
 }
 
-/// A group header row: the customer in the first cell, the other `cells` blank; its key is
-/// empty, so no command acts on it.
+/// A group heading row: the customer in the first cell, the other `cells` blank; never
+/// selected, so no command acts on it.
 pub fn header(app: &App, orgno: &str, count: usize, cells: usize) -> Row {
     let mut v = vec![String::new(); cells.max(1)];
     v[0] = format!("▾ {} · {count}", customer_label(app, orgno));
-    Row::new("", v).spanning()
+    Row::new("", v).heading()
 }
 
 /// The new-client form's first field in supplier mode: the customer's organisation number.

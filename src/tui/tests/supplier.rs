@@ -61,20 +61,20 @@ fn supplier_app() -> App {
     app
 }
 
-/// The first cell of every row, top to bottom (walking the selection).
+/// The first cell of every row shown, top to bottom, headings included.
 fn first_cells(app: &mut App) -> Vec<String> {
-    let table = app.current_table_mut();
-    table.top();
-    (0..table.shown())
-        .map(|_| {
-            let cell = table
-                .selected_row()
-                .map(|r| r.cells[0].clone())
-                .unwrap_or_default();
-            table.move_by(1, 100);
-            cell
-        })
+    app.current_table()
+        .shown_rows()
+        .map(|r| r.cells[0].clone())
         .collect()
+}
+
+/// The first cell of the selected row (empty when none is).
+fn selected_cell(app: &App) -> String {
+    app.current_table()
+        .selected_row()
+        .map(|r| r.cells[0].clone())
+        .unwrap_or_default()
 }
 
 fn select(app: &mut App, name: &str) {
@@ -261,5 +261,63 @@ fn the_customer_typed_into_the_new_client_form_is_named() {
     assert_eq!(
         form.notes,
         [("974760673  REGISTERENHETEN I BRØNNØYSUND".to_owned(), false)]
+    );
+}
+
+/// Heading rows are not clients: the selection never rests on one, however it moves, so `e`,
+/// `d`, `K`, `b` and Enter always act on a client.
+#[test]
+fn the_selection_never_rests_on_a_customer_heading() {
+    let mut app = supplier_app();
+    assert_eq!(
+        selected_cell(&app),
+        "arkiv",
+        "the first client, not its heading"
+    );
+    let mut walked = vec![selected_cell(&app)];
+    for _ in 0..6 {
+        press(&mut app, "j");
+        walked.push(selected_cell(&app));
+    }
+    assert_eq!(
+        walked,
+        [
+            "arkiv",
+            "lonn",
+            "bilag",
+            "lonnssystem",
+            "lonnssystem",
+            "lonnssystem",
+            "lonnssystem"
+        ]
+    );
+    for _ in 0..6 {
+        app.update(code(KeyCode::Up));
+        assert!(!selected_cell(&app).is_empty(), "up stopped on a heading");
+    }
+    assert_eq!(selected_cell(&app), "arkiv");
+    app.update(code(KeyCode::End));
+    assert_eq!(selected_cell(&app), "lonnssystem");
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(selected_cell(&app), "arkiv");
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(selected_cell(&app), "lonnssystem");
+    app.update(code(KeyCode::Home));
+    assert_eq!(selected_cell(&app), "arkiv");
+    // A click on heading B's line (the fourth body line) leaves the selection where it is.
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    app.update(Action::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4 + 3,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected_cell(&app), "arkiv");
+    // Enter opens the client under the top heading.
+    app.update(code(KeyCode::Enter));
+    assert!(
+        matches!(&app.modal, Some(Modal::Detail(o)) if o.title.starts_with("arkiv")),
+        "{:?}",
+        app.modal.is_some()
     );
 }
