@@ -321,3 +321,36 @@ fn the_selection_never_rests_on_a_customer_heading() {
         app.modal.is_some()
     );
 }
+
+/// Sorting by a column sorts each customer's clients among themselves; every heading stays on
+/// top of its own group.
+#[test]
+fn sorting_keeps_each_customers_clients_under_its_heading() {
+    let mut app = supplier_app();
+    // lonn's key now runs out before arkiv's.
+    app.data.jwks.insert(
+        "6b1e2b7c-0000-4000-8000-000000000102".into(),
+        key_expiring("l", 30),
+    );
+    app.rebuild();
+    select(&mut app, "lonn");
+    press(&mut app, "ssssss"); // name, client_id, type, scopes, keys, expiry
+    assert_eq!(app.current_table().sort_column(), Some(5));
+    assert_eq!(
+        first_cells(&mut app),
+        [
+            format!("▾ {CUSTOMER_A} · 2"),
+            "lonn".into(),
+            "arkiv".into(),
+            format!("▾ {CUSTOMER_B} · 1"),
+            "bilag".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+        ]
+    );
+    assert_eq!(
+        selected_cell(&app),
+        "lonn",
+        "the selection stays on its client"
+    );
+}

@@ -395,10 +395,13 @@ impl FilterTable {
         if let Some(c) = self.sort {
             let numeric = self.columns.get(c).is_some_and(|c| c.numeric);
             let rows = &self.rows;
-            self.view.sort_by(|&a, &b| {
-                let (x, y) = (cell(&rows[a], c), cell(&rows[b], c));
-                compare(x, y, numeric)
-            });
+            // Within each group: a heading stays on top of its own rows.
+            for group in self.view.split_mut(|&i| rows[i].heading) {
+                group.sort_by(|&a, &b| {
+                    let (x, y) = (cell(&rows[a], c), cell(&rows[b], c));
+                    compare(x, y, numeric)
+                });
+            }
         }
         self.items_shown = self.view.iter().filter(|&&i| !self.rows[i].heading).count();
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
@@ -698,6 +701,18 @@ mod tests {
         let mut only = FilterTable::new(COLS);
         only.set_rows(vec![Row::new("", vec!["h".into()]).heading()]);
         assert!(only.selected_row().is_none());
+    }
+
+    #[test]
+    fn sorting_sorts_within_each_group_under_its_heading() {
+        let mut t = grouped();
+        t.cycle_sort();
+        t.cycle_sort(); // n, numeric
+        let keys: Vec<&str> = t.shown_rows().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(keys, ["group A", "row a2", "row a1", "group B", "row b1"]);
+        t.cycle_sort(); // off: the rows' own order again
+        let keys: Vec<&str> = t.shown_rows().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(keys, ["group A", "row a1", "row a2", "group B", "row b1"]);
     }
 
     #[test]
