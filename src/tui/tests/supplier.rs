@@ -354,3 +354,44 @@ fn sorting_keeps_each_customers_clients_under_its_heading() {
         "the selection stays on its client"
     );
 }
+
+/// A filter keeps the heading above its customer's matching clients, hides a heading whose
+/// clients are all filtered out, and the customer's number or name matches all its clients.
+#[test]
+fn a_filter_keeps_customer_headings_and_matches_customers_by_number_and_name() {
+    let mut app = supplier_app();
+    app.data.names.insert(
+        CUSTOMER_B.to_owned(),
+        crate::names::Name::Known("KUNDE B AS".into()),
+    );
+    app.rebuild();
+    press(&mut app, "/bilag");
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_B} KUNDE B AS · 1"), "bilag".into()]
+    );
+    assert_eq!(selected_cell(&app), "bilag");
+    app.update(code(KeyCode::Esc));
+    press(&mut app, &format!("/{CUSTOMER_A}"));
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_A} · 2"), "arkiv".into(), "lonn".into()]
+    );
+    app.update(code(KeyCode::Esc));
+    press(&mut app, "/kunde b");
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_B} KUNDE B AS · 1"), "bilag".into()]
+    );
+    app.update(code(KeyCode::Esc));
+    press(&mut app, "/lonn");
+    assert_eq!(
+        first_cells(&mut app),
+        [
+            format!("▾ {CUSTOMER_A} · 2"),
+            "lonn".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+        ]
+    );
+}

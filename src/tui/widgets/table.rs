@@ -73,6 +73,13 @@ impl Row {
         row
     }
 
+    /// What the filter looks for in this row instead of its cells (a heading's own words,
+    /// without the count it shows).
+    pub fn matched_by(mut self, text: &str) -> Row {
+        self.haystack = text.to_lowercase();
+        self
+    }
+
     pub fn cell_tone(mut self, col: usize, tone: Tone) -> Row {
         self.cell_tones.push((col, tone));
         self
@@ -389,9 +396,26 @@ impl FilterTable {
 
     fn refresh_view(&mut self) {
         let needle = self.filter.value().to_lowercase();
-        self.view = (0..self.rows.len())
-            .filter(|&i| needle.is_empty() || self.rows[i].haystack.contains(&needle))
-            .collect();
+        let hit = |r: &Row| needle.is_empty() || r.haystack.contains(&needle);
+        // A row shows when it or its group's heading matches; a heading shows above the first
+        // row of its group that does (every heading while there is no filter).
+        self.view = Vec::with_capacity(self.rows.len());
+        let mut heading: Option<usize> = None;
+        let mut heading_hit = false;
+        for (i, r) in self.rows.iter().enumerate() {
+            if r.heading {
+                heading_hit = hit(r);
+                heading = if needle.is_empty() {
+                    self.view.push(i);
+                    None
+                } else {
+                    Some(i)
+                };
+            } else if heading_hit || hit(r) {
+                self.view.extend(heading.take());
+                self.view.push(i);
+            }
+        }
         if let Some(c) = self.sort {
             let numeric = self.columns.get(c).is_some_and(|c| c.numeric);
             let rows = &self.rows;
@@ -713,6 +737,43 @@ mod tests {
         t.cycle_sort(); // off: the rows' own order again
         let keys: Vec<&str> = t.shown_rows().map(|r| r.cells[0].as_str()).collect();
         assert_eq!(keys, ["group A", "row a1", "row a2", "group B", "row b1"]);
+    }
+
+    #[test]
+    fn a_filter_keeps_the_heading_of_matching_rows_and_a_matching_heading_its_rows() {
+        let mut t = grouped();
+        let shown = |t: &FilterTable| -> Vec<String> {
+            t.shown_rows().map(|r| r.cells[0].clone()).collect()
+        };
+        t.start_filter();
+        type_str(&mut t, "a2");
+        assert_eq!(shown(&t), ["group A", "row a2"]);
+        assert_eq!(selected(&t), "a2");
+        assert_eq!((t.items, t.items_shown), (3, 1));
+        t.clear_filter();
+        type_str(&mut t, "group b");
+        assert_eq!(
+            shown(&t),
+            ["group B", "row b1"],
+            "heading B matches its rows"
+        );
+        t.clear_filter();
+        type_str(&mut t, "nothing");
+        assert!(shown(&t).is_empty(), "no heading without rows");
+        // A heading matched by other words than it shows.
+        let mut t = FilterTable::new(COLS);
+        t.set_rows(vec![
+            Row::new("", vec!["group 1".into()])
+                .heading()
+                .matched_by("alpha"),
+            Row::new("x", vec!["row x".into()]),
+        ]);
+        t.start_filter();
+        type_str(&mut t, "alpha");
+        assert_eq!(shown(&t), ["group 1", "row x"]);
+        t.clear_filter();
+        type_str(&mut t, "1");
+        assert!(shown(&t).is_empty(), "{:?}", shown(&t));
     }
 
     #[test]
