@@ -622,7 +622,13 @@ fn cell(r: &Row, c: usize) -> &str {
 
 fn compare(a: &str, b: &str, numeric: bool) -> Ordering {
     if numeric {
-        match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        // A unit after the number ("8d" in the clients' expiry) does not make it text.
+        let number = |s: &str| {
+            s.trim()
+                .trim_end_matches(char::is_alphabetic)
+                .parse::<f64>()
+        };
+        match (number(a), number(b)) {
             (Ok(x), Ok(y)) => return x.partial_cmp(&y).unwrap_or(Ordering::Equal),
             // Blank cells (no value) sort last.
             (Ok(_), Err(_)) => return Ordering::Less,
@@ -774,6 +780,18 @@ mod tests {
         t.clear_filter();
         type_str(&mut t, "1");
         assert!(shown(&t).is_empty(), "{:?}", shown(&t));
+    }
+
+    #[test]
+    fn numbers_with_a_unit_sort_as_numbers() {
+        assert_eq!(compare("8d", "40d", true), Ordering::Less);
+        assert_eq!(compare("119d", "8d", true), Ordering::Greater);
+        assert_eq!(compare("8d", "", true), Ordering::Less, "blank last");
+        assert_eq!(
+            compare("8d", "40d", false),
+            Ordering::Greater,
+            "text columns as text"
+        );
     }
 
     #[test]
