@@ -67,12 +67,14 @@ pub fn grouped(clients: &[Client]) -> Vec<Option<&Client>> {
     out
 }
 
-/// A group header row: the customer in the first cell, the other `cells` blank; its key is
-/// empty, so no command acts on it.
+/// A group heading row: the customer in the first cell, the other `cells` blank; never
+/// selected, so no command acts on it. The filter finds it by the customer's number and name
+/// (not by the count), and then shows all of its clients.
 pub fn header(app: &App, orgno: &str, count: usize, cells: usize) -> Row {
+    let label = customer_label(app, orgno);
     let mut v = vec![String::new(); cells.max(1)];
-    v[0] = format!("▾ {} · {count}", customer_label(app, orgno));
-    Row::new("", v).spanning()
+    v[0] = format!("▾ {label} · {count}");
+    Row::new("", v).heading().matched_by(&label)
 }
 
 /// The new-client form's first field in supplier mode: the customer's organisation number.

@@ -61,20 +61,20 @@ fn supplier_app() -> App {
     app
 }
 
-/// The first cell of every row, top to bottom (walking the selection).
+/// The first cell of every row shown, top to bottom, headings included.
 fn first_cells(app: &mut App) -> Vec<String> {
-    let table = app.current_table_mut();
-    table.top();
-    (0..table.shown())
-        .map(|_| {
-            let cell = table
-                .selected_row()
-                .map(|r| r.cells[0].clone())
-                .unwrap_or_default();
-            table.move_by(1, 100);
-            cell
-        })
+    app.current_table()
+        .shown_rows()
+        .map(|r| r.cells[0].clone())
         .collect()
+}
+
+/// The first cell of the selected row (empty when none is).
+fn selected_cell(app: &App) -> String {
+    app.current_table()
+        .selected_row()
+        .map(|r| r.cells[0].clone())
+        .unwrap_or_default()
 }
 
 fn select(app: &mut App, name: &str) {
@@ -261,5 +261,138 @@ fn the_customer_typed_into_the_new_client_form_is_named() {
     assert_eq!(
         form.notes,
         [("974760673  REGISTERENHETEN I BRØNNØYSUND".to_owned(), false)]
+    );
+}
+
+/// Heading rows are not clients: the selection never rests on one, however it moves, so `e`,
+/// `d`, `K`, `b` and Enter always act on a client.
+#[test]
+fn the_selection_never_rests_on_a_customer_heading() {
+    let mut app = supplier_app();
+    assert_eq!(
+        selected_cell(&app),
+        "arkiv",
+        "the first client, not its heading"
+    );
+    let mut walked = vec![selected_cell(&app)];
+    for _ in 0..6 {
+        press(&mut app, "j");
+        walked.push(selected_cell(&app));
+    }
+    assert_eq!(
+        walked,
+        [
+            "arkiv",
+            "lonn",
+            "bilag",
+            "lonnssystem",
+            "lonnssystem",
+            "lonnssystem",
+            "lonnssystem"
+        ]
+    );
+    for _ in 0..6 {
+        app.update(code(KeyCode::Up));
+        assert!(!selected_cell(&app).is_empty(), "up stopped on a heading");
+    }
+    assert_eq!(selected_cell(&app), "arkiv");
+    app.update(code(KeyCode::End));
+    assert_eq!(selected_cell(&app), "lonnssystem");
+    app.update(code(KeyCode::PageUp));
+    assert_eq!(selected_cell(&app), "arkiv");
+    app.update(code(KeyCode::PageDown));
+    assert_eq!(selected_cell(&app), "lonnssystem");
+    app.update(code(KeyCode::Home));
+    assert_eq!(selected_cell(&app), "arkiv");
+    // A click on heading B's line (the fourth body line) leaves the selection where it is.
+    use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+    app.update(Action::Mouse(MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: 5,
+        row: 4 + 3,
+        modifiers: KeyModifiers::NONE,
+    }));
+    assert_eq!(selected_cell(&app), "arkiv");
+    // Enter opens the client under the top heading.
+    app.update(code(KeyCode::Enter));
+    assert!(
+        matches!(&app.modal, Some(Modal::Detail(o)) if o.title.starts_with("arkiv")),
+        "{:?}",
+        app.modal.is_some()
+    );
+}
+
+/// Sorting by a column sorts each customer's clients among themselves; every heading stays on
+/// top of its own group.
+#[test]
+fn sorting_keeps_each_customers_clients_under_its_heading() {
+    let mut app = supplier_app();
+    // lonn's key now runs out before arkiv's (8 days against 40: as text "8d" would come
+    // after "40d").
+    app.data.jwks.insert(
+        "6b1e2b7c-0000-4000-8000-000000000102".into(),
+        key_expiring("l", 8),
+    );
+    app.rebuild();
+    select(&mut app, "lonn");
+    press(&mut app, "ssssss"); // name, client_id, type, scopes, keys, expiry
+    assert_eq!(app.current_table().sort_column(), Some(5));
+    assert_eq!(
+        first_cells(&mut app),
+        [
+            format!("▾ {CUSTOMER_A} · 2"),
+            "lonn".into(),
+            "arkiv".into(),
+            format!("▾ {CUSTOMER_B} · 1"),
+            "bilag".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+        ]
+    );
+    assert_eq!(
+        selected_cell(&app),
+        "lonn",
+        "the selection stays on its client"
+    );
+}
+
+/// A filter keeps the heading above its customer's matching clients, hides a heading whose
+/// clients are all filtered out, and the customer's number or name matches all its clients.
+#[test]
+fn a_filter_keeps_customer_headings_and_matches_customers_by_number_and_name() {
+    let mut app = supplier_app();
+    app.data.names.insert(
+        CUSTOMER_B.to_owned(),
+        crate::names::Name::Known("KUNDE B AS".into()),
+    );
+    app.rebuild();
+    press(&mut app, "/bilag");
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_B} KUNDE B AS · 1"), "bilag".into()]
+    );
+    assert_eq!(selected_cell(&app), "bilag");
+    app.update(code(KeyCode::Esc));
+    press(&mut app, &format!("/{CUSTOMER_A}"));
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_A} · 2"), "arkiv".into(), "lonn".into()]
+    );
+    app.update(code(KeyCode::Esc));
+    press(&mut app, "/kunde b");
+    assert_eq!(
+        first_cells(&mut app),
+        [format!("▾ {CUSTOMER_B} KUNDE B AS · 1"), "bilag".into()]
+    );
+    app.update(code(KeyCode::Esc));
+    press(&mut app, "/lonn");
+    assert_eq!(
+        first_cells(&mut app),
+        [
+            format!("▾ {CUSTOMER_A} · 2"),
+            "lonn".into(),
+            format!("▾ {OURS} (our own organisation) · 1"),
+            "lonnssystem".into(),
+        ]
     );
 }

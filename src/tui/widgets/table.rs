@@ -35,6 +35,9 @@ pub struct Row {
     pub cell_tones: Vec<(usize, Tone)>,
     /// A group's heading: its first cell is drawn across the whole row.
     pub span: bool,
+    /// Heads the rows after it (up to the next heading); never selected, so every command
+    /// acts on a row of data.
+    pub heading: bool,
     haystack: String,
 }
 
@@ -47,6 +50,7 @@ impl Row {
             tone: Tone::Normal,
             cell_tones: Vec::new(),
             span: false,
+            heading: false,
             haystack,
         }
     }
@@ -59,6 +63,20 @@ impl Row {
     /// Draw the first cell across every column (a group heading).
     pub fn spanning(mut self) -> Row {
         self.span = true;
+        self
+    }
+
+    /// A spanning row that heads the rows after it and is never selected.
+    pub fn heading(self) -> Row {
+        let mut row = self.spanning();
+        row.heading = true;
+        row
+    }
+
+    /// What the filter looks for in this row instead of its cells (a heading's own words,
+    /// without the count it shows).
+    pub fn matched_by(mut self, text: &str) -> Row {
+        self.haystack = text.to_lowercase();
         self
     }
 
@@ -193,6 +211,9 @@ pub struct FilterTable {
     filter: Input,
     filtering: bool,
     sort: Option<usize>,
+    /// Rows that are not headings: in all, and in the view (the counts in the title).
+    items: usize,
+    items_shown: usize,
 }
 
 impl FilterTable {
@@ -206,6 +227,8 @@ impl FilterTable {
             filter: Input::default(),
             filtering: false,
             sort: None,
+            items: 0,
+            items_shown: 0,
         }
     }
 
@@ -221,6 +244,7 @@ impl FilterTable {
     pub fn set_rows(&mut self, rows: Vec<Row>) {
         let key = self.selected_row().map(|r| r.key.clone());
         self.rows = rows;
+        self.items = self.rows.iter().filter(|r| !r.heading).count();
         self.refresh_view();
         if let Some(key) = key {
             self.select_key(&key);
@@ -248,7 +272,8 @@ impl FilterTable {
     }
 
     pub fn select_key(&mut self, key: &str) -> bool {
-        match self.view.iter().position(|&i| self.rows[i].key == key) {
+        let hit = |&i: &usize| !self.rows[i].heading && self.rows[i].key == key;
+        match self.view.iter().position(hit) {
             Some(pos) => {
                 self.selected = pos;
                 true
@@ -271,7 +296,38 @@ impl FilterTable {
     }
 
     pub fn selected_row(&self) -> Option<&Row> {
-        self.view.get(self.selected).map(|&i| &self.rows[i])
+        self.view
+            .get(self.selected)
+            .map(|&i| &self.rows[i])
+            .filter(|r| !r.heading)
+    }
+
+    #[cfg(test)]
+    pub fn shown_rows(&self) -> impl Iterator<Item = &Row> {
+        self.view.iter().map(|&i| &self.rows[i])
+    }
+
+    fn is_heading(&self, pos: usize) -> bool {
+        self.view.get(pos).is_some_and(|&i| self.rows[i].heading)
+    }
+
+    /// Off a heading onto the nearest row of data, looking `forward` (down) first.
+    fn settle(&mut self, forward: bool) {
+        let at = self.selected;
+        let data = |&p: &usize| !self.is_heading(p);
+        let found = if forward {
+            (at..self.view.len())
+                .find(data)
+                .or_else(|| (0..at).rev().find(data))
+        } else {
+            (0..=at)
+                .rev()
+                .find(data)
+                .or_else(|| (at + 1..self.view.len()).find(data))
+        };
+        if let Some(p) = found {
+            self.selected = p;
+        }
     }
 
     pub fn filtering(&self) -> bool {
@@ -340,18 +396,40 @@ impl FilterTable {
 
     fn refresh_view(&mut self) {
         let needle = self.filter.value().to_lowercase();
-        self.view = (0..self.rows.len())
-            .filter(|&i| needle.is_empty() || self.rows[i].haystack.contains(&needle))
-            .collect();
+        let hit = |r: &Row| needle.is_empty() || r.haystack.contains(&needle);
+        // A row shows when it or its group's heading matches; a heading shows above the first
+        // row of its group that does (every heading while there is no filter).
+        self.view = Vec::with_capacity(self.rows.len());
+        let mut heading: Option<usize> = None;
+        let mut heading_hit = false;
+        for (i, r) in self.rows.iter().enumerate() {
+            if r.heading {
+                heading_hit = hit(r);
+                heading = if needle.is_empty() {
+                    self.view.push(i);
+                    None
+                } else {
+                    Some(i)
+                };
+            } else if heading_hit || hit(r) {
+                self.view.extend(heading.take());
+                self.view.push(i);
+            }
+        }
         if let Some(c) = self.sort {
             let numeric = self.columns.get(c).is_some_and(|c| c.numeric);
             let rows = &self.rows;
-            self.view.sort_by(|&a, &b| {
-                let (x, y) = (cell(&rows[a], c), cell(&rows[b], c));
-                compare(x, y, numeric)
-            });
+            // Within each group: a heading stays on top of its own rows.
+            for group in self.view.split_mut(|&i| rows[i].heading) {
+                group.sort_by(|&a, &b| {
+                    let (x, y) = (cell(&rows[a], c), cell(&rows[b], c));
+                    compare(x, y, numeric)
+                });
+            }
         }
+        self.items_shown = self.view.iter().filter(|&&i| !self.rows[i].heading).count();
         self.selected = self.selected.min(self.view.len().saturating_sub(1));
+        self.settle(true);
         self.offset = self.offset.min(self.selected);
     }
 
@@ -361,24 +439,28 @@ impl FilterTable {
         }
         let last = self.view.len() - 1;
         self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.settle(delta >= 0);
         self.keep_visible(page);
     }
 
     pub fn top(&mut self) {
         self.selected = 0;
         self.offset = 0;
+        self.settle(true);
     }
 
     pub fn bottom(&mut self, page: usize) {
         self.selected = self.view.len().saturating_sub(1);
+        self.settle(false);
         self.keep_visible(page);
     }
 
-    /// Select the row at a body line (mouse click); false when the line holds no row.
+    /// Select the row at a body line (mouse click); false when the line holds no row, or a
+    /// heading.
     pub fn click(&mut self, line: usize, page: usize) -> bool {
         let offset = self.visible_offset(page);
         let idx = offset + line;
-        if idx < self.view.len() {
+        if idx < self.view.len() && !self.is_heading(idx) {
             self.selected = idx;
             self.offset = offset;
             true
@@ -396,6 +478,10 @@ impl FilterTable {
         let page = page.max(1);
         if self.selected < self.offset {
             self.offset = self.selected;
+            // Scrolling up onto a group's first row brings its heading into view too.
+            if page > 1 && self.selected > 0 && self.is_heading(self.selected - 1) {
+                self.offset -= 1;
+            }
         } else if self.selected >= self.offset + page {
             self.offset = self.selected + 1 - page;
         }
@@ -468,10 +554,10 @@ impl FilterTable {
             Cell::from(format!("{}{mark}", self.columns[i].title))
         }))
         .style(theme.header);
-        let count = if self.view.len() == self.rows.len() {
-            format!(" {} ", self.rows.len())
+        let count = if self.items_shown == self.items {
+            format!(" {} ", self.items)
         } else {
-            format!(" {} of {} ", self.view.len(), self.rows.len())
+            format!(" {} of {} ", self.items_shown, self.items)
         };
         let mut block = Block::bordered()
             .border_style(theme.border_focus)
@@ -490,7 +576,7 @@ impl FilterTable {
             .block(block)
             .row_highlight_style(theme.selected);
         let mut state = TableState::default();
-        if !self.view.is_empty() {
+        if self.selected_row().is_some() {
             state.select(Some(self.selected - offset));
         }
         f.render_stateful_widget(table, area, &mut state);
@@ -503,7 +589,7 @@ impl FilterTable {
                 continue;
             }
             let rect = Rect::new(area.x + 1, y, area.width - 2, 1);
-            let style = if offset + line == self.selected {
+            let style = if offset + line == self.selected && !r.heading {
                 theme.selected
             } else {
                 theme.header.patch(tone_style(r.tone))
@@ -536,7 +622,13 @@ fn cell(r: &Row, c: usize) -> &str {
 
 fn compare(a: &str, b: &str, numeric: bool) -> Ordering {
     if numeric {
-        match (a.trim().parse::<f64>(), b.trim().parse::<f64>()) {
+        // A unit after the number ("8d" in the clients' expiry) does not make it text.
+        let number = |s: &str| {
+            s.trim()
+                .trim_end_matches(char::is_alphabetic)
+                .parse::<f64>()
+        };
+        match (number(a), number(b)) {
             (Ok(x), Ok(y)) => return x.partial_cmp(&y).unwrap_or(Ordering::Equal),
             // Blank cells (no value) sort last.
             (Ok(_), Err(_)) => return Ordering::Less,
@@ -576,6 +668,130 @@ mod tests {
         for c in s.chars() {
             t.filter_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         }
+    }
+
+    /// Two groups: heading A over rows a1 a2, heading B over b1.
+    fn grouped() -> FilterTable {
+        let mut t = FilterTable::new(COLS);
+        let head = |name: &str| Row::new("", vec![format!("group {name}"), String::new()]);
+        let row = |key: &str, n: &str| Row::new(key, vec![format!("row {key}"), n.into()]);
+        t.set_rows(vec![
+            head("A").heading(),
+            row("a1", "2"),
+            row("a2", "1"),
+            head("B").heading(),
+            row("b1", "3"),
+        ]);
+        t
+    }
+
+    fn selected(t: &FilterTable) -> &str {
+        t.selected_row().map_or("", |r| r.key.as_str())
+    }
+
+    #[test]
+    fn headings_are_never_selected() {
+        let mut t = grouped();
+        assert_eq!(selected(&t), "a1", "the first row of data, not the heading");
+        t.move_by(1, 10);
+        t.move_by(1, 10);
+        assert_eq!(selected(&t), "b1", "down steps over heading B");
+        t.move_by(-1, 10);
+        assert_eq!(selected(&t), "a2", "up steps over heading B");
+        t.move_by(-5, 10);
+        assert_eq!(
+            selected(&t),
+            "a1",
+            "heading A above the top stops the selection"
+        );
+        t.bottom(10);
+        assert_eq!(selected(&t), "b1");
+        t.top();
+        assert_eq!(
+            (selected(&t), t.offset),
+            ("a1", 0),
+            "the top heading stays in view"
+        );
+        t.move_by(10, 2);
+        assert_eq!(selected(&t), "b1");
+        t.move_by(-3, 2);
+        assert_eq!(
+            (selected(&t), t.offset),
+            ("a1", 0),
+            "paging up shows the heading"
+        );
+        assert!(!t.click(3, 10), "a click on a heading selects nothing");
+        assert_eq!(selected(&t), "a1");
+        assert!(t.click(4, 10));
+        assert_eq!(selected(&t), "b1");
+        assert!(!t.select_key(""), "a heading's key selects nothing");
+        // Headings are not counted as rows in the title.
+        assert_eq!((t.items, t.items_shown), (3, 3));
+        // A table of headings only has no selection at all.
+        let mut only = FilterTable::new(COLS);
+        only.set_rows(vec![Row::new("", vec!["h".into()]).heading()]);
+        assert!(only.selected_row().is_none());
+    }
+
+    #[test]
+    fn sorting_sorts_within_each_group_under_its_heading() {
+        let mut t = grouped();
+        t.cycle_sort();
+        t.cycle_sort(); // n, numeric
+        let keys: Vec<&str> = t.shown_rows().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(keys, ["group A", "row a2", "row a1", "group B", "row b1"]);
+        t.cycle_sort(); // off: the rows' own order again
+        let keys: Vec<&str> = t.shown_rows().map(|r| r.cells[0].as_str()).collect();
+        assert_eq!(keys, ["group A", "row a1", "row a2", "group B", "row b1"]);
+    }
+
+    #[test]
+    fn a_filter_keeps_the_heading_of_matching_rows_and_a_matching_heading_its_rows() {
+        let mut t = grouped();
+        let shown = |t: &FilterTable| -> Vec<String> {
+            t.shown_rows().map(|r| r.cells[0].clone()).collect()
+        };
+        t.start_filter();
+        type_str(&mut t, "a2");
+        assert_eq!(shown(&t), ["group A", "row a2"]);
+        assert_eq!(selected(&t), "a2");
+        assert_eq!((t.items, t.items_shown), (3, 1));
+        t.clear_filter();
+        type_str(&mut t, "group b");
+        assert_eq!(
+            shown(&t),
+            ["group B", "row b1"],
+            "heading B matches its rows"
+        );
+        t.clear_filter();
+        type_str(&mut t, "nothing");
+        assert!(shown(&t).is_empty(), "no heading without rows");
+        // A heading matched by other words than it shows.
+        let mut t = FilterTable::new(COLS);
+        t.set_rows(vec![
+            Row::new("", vec!["group 1".into()])
+                .heading()
+                .matched_by("alpha"),
+            Row::new("x", vec!["row x".into()]),
+        ]);
+        t.start_filter();
+        type_str(&mut t, "alpha");
+        assert_eq!(shown(&t), ["group 1", "row x"]);
+        t.clear_filter();
+        type_str(&mut t, "1");
+        assert!(shown(&t).is_empty(), "{:?}", shown(&t));
+    }
+
+    #[test]
+    fn numbers_with_a_unit_sort_as_numbers() {
+        assert_eq!(compare("8d", "40d", true), Ordering::Less);
+        assert_eq!(compare("119d", "8d", true), Ordering::Greater);
+        assert_eq!(compare("8d", "", true), Ordering::Less, "blank last");
+        assert_eq!(
+            compare("8d", "40d", false),
+            Ordering::Greater,
+            "text columns as text"
+        );
     }
 
     #[test]
