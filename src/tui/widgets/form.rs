@@ -578,32 +578,44 @@ impl Form {
     }
 }
 
+/// A text value on one line, scrolled to keep the cursor in view (a secret as dots), with the
+/// terminal's cursor on it when focused.
+fn render_text(
+    f: &mut Frame,
+    secret: bool,
+    input: &Input,
+    area: Rect,
+    style: ratatui::style::Style,
+    focused: bool,
+) {
+    let scroll = input.visual_scroll(usize::from(area.width.max(1)));
+    let shown = if secret {
+        "•".repeat(input.value().chars().count())
+    } else {
+        input.value().to_owned()
+    };
+    f.render_widget(
+        Paragraph::new(shown)
+            .style(style)
+            .scroll((0, scroll as u16)),
+        area,
+    );
+    if focused {
+        let x = area.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
+        f.set_cursor_position(Position::new(x.min(area.right()), area.y));
+    }
+}
+
 /// A field's value on one line (the compact form).
 fn render_value(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: &Theme) {
     match &field.kind {
         FieldKind::Text { input, .. } => {
-            let width = usize::from(area.width.max(1));
-            let scroll = input.visual_scroll(width);
-            let shown = if field.secret {
-                "•".repeat(input.value().chars().count())
-            } else {
-                input.value().to_owned()
-            };
             let style = if focused {
                 theme.selected
             } else {
                 ratatui::style::Style::default()
             };
-            f.render_widget(
-                Paragraph::new(shown)
-                    .style(style)
-                    .scroll((0, scroll as u16)),
-                area,
-            );
-            if focused {
-                let x = area.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
-                f.set_cursor_position(Position::new(x.min(area.right()), area.y));
-            }
+            render_text(f, field.secret, input, area, style, focused);
         }
         FieldKind::Multi {
             options,
@@ -708,18 +720,14 @@ fn render_field(f: &mut Frame, field: &Field, area: Rect, focused: bool, theme: 
     f.render_widget(block, area);
     match &field.kind {
         FieldKind::Text { input, .. } => {
-            let width = usize::from(inner.width.max(1));
-            let scroll = input.visual_scroll(width);
-            let shown = if field.secret {
-                "•".repeat(input.value().chars().count())
-            } else {
-                input.value().to_owned()
-            };
-            f.render_widget(Paragraph::new(shown).scroll((0, scroll as u16)), inner);
-            if focused {
-                let x = inner.x + (input.visual_cursor().saturating_sub(scroll)) as u16;
-                f.set_cursor_position(Position::new(x.min(inner.right()), inner.y));
-            }
+            render_text(
+                f,
+                field.secret,
+                input,
+                inner,
+                ratatui::style::Style::default(),
+                focused,
+            );
         }
         FieldKind::Choice { .. } | FieldKind::Toggle(_) => {
             render_field_line(f, field, inner, focused, theme);
